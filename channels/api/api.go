@@ -1,0 +1,310 @@
+// Package api is the HTTP API channel: JSON over HTTP with bearer tokens.
+//
+// Contract. Every request body is bounded, decoded strictly (unknown
+// fields, trailing data and wrong types are refused) and every refusal is
+// answered with {"error": {"code", "message"}} and a stable code, and is
+// audited. Turn outcomes are {"turn_id", "replies": [...]}, where a reply is
+// a text, a proposal card or an error. The API never shows a stack trace.
+// Routes: POST /v1/messages, POST /v1/proposals/{id}, POST /v1/classify,
+// GET /healthz, GET /readyz.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/steward-os/steward/channels"
+	"github.com/steward-os/steward/session"
+)
+
+// Name of the channel in addresses and audit records.
+const Name = "api"
+
+// Options configure the API.
+type Options struct {
+	MaxBodyBytes int64
+	Log          *slog.Logger
+}
+
+// API serves the HTTP API.
+type API struct {
+	turns channels.Turns
+	dir   session.Directory
+	opt   Options
+	ready atomic.Bool
+	mux   *http.ServeMux
+}
+
+// New returns the API handler. Call SetReady once extensions are loaded.
+func New(turns channels.Turns, dir session.Directory, opt Options) *API {
+	if opt.MaxBodyBytes <= 0 {
+		opt.MaxBodyBytes = 64 << 10
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &API{turns: turns, dir: dir, opt: opt, mux: http.NewServeMux()}
+	a.mux.HandleFunc("POST /v1/messages", a.authed(a.messages))
+	a.mux.HandleFunc("POST /v1/proposals/{id}", a.authed(a.proposal))
+	a.mux.HandleFunc("POST /v1/classify", a.authed(a.classify))
+	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	a.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !a.ready.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	return a
+}
+
+// Capabilities of the API channel: no buttons; decisions are explicit calls.
+func (a *API) Capabilities() channels.Capabilities {
+	return channels.Capabilities{MaxText: 4000}
+}
+
+// SetReady marks the gateway ready (or not) for /readyz.
+func (a *API) SetReady(v bool) { a.ready.Store(v) }
+
+// ServeHTTP implements http.Handler; unknown routes and methods get JSON errors.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := a.mux.Handler(r)
+	if pattern == "" {
+		// Distinguish a wrong method from an unknown path.
+		probe := r.Clone(r.Context())
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe.Method = m
+			if _, p := a.mux.Handler(probe); p != "" && m != r.Method {
+				a.fail(w, r, nil, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, fmt.Sprintf("%s is not allowed here; use %s.", r.Method, m))
+				return
+			}
+		}
+		a.fail(w, r, nil, http.StatusNotFound, session.CodeNotFound, "No such endpoint.")
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+type authedHandler func(w http.ResponseWriter, r *http.Request, actor session.Actor)
+
+func (a *API) authed(h authedHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			a.fail(w, r, nil, http.StatusUnauthorized, session.CodeUnauthenticated, "Send your token as \"Authorization: Bearer <token>\".")
+			return
+		}
+		actor, ok := a.dir.Authenticate(r.Context(), strings.TrimSpace(token))
+		if !ok {
+			a.fail(w, r, nil, http.StatusUnauthorized, session.CodeUnauthenticated, "The token is not valid.")
+			return
+		}
+		h(w, r, actor)
+	}
+}
+
+// decode reads a bounded, strictly-typed JSON object into v.
+func (a *API) decode(w http.ResponseWriter, r *http.Request, actor *session.Actor, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") && !strings.HasPrefix(ct, "text/plain") {
+		a.fail(w, r, actor, http.StatusUnsupportedMediaType, session.CodeUnsupportedMedia, "Send a JSON body (Content-Type: application/json).")
+		return false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opt.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			a.fail(w, r, actor, http.StatusRequestEntityTooLarge, session.CodeBodyTooLarge, fmt.Sprintf("The body is larger than %d bytes.", a.opt.MaxBodyBytes))
+			return false
+		}
+		a.fail(w, r, actor, http.StatusBadRequest, session.CodeBadRequest, "The body could not be read.")
+		return false
+	}
+	if code, msg := DecodeStrict(body, v); code != "" {
+		a.fail(w, r, actor, http.StatusBadRequest, code, msg)
+		return false
+	}
+	return true
+}
+
+// DecodeStrict decodes one JSON object into v, refusing unknown fields,
+// wrong types and trailing data. It returns a stable code and a plain
+// message on failure, or two empty strings.
+func DecodeStrict(body []byte, v any) (code, msg string) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return session.CodeBadRequest, "The body is empty; send a JSON object."
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return session.CodeBadRequest, fmt.Sprintf("The body is not valid JSON (at byte %d).", se.Offset)
+		case errors.As(err, &te):
+			if te.Field == "" {
+				return session.CodeBadRequest, "The body must be a JSON object."
+			}
+			return session.CodeBadRequest, fmt.Sprintf("The field %q must be a %s.", te.Field, te.Type.Kind())
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return session.CodeUnknownField, fmt.Sprintf("Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		default:
+			return session.CodeBadRequest, "The body is not valid JSON."
+		}
+	}
+	if dec.More() {
+		return session.CodeBadRequest, "The body must hold exactly one JSON object."
+	}
+	var rest json.RawMessage
+	if err := dec.Decode(&rest); err != io.EOF {
+		return session.CodeBadRequest, "The body must hold exactly one JSON object."
+	}
+	return "", ""
+}
+
+// MessageRequest is the body of POST /v1/messages.
+type MessageRequest struct {
+	Text string `json:"text"`
+	// ID is an optional client-chosen id for the message (dedupe key).
+	ID string `json:"id,omitempty"`
+}
+
+// DecisionRequest is the body of POST /v1/proposals/{id}.
+type DecisionRequest struct {
+	Decision string `json:"decision"`
+	Phrase   string `json:"phrase,omitempty"`
+}
+
+// ClassifyRequest is the body of POST /v1/classify.
+type ClassifyRequest struct {
+	Text string `json:"text"`
+}
+
+func (a *API) messages(w http.ResponseWriter, r *http.Request, actor session.Actor) {
+	var req MessageRequest
+	if !a.decode(w, r, &actor, &req) {
+		return
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		a.fail(w, r, &actor, http.StatusBadRequest, session.CodeBadRequest, "The field \"text\" is required.")
+		return
+	}
+	a.turn(w, r, actor, session.Inbound{ID: req.ID, From: session.Address{Channel: Name, Account: string(actor.ID)}, Text: req.Text, At: time.Now()})
+}
+
+func (a *API) proposal(w http.ResponseWriter, r *http.Request, actor session.Actor) {
+	var req DecisionRequest
+	if !a.decode(w, r, &actor, &req) {
+		return
+	}
+	kind := session.ActionKind(req.Decision)
+	if kind != session.ActionAccept && kind != session.ActionReject {
+		a.fail(w, r, &actor, http.StatusBadRequest, session.CodeBadRequest, `The field "decision" must be "accept" or "reject".`)
+		return
+	}
+	id := session.ProposalID(r.PathValue("id"))
+	a.turn(w, r, actor, session.Inbound{From: session.Address{Channel: Name, Account: string(actor.ID)}, Action: &session.Action{Kind: kind, Proposal: id, Phrase: req.Phrase}, At: time.Now()})
+}
+
+func (a *API) classify(w http.ResponseWriter, r *http.Request, actor session.Actor) {
+	var req ClassifyRequest
+	if !a.decode(w, r, &actor, &req) {
+		return
+	}
+	c, err := a.turns.Classify(r.Context(), actor, req.Text)
+	if err != nil {
+		code, msg := errorOf(err)
+		a.fail(w, r, &actor, statusOf(code), code, msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (a *API) turn(w http.ResponseWriter, r *http.Request, actor session.Actor, in session.Inbound) {
+	// The turn runs to completion even if the client goes away: an
+	// accepted request is never half-done because a connection dropped.
+	ctx := context.WithoutCancel(r.Context())
+	out, err := a.turns.Handle(ctx, actor, in)
+	if err != nil {
+		a.opt.Log.ErrorContext(ctx, "turn failed", "err", err)
+		writeError(w, http.StatusInternalServerError, session.CodeInternal, "Something went wrong on our side.")
+		return
+	}
+	status := http.StatusOK
+	if len(out.Parts) > 0 {
+		if e, ok := out.Parts[len(out.Parts)-1].(*session.Error); ok && len(out.Parts) == 1 {
+			status = statusOf(e.Code)
+		}
+	}
+	writeJSON(w, status, out)
+}
+
+// errorOf extracts a stable code and message from an error that carries
+// them (the core's errors implement Stable); anything else is internal.
+func errorOf(err error) (string, string) {
+	var s interface{ Stable() (string, string) }
+	if errors.As(err, &s) {
+		return s.Stable()
+	}
+	return session.CodeInternal, "Something went wrong on our side."
+}
+
+// statusOf maps a stable code to an HTTP status.
+func statusOf(code string) int {
+	switch code {
+	case session.CodeBadRequest, session.CodeUnknownField:
+		return http.StatusBadRequest
+	case session.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case session.CodeForbidden, session.CodeSafetyCeiling, session.CodeNotYourProposal:
+		return http.StatusForbidden
+	case session.CodeNotFound, session.CodeProposalNotFound:
+		return http.StatusNotFound
+	case session.CodeProposalExpired, session.CodeProposalRejected, session.CodeAlreadyExecuted, session.CodeCoolingPeriod, session.CodeArgsTampered:
+		return http.StatusConflict
+	case session.CodeWrongDangerPhrase, session.CodeInvalidArguments, session.CodeUnknownTool, session.CodeChainUnsupported:
+		return http.StatusUnprocessableEntity
+	case session.CodeBodyTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case session.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case session.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case session.CodeToolFailed:
+		return http.StatusBadGateway
+	case session.CodeInternal:
+		return http.StatusInternalServerError
+	}
+	return http.StatusOK
+}
+
+func (a *API) fail(w http.ResponseWriter, r *http.Request, actor *session.Actor, status int, code, msg string) {
+	a.turns.Refuse(r.Context(), actor, Name, code, r.Method+" "+r.URL.Path+": "+msg)
+	writeError(w, status, code, msg)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": session.Error{Code: code, Message: msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,45 @@
+// Package channels defines the contract between channel adapters and the
+// core, and helpers every adapter shares.
+//
+// Contract. An adapter authenticates or verifies its platform, normalises
+// each event to a session.Inbound (with a dedupe key), hands it to Turns,
+// and renders the session.Outbound parts in its own form according to its
+// Capabilities: a proposal is a card with buttons where buttons exist and a
+// typed "confirm <id>" instruction where they do not — the same gate either
+// way. Adapters import session types only, never kernel internals; the
+// kernel satisfies Turns.
+package channels
+
+import (
+	"context"
+
+	"github.com/steward-os/steward/session"
+)
+
+// Turns is what a channel needs from the core.
+type Turns interface {
+	// Handle runs one turn for an authenticated actor.
+	Handle(ctx context.Context, a session.Actor, in session.Inbound) (session.Outbound, error)
+	// Classify routes and plans without running anything.
+	Classify(ctx context.Context, a session.Actor, text string) (session.Classification, error)
+	// Refuse records a request the channel turned away (bad input,
+	// failed authentication) in the audit trail; a may be nil.
+	Refuse(ctx context.Context, a *session.Actor, channel, code, detail string)
+}
+
+// Capabilities says what a channel can render.
+type Capabilities struct {
+	Buttons bool `json:"buttons"`
+	Edits   bool `json:"edits"`
+	Threads bool `json:"threads"`
+	MaxText int  `json:"max_text"`
+	Audio   bool `json:"audio"`
+}
+
+// Adapter is a running channel.
+type Adapter interface {
+	Name() string
+	Capabilities() Capabilities
+	// Run serves until ctx ends, then returns nil.
+	Run(ctx context.Context) error
+}

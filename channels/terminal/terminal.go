@@ -1,0 +1,135 @@
+// Package terminal is the interactive terminal channel used by
+// `steward chat`: one line in, the rendered replies out.
+//
+// Contract. Every line goes through the same Turns as any other channel;
+// proposals are confirmed by typing (no buttons). As shortcuts, "yes" and
+// "no" decide the most recent proposal below level 4; a level-4 proposal
+// must be confirmed with "confirm <id> <target name>". The terminal never
+// decides anything itself.
+package terminal
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/steward-os/steward/channels"
+	"github.com/steward-os/steward/session"
+)
+
+// Name of the channel.
+const Name = "terminal"
+
+// Terminal is a line-oriented conversation.
+type Terminal struct {
+	Turns       channels.Turns
+	Actor       session.Actor
+	In          io.Reader
+	Out         io.Writer
+	Interactive bool // print a prompt and a greeting
+	Now         func() time.Time
+
+	last *session.ProposalCard
+	seq  int
+}
+
+// Capabilities of the terminal.
+func (t *Terminal) Capabilities() channels.Capabilities { return channels.Capabilities{MaxText: 4000} }
+
+// Name of the channel.
+func (t *Terminal) Name() string { return Name }
+
+// Run reads lines until EOF, "/quit" or the end of ctx.
+func (t *Terminal) Run(ctx context.Context) error {
+	if t.Now == nil {
+		t.Now = time.Now
+	}
+	lines := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(t.In)
+		sc.Buffer(make([]byte, 64<<10), 64<<10)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		errc <- sc.Err()
+		close(lines)
+	}()
+	if t.Interactive {
+		fmt.Fprintf(t.Out, "Steward — signed in as %s (%s, %s). Type /help for help, /quit to leave.\n", t.Actor.ID, t.Actor.Tenant, strings.Join(t.Actor.Roles, ","))
+	}
+	for {
+		if t.Interactive {
+			fmt.Fprint(t.Out, "you> ")
+		}
+		var line string
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok = <-lines:
+		}
+		if !ok {
+			err := <-errc
+			if err != nil {
+				return fmt.Errorf("read input: %w", err)
+			}
+			return nil
+		}
+		line = strings.TrimSpace(line)
+		switch strings.ToLower(line) {
+		case "":
+			continue
+		case "/quit", "/exit":
+			return nil
+		case "/help":
+			fmt.Fprintln(t.Out, "Ask in plain words, e.g. \"list my servers\" or \"restart web-1\". Changes need confirmation:\n  yes / no                      decide the latest proposal (below level 4)\n  confirm <id> [target name]    confirm a proposal (level 4 needs the target's exact name)\n  reject <id>                   cancel a proposal")
+			continue
+		}
+		t.turn(ctx, line)
+	}
+}
+
+func (t *Terminal) turn(ctx context.Context, line string) {
+	t.seq++
+	in := session.Inbound{ID: fmt.Sprintf("term-%d-%d", t.Now().UnixNano(), t.seq), From: session.Address{Channel: Name, Account: string(t.Actor.ID)}, Text: line, At: t.Now()}
+	switch strings.ToLower(line) {
+	case "yes", "y", "confirm", "ok, do it", "do it":
+		if t.last == nil {
+			fmt.Fprintln(t.Out, "There is nothing waiting for your confirmation.")
+			return
+		}
+		if t.last.DangerPhraseRequired {
+			fmt.Fprintf(t.Out, "This one is irreversible: type  confirm %s <exact name of the target>\n", t.last.ID)
+			return
+		}
+		in.Text, in.Action = "", &session.Action{Kind: session.ActionAccept, Proposal: t.last.ID}
+	case "no", "n", "cancel":
+		if t.last == nil {
+			fmt.Fprintln(t.Out, "There is nothing waiting for your confirmation.")
+			return
+		}
+		in.Text, in.Action = "", &session.Action{Kind: session.ActionReject, Proposal: t.last.ID}
+	}
+	out, err := t.Turns.Handle(ctx, t.Actor, in)
+	if err != nil {
+		fmt.Fprintf(t.Out, "✗ Something went wrong on our side [%s]\n", session.CodeInternal)
+		return
+	}
+	if in.Action != nil {
+		t.last = nil
+	}
+	for _, p := range out.Parts {
+		if c, ok := p.(*session.ProposalCard); ok {
+			t.last = c
+		}
+		fmt.Fprintln(t.Out, channels.PlainText(p, t.Now()))
+	}
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/steward-os/steward/configs"
+	"github.com/steward-os/steward/extensions/demo"
+	"github.com/steward-os/steward/internal/strict"
+	"github.com/steward-os/steward/kernel"
+	"github.com/steward-os/steward/kernel/redact"
+	"github.com/steward-os/steward/kernel/route/offline"
+	"github.com/steward-os/steward/sdk"
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store/sqlite"
+)
+
+// app is the wired gateway: configuration → store → directory → kernel.
+type app struct {
+	cfg    *configs.Config
+	log    *slog.Logger
+	store  *sqlite.Store
+	dir    *session.StaticDirectory
+	kernel *kernel.Kernel
+}
+
+func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// buildDirectory creates the actors and their credentials. Demo tokens are
+// demo-<user>; other tokens come from the environment or files.
+func buildDirectory(cfg *configs.Config) (*session.StaticDirectory, []string, error) {
+	dir := session.NewStaticDirectory()
+	var secrets []string
+	tenants := make([]string, 0, len(cfg.Tenants))
+	for t := range cfg.Tenants {
+		tenants = append(tenants, t)
+	}
+	sort.Strings(tenants)
+	seen := map[string]string{}
+	for _, tn := range tenants {
+		t := cfg.Tenants[tn]
+		for un, u := range t.Users {
+			tok, err := u.Token(os.Getenv)
+			if err != nil {
+				return nil, nil, fmt.Errorf("tenants.%s.users.%s: %w", tn, un, err)
+			}
+			if tok == "" && cfg.Auth.DemoTokens {
+				tok = "demo-" + un
+			}
+			if tok != "" {
+				if other, dup := seen[tok]; dup {
+					return nil, nil, fmt.Errorf("tenants.%s.users.%s: the same token is configured for %s", tn, un, other)
+				}
+				seen[tok] = tn + "/" + un
+				if !strings.HasPrefix(tok, "demo-") {
+					secrets = append(secrets, tok)
+				}
+			}
+			dir.Add(session.Actor{ID: session.ActorID(un), Tenant: session.TenantID(tn), Roles: u.Roles, Manager: session.ActorID(u.Manager)}, tok)
+		}
+	}
+	return dir, secrets, nil
+}
+
+// available lists the extensions this binary ships, by id.
+func available() map[string]sdk.Extension {
+	out := map[string]sdk.Extension{}
+	for _, e := range demo.Extensions() {
+		var head struct {
+			ID string `json:"id"`
+		}
+		g, err := strict.Generic(e.Manifest)
+		if err == nil {
+			if m, ok := g.(map[string]any); ok {
+				head.ID, _ = m["id"].(string)
+			}
+		}
+		out[head.ID] = e
+	}
+	return out
+}
+
+func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*app, error) {
+	dir, secrets, err := buildDirectory(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, cfg.Data, log)
+	if err != nil {
+		return nil, err
+	}
+	confirm1 := map[session.TenantID]bool{}
+	turns := 0
+	for tn, t := range cfg.Tenants {
+		confirm1[session.TenantID(tn)] = t.ConfirmLevel1
+		turns = max(turns, t.TurnsPerMinute)
+	}
+	roles := map[string]kernel.Role{}
+	for n, r := range cfg.Roles {
+		roles[n] = kernel.Role{Ceiling: r.Ceiling, Scopes: r.Scopes}
+	}
+	rt := offline.New(offline.Options{MinConfidence: cfg.Router.MinConfidence})
+	k, err := kernel.New(kernel.Config{
+		Roles: roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
+		ConfirmLevel1: confirm1, MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries,
+		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TurnsPerMinute: turns,
+		ToolTimeout: cfg.Safety.ToolTimeout.D(),
+	}, kernel.Deps{Store: st, Directory: dir, Router: rt, Planner: rt, Masker: redact.New(secrets...), Log: log})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: st, dir: dir, kernel: k}
+	exts := available()
+	for _, id := range cfg.Extensions {
+		e, ok := exts[id]
+		if !ok {
+			st.Close()
+			return nil, fmt.Errorf("extensions: %q is not available in this build", id)
+		}
+		if _, err := k.Load(ctx, e); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("load extension %s: %w", id, err)
+		}
+	}
+	if err := a.seed(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// seed loads the demo world into tenants seen for the first time.
+func (a *app) seed(ctx context.Context) error {
+	var raw []byte
+	switch a.cfg.World {
+	case "":
+		return nil
+	case "embedded":
+		raw = configs.World
+	default:
+		b, err := os.ReadFile(a.cfg.World)
+		if err != nil {
+			return fmt.Errorf("world: %w", err)
+		}
+		raw = b
+	}
+	var world struct {
+		Tenants map[string]map[string]any `json:"tenants"`
+	}
+	if err := strict.Decode(raw, &world); err != nil {
+		return fmt.Errorf("world: %w", err)
+	}
+	for tn := range a.cfg.Tenants {
+		parts := map[string]json.RawMessage{}
+		for ext, v := range world.Tenants[tn] {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("world %s.%s: %w", tn, ext, err)
+			}
+			parts[ext] = b
+		}
+		if err := a.kernel.Seed(ctx, session.TenantID(tn), parts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+// actorFor resolves --as USER (or TENANT/USER); the default is the first
+// admin of the first tenant.
+func (a *app) actorFor(ctx context.Context, as string) (session.Actor, error) {
+	if as == "" {
+		for _, t := range a.dir.Tenants(ctx) {
+			ms, _ := a.dir.Members(ctx, t)
+			for _, m := range ms {
+				if m.HasRole("admin") {
+					return m, nil
+				}
+			}
+		}
+		return session.Actor{}, fmt.Errorf("no users are configured")
+	}
+	tenant, user, ok := strings.Cut(as, "/")
+	if !ok {
+		user, tenant = as, ""
+	}
+	var found []session.Actor
+	for _, t := range a.dir.Tenants(ctx) {
+		if tenant != "" && string(t) != tenant {
+			continue
+		}
+		if m, ok := a.dir.Lookup(ctx, t, session.ActorID(user)); ok {
+			found = append(found, m)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return session.Actor{}, fmt.Errorf("--as %s: no such user", as)
+	case 1:
+		return found[0], nil
+	}
+	return session.Actor{}, fmt.Errorf("--as %s: the name exists in several tenants; write TENANT/USER", as)
+}

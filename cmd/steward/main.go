@@ -1,0 +1,334 @@
+// Command steward runs the Steward gateway and its tools.
+//
+//	steward serve     [--config FILE] [--addr HOST:PORT] [--data DIR] [--set path=value]…
+//	steward chat      [--as USER] [common flags]
+//	steward classify  [--as USER] [TEXT…]     (reads one request per line from stdin without TEXT)
+//	steward validate  PATH…
+//	steward audit verify [--data DIR]
+//	steward version
+//
+// This package only wires configuration to components; behaviour lives in
+// the packages it calls.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/steward-os/steward/channels/api"
+	"github.com/steward-os/steward/channels/terminal"
+	"github.com/steward-os/steward/configs"
+	"github.com/steward-os/steward/kernel"
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/manifest"
+	"github.com/steward-os/steward/session/store/sqlite"
+)
+
+const usage = `steward — the AI Cloud OS kernel
+
+Usage:
+  steward serve     [--config FILE] [--addr HOST:PORT] [--data DIR] [--set path=value]...
+  steward chat      [--as USER] [--config FILE] [--data DIR]
+  steward classify  [--as USER] [--config FILE] [--data DIR] [TEXT...]
+  steward validate  PATH...
+  steward audit verify [--config FILE] [--data DIR]
+  steward version
+`
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+type common struct {
+	config, addr, data, as string
+	sets                   multi
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+func flags(name string, c *common, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.config, "config", "", "configuration file (default: the embedded default)")
+	fs.StringVar(&c.addr, "addr", "", "listen address HOST:PORT (overrides server.addr)")
+	fs.StringVar(&c.data, "data", "", "data directory (overrides data)")
+	fs.Var(&c.sets, "set", "override any value: path=value (repeatable)")
+	if name == "chat" || name == "classify" {
+		fs.StringVar(&c.as, "as", "", "act as USER or TENANT/USER (default: the first admin)")
+	}
+	return fs
+}
+
+func (c *common) load() (*configs.Config, error) {
+	sets := append([]string(nil), c.sets...)
+	if c.addr != "" {
+		sets = append(sets, "server.addr="+c.addr)
+	}
+	if c.data != "" {
+		sets = append(sets, "data="+c.data)
+	}
+	return configs.Load(c.config, os.Environ(), sets)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, rest, stderr)
+	case "chat":
+		err = chat(ctx, rest, stdin, stdout, stderr)
+	case "classify":
+		err = classify(ctx, rest, stdin, stdout, stderr)
+	case "validate":
+		return validate(rest, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, rest, stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "steward %s (conformance level %d, extension protocol %s)\n", kernel.Version, kernel.ConformanceLevel, manifest.ProtocolVersion)
+		return 0
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "steward: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "steward %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	var c common
+	fs := flags("serve", &c, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	if cfg.Auth.DemoTokens && !configs.DemoTokensAllowed(cfg.Server.Addr) {
+		return fmt.Errorf("refusing to serve demo tokens on %s: bind a loopback address (127.0.0.1) or set auth.demo_tokens=false and configure token_env/token_file", cfg.Server.Addr)
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	h := api.New(a.kernel, a.dir, api.Options{MaxBodyBytes: cfg.Server.MaxBodyBytes, Log: log})
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: cfg.Server.ReadTimeout.D(),
+		WriteTimeout: cfg.Server.WriteTimeout.D(), IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
+	}
+	h.SetReady(true)
+	log.Info("steward is serving", "addr", ln.Addr().String(), "data", cfg.Data, "extensions", cfg.Extensions, "demo_tokens", cfg.Auth.DemoTokens)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.Server.ShutdownTimeout.D().String())
+	h.SetReady(false)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout.D())
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var c common
+	fs := flags("chat", &c, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	actor, err := a.actorFor(ctx, c.as)
+	if err != nil {
+		return err
+	}
+	if err := a.kernel.RecordActAs(ctx, actor, terminal.Name); err != nil {
+		return err
+	}
+	interactive := false
+	if f, ok := stdin.(*os.File); ok {
+		interactive = term.IsTerminal(int(f.Fd()))
+	}
+	t := &terminal.Terminal{Turns: a.kernel, Actor: actor, In: stdin, Out: stdout, Interactive: interactive}
+	return t.Run(ctx)
+}
+
+func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var c common
+	fs := flags("classify", &c, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	actor, err := a.actorFor(ctx, c.as)
+	if err != nil {
+		return err
+	}
+	if err := a.kernel.RecordActAs(ctx, actor, "classify"); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	one := func(text string) error {
+		res, err := a.kernel.Classify(ctx, actor, text)
+		if err != nil {
+			ke := kernel.AsError(err)
+			return enc.Encode(map[string]any{"error": map[string]string{"code": ke.Code, "message": ke.Message}})
+		}
+		return enc.Encode(res)
+	}
+	if fs.NArg() > 0 {
+		return one(strings.Join(fs.Args(), " "))
+	}
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		if err := one(line); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: steward validate PATH...")
+		return 2
+	}
+	failed := false
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	for _, p := range args {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "steward validate: %v\n", err)
+			failed = true
+			continue
+		}
+		_, issues := manifest.Parse(b)
+		if issues == nil {
+			issues = []manifest.Issue{}
+		}
+		valid := !manifest.HasErrors(issues)
+		_ = enc.Encode(map[string]any{"path": p, "valid": valid, "issues": issues})
+		if !valid {
+			failed = true
+		}
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(stderr, "usage: steward audit verify [--config FILE] [--data DIR]")
+		return 2
+	}
+	var c common
+	fs := flags("audit verify", &c, stderr)
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	cfg, err := c.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "steward audit verify: %v\n", err)
+		return 2
+	}
+	if _, err := os.Stat(cfg.Data + "/" + sqlite.FileName); err != nil {
+		fmt.Fprintf(stderr, "steward audit verify: no store in %s: %v\n", cfg.Data, err)
+		return 2
+	}
+	st, err := sqlite.Open(ctx, cfg.Data, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "steward audit verify: %v\n", err)
+		return 2
+	}
+	defer st.Close()
+	reps, err := audit.Verify(ctx, st)
+	if err != nil {
+		fmt.Fprintf(stderr, "steward audit verify: %v\n", err)
+		return 2
+	}
+	bad := false
+	for _, r := range reps {
+		if r.OK {
+			fmt.Fprintf(stdout, "ok      %-12s %d records\n", r.Tenant, r.Records)
+		} else {
+			bad = true
+			fmt.Fprintf(stdout, "BROKEN  %-12s at record %d: %s\n", r.Tenant, r.BrokenAt, r.Reason)
+		}
+	}
+	if bad {
+		return 1
+	}
+	return 0
+}

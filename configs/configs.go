@@ -1,0 +1,391 @@
+// Package configs holds Steward's embedded default configuration and demo
+// world, and loads configuration strictly.
+//
+// Contract. Load starts from the embedded default (or the given file, which
+// replaces it), applies STEWARD_* environment variables, then --set style
+// overrides, then validates. Unknown keys anywhere are errors naming their
+// path. Secrets are never read from the YAML: user tokens come from
+// token_env or token_file, and Config never prints them.
+package configs
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/steward-os/steward/internal/strict"
+)
+
+// Default is the embedded default configuration.
+//
+//go:embed steward.yaml
+var Default []byte
+
+// World is the embedded demo world.
+//
+//go:embed world.yaml
+var World []byte
+
+// Duration is a time.Duration written as "30s", "10m".
+type Duration time.Duration
+
+// UnmarshalJSON accepts a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration such as \"30s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration such as \"30s\": %w", err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Config is Steward's configuration.
+type Config struct {
+	Server struct {
+		Addr            string   `json:"addr"`
+		MaxBodyBytes    int64    `json:"max_body_bytes"`
+		ReadTimeout     Duration `json:"read_timeout"`
+		WriteTimeout    Duration `json:"write_timeout"`
+		ShutdownTimeout Duration `json:"shutdown_timeout"`
+	} `json:"server"`
+	Data string `json:"data"`
+	Log  struct {
+		Level  string `json:"level"`
+		Format string `json:"format"`
+	} `json:"log"`
+	Router struct {
+		Kind          string  `json:"kind"`
+		MinConfidence float64 `json:"min_confidence"`
+	} `json:"router"`
+	Safety struct {
+		ProposalTTL   Duration `json:"proposal_ttl"`
+		CoolingPeriod Duration `json:"cooling_period"`
+		PlanRetries   int      `json:"plan_retries"`
+		ToolTimeout   Duration `json:"tool_timeout"`
+	} `json:"safety"`
+	Ledger struct {
+		ReplayCount int `json:"replay_count"`
+		ReplayBytes int `json:"replay_bytes"`
+	} `json:"ledger"`
+	Roles map[string]Role `json:"roles"`
+	Auth  struct {
+		DemoTokens bool `json:"demo_tokens"`
+	} `json:"auth"`
+	Extensions []string          `json:"extensions"`
+	World      string            `json:"world"`
+	Tenants    map[string]Tenant `json:"tenants"`
+}
+
+// Role is a role's safety ceiling and scopes.
+type Role struct {
+	Ceiling int      `json:"ceiling"`
+	Scopes  []string `json:"scopes"`
+}
+
+// Tenant is one organisation.
+type Tenant struct {
+	ConfirmLevel1  bool            `json:"confirm_level1"`
+	TurnsPerMinute int             `json:"turns_per_minute"`
+	Users          map[string]User `json:"users"`
+}
+
+// User is one person of a tenant. Credentials are referenced, never inlined.
+type User struct {
+	Roles     []string `json:"roles"`
+	Manager   string   `json:"manager,omitempty"`
+	TokenEnv  string   `json:"token_env,omitempty"`
+	TokenFile string   `json:"token_file,omitempty"`
+}
+
+// Load reads the configuration: path ("" for the embedded default), then
+// the environment (environ as from os.Environ), then sets ("a.b=value").
+func Load(path string, environ []string, sets []string) (*Config, error) {
+	raw := Default
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		raw = b
+	}
+	g, err := strict.Generic(raw)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
+	}
+	root, ok := g.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("config %s: the document must be a mapping", nameOf(path))
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "STEWARD_") {
+			env[k] = v
+		}
+	}
+	// Short forms.
+	alias := map[string]string{"STEWARD_ADDR": "server.addr", "STEWARD_DATA": "data"}
+	var overrides [][2]string
+	for k, p := range alias {
+		if v, ok := env[k]; ok {
+			overrides = append(overrides, [2]string{p, v})
+			delete(env, k)
+		}
+	}
+	for _, p := range leafPaths(reflect.TypeFor[Config](), root, "") {
+		name := "STEWARD_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(p))
+		if v, ok := env[name]; ok {
+			overrides = append(overrides, [2]string{p, v})
+			delete(env, name)
+		}
+	}
+	sort.Slice(overrides, func(i, j int) bool { return overrides[i][0] < overrides[j][0] })
+	for _, s := range sets {
+		p, v, ok := strings.Cut(s, "=")
+		if !ok {
+			return nil, fmt.Errorf("--set %q: want path=value", s)
+		}
+		overrides = append(overrides, [2]string{strings.TrimSpace(p), v})
+	}
+	for _, o := range overrides {
+		if err := setPath(root, reflect.TypeFor[Config](), o[0], o[1]); err != nil {
+			return nil, fmt.Errorf("override %s: %w", o[0], err)
+		}
+	}
+	var c Config
+	if err := strict.DecodeValue(root, &c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
+	}
+	return &c, nil
+}
+
+func nameOf(path string) string {
+	if path == "" {
+		return "(embedded default)"
+	}
+	return path
+}
+
+// leafPaths lists the dotted paths of every scalar value the type can hold,
+// expanding maps by the keys present in the document.
+func leafPaths(t reflect.Type, doc any, prefix string) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[Duration]() {
+		return []string{prefix}
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var out []string
+		m, _ := doc.(map[string]any)
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			out = append(out, leafPaths(f.Type, m[name], join(prefix, name))...)
+		}
+		return out
+	case reflect.Map:
+		var out []string
+		m, _ := doc.(map[string]any)
+		for k, v := range m {
+			out = append(out, leafPaths(t.Elem(), v, join(prefix, k))...)
+		}
+		return out
+	default:
+		return []string{prefix}
+	}
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "." + b
+}
+
+// setPath writes a string value at a dotted path, converting it to the
+// field's kind (lists are comma-separated).
+func setPath(root map[string]any, t reflect.Type, path, value string) error {
+	keys := strings.Split(path, ".")
+	cur := root
+	for i, k := range keys {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		var ft reflect.Type
+		switch t.Kind() {
+		case reflect.Struct:
+			found := false
+			for j := 0; j < t.NumField(); j++ {
+				name, _, _ := strings.Cut(t.Field(j).Tag.Get("json"), ",")
+				if name == k {
+					ft, found = t.Field(j).Type, true
+					break
+				}
+			}
+			if !found {
+				return fmt.Errorf("unknown key %q", strings.Join(keys[:i+1], "."))
+			}
+		case reflect.Map:
+			ft = t.Elem()
+		default:
+			return fmt.Errorf("%q is not a section", strings.Join(keys[:i], "."))
+		}
+		if i == len(keys)-1 {
+			v, err := convert(ft, value)
+			if err != nil {
+				return err
+			}
+			cur[k] = v
+			return nil
+		}
+		next, ok := cur[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[k] = next
+		}
+		cur, t = next, ft
+	}
+	return nil
+}
+
+func convert(t reflect.Type, s string) (any, error) {
+	if t == reflect.TypeFor[Duration]() {
+		if _, err := time.ParseDuration(s); err != nil {
+			return nil, fmt.Errorf("want a duration such as 30s: %w", err)
+		}
+		return s, nil
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return s, nil
+	case reflect.Bool:
+		return strconv.ParseBool(s)
+	case reflect.Int, reflect.Int64:
+		return strconv.ParseInt(s, 10, 64)
+	case reflect.Float64:
+		return strconv.ParseFloat(s, 64)
+	case reflect.Slice:
+		var out []any
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("cannot set a %s from text", t.Kind())
+}
+
+// Validate checks values the types cannot.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("server.addr %q: want HOST:PORT", c.Server.Addr))
+	}
+	if c.Server.MaxBodyBytes <= 0 {
+		errs = append(errs, errors.New("server.max_body_bytes must be positive"))
+	}
+	if c.Data == "" {
+		errs = append(errs, errors.New("data: the data directory must be set"))
+	}
+	if c.Router.Kind != "offline" {
+		errs = append(errs, fmt.Errorf("router.kind %q: only \"offline\" is available in this build", c.Router.Kind))
+	}
+	if c.Router.MinConfidence < 0 || c.Router.MinConfidence > 1 {
+		errs = append(errs, errors.New("router.min_confidence must be between 0 and 1"))
+	}
+	if c.Safety.CoolingPeriod.D() < 30*time.Second {
+		errs = append(errs, fmt.Errorf("safety.cooling_period %s: the cooling period can only be raised above 30s, never lowered", c.Safety.CoolingPeriod.D()))
+	}
+	if c.Safety.ProposalTTL.D() <= 0 {
+		errs = append(errs, errors.New("safety.proposal_ttl must be positive"))
+	}
+	if c.Safety.ProposalTTL.D() < c.Safety.CoolingPeriod.D() {
+		errs = append(errs, errors.New("safety.proposal_ttl must be longer than the cooling period"))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
+	}
+	for name, r := range c.Roles {
+		if r.Ceiling < 0 || r.Ceiling > 4 {
+			errs = append(errs, fmt.Errorf("roles.%s.ceiling %d: want 0–4", name, r.Ceiling))
+		}
+	}
+	for tn, t := range c.Tenants {
+		for un, u := range t.Users {
+			for _, r := range u.Roles {
+				if _, ok := c.Roles[r]; !ok {
+					errs = append(errs, fmt.Errorf("tenants.%s.users.%s.roles: unknown role %q", tn, un, r))
+				}
+			}
+			if u.Manager != "" {
+				if _, ok := t.Users[u.Manager]; !ok {
+					errs = append(errs, fmt.Errorf("tenants.%s.users.%s.manager: %q is not a user of %s", tn, un, u.Manager, tn))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// DemoTokensAllowed reports whether the address is loopback only, where
+// demo tokens may be used.
+func DemoTokensAllowed(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Token resolves a user's credential from the environment or a file. It
+// returns "" when the user has none configured.
+func (u User) Token(getenv func(string) string) (string, error) {
+	switch {
+	case u.TokenEnv != "":
+		return strings.TrimSpace(getenv(u.TokenEnv)), nil
+	case u.TokenFile != "":
+		b, err := os.ReadFile(u.TokenFile)
+		if err != nil {
+			return "", fmt.Errorf("read token file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return "", nil
+}

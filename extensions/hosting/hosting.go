@@ -1,0 +1,300 @@
+// Package hosting is the first-party hosting extension: servers, websites,
+// databases and their backups, DNS zones and TLS certificates of a fleet.
+//
+// Contract. Extension returns the embedded manifest, one typed handler per
+// declared tool, a context provider and a seed function. Every handler reads
+// and writes only the sdk.State the kernel lends it (already scoped to this
+// extension and the caller's tenant) and trusts nothing but its parameters
+// and the Caller; it never takes a tenant from its parameters. Unknown
+// resources are sdk.CodeNotFound, changes that contradict the current state
+// (start a running server, restore from another database's backup) are
+// sdk.CodeConflict, malformed values are sdk.CodeInvalid. Dates come from
+// the clock given to ExtensionWithClock (time.Now by default), so tests can
+// fix "today". This package imports only the SDK and the standard library.
+package hosting
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/steward-os/steward/sdk"
+)
+
+//go:embed manifest.yaml
+var manifest []byte
+
+// State collections (keys in brackets).
+const (
+	collServers   = "servers"      // [server name] server
+	collSites     = "sites"        // [domain] site
+	collDatabases = "databases"    // [database name] database
+	collBackups   = "backups"      // [backup id] backup
+	collSnapshots = "snapshots"    // [snapshot id] snapshot
+	collZones     = "zones"        // [zone name] zone (records inline)
+	collCerts     = "certificates" // [domain] certificate
+	collMeta      = "meta"         // ["seeded"] seed marker
+)
+
+const dateLayout = "2006-01-02"
+
+// Sizes a server can have, smallest first, with their relative capacity.
+var sizeCapacity = map[string]int{"s": 1, "m": 2, "l": 4, "xl": 8}
+
+// Extension returns the hosting extension with the wall clock.
+func Extension() sdk.Extension { return ExtensionWithClock(time.Now) }
+
+// ExtensionWithClock returns the hosting extension whose notion of "now"
+// (certificate expiry, days left, backup and restart times) comes from now.
+func ExtensionWithClock(now func() time.Time) sdk.Extension {
+	if now == nil {
+		now = time.Now
+	}
+	h := &hosting{now: now}
+	return sdk.Extension{
+		Manifest: manifest,
+		Handlers: h.handlers(),
+		Context:  sdk.ContextFunc(h.resources),
+		Seed:     h.seed,
+	}
+}
+
+type hosting struct {
+	now func() time.Time
+	// locks serialises the read-modify-write of one tenant's state within
+	// this process (sdk.State has no transactions).
+	locks sync.Map // sdk.TenantID → *sync.Mutex
+}
+
+func (h *hosting) lock(t sdk.TenantID) func() {
+	m, _ := h.locks.LoadOrStore(t, new(sync.Mutex))
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
+// today is the clock's current date in UTC, at midnight.
+func (h *hosting) today() time.Time {
+	y, m, d := h.now().UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func (h *hosting) stamp() string { return h.now().UTC().Format(time.RFC3339) }
+
+// tool binds a handler and serialises it per tenant.
+func tool[P, R any](h *hosting, name string, fn func(ctx context.Context, c sdk.Call[P]) (R, error)) sdk.Handler {
+	return sdk.Tool(name, func(ctx context.Context, c sdk.Call[P]) (R, error) {
+		defer h.lock(c.Caller.Tenant)()
+		return fn(ctx, c)
+	})
+}
+
+// --- stored documents ---
+
+type server struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+	Status string `json:"status"`
+	Size   string `json:"size"`
+	// CPU, Memory and Disk are the utilisation (percent) while running.
+	CPU         int    `json:"cpu"`
+	Memory      int    `json:"memory"`
+	Disk        int    `json:"disk"`
+	Restarts    int    `json:"restarts"`
+	RestartedAt string `json:"restarted_at,omitempty"`
+	// Snapshots counts the snapshots taken (for their ids).
+	Snapshots int `json:"snapshots"`
+}
+
+type site struct {
+	Name   string `json:"name"`
+	Server string `json:"server"`
+}
+
+type database struct {
+	Name   string `json:"name"`
+	Server string `json:"server"`
+	SizeMB int    `json:"size_mb"`
+	// BackupSeq is the sequence number of the latest backup (for ids).
+	BackupSeq    int    `json:"backup_seq"`
+	RestoredFrom string `json:"restored_from,omitempty"`
+}
+
+type backup struct {
+	ID       string `json:"id"`
+	Database string `json:"database"`
+	SizeMB   int    `json:"size_mb"`
+	Created  string `json:"created,omitempty"`
+}
+
+type snapshot struct {
+	ID      string `json:"id"`
+	Server  string `json:"server"`
+	Disk    int    `json:"disk"`
+	Created string `json:"created"`
+}
+
+type zone struct {
+	Name    string   `json:"name"`
+	Serial  int      `json:"serial"`
+	Records []Record `json:"records"`
+}
+
+type certificate struct {
+	Domain  string `json:"domain"`
+	Expires string `json:"expires"` // YYYY-MM-DD
+}
+
+// --- state helpers ---
+
+func get[T any](ctx context.Context, st sdk.State, coll, key string) (T, bool, error) {
+	var v T
+	ok, err := st.Get(ctx, coll, key, &v)
+	if err != nil {
+		return v, false, fmt.Errorf("hosting: read %s/%s: %w", coll, key, err)
+	}
+	return v, ok, nil
+}
+
+func list[T any](ctx context.Context, st sdk.State, coll string) ([]T, error) {
+	raws, err := st.List(ctx, coll)
+	if err != nil {
+		return nil, fmt.Errorf("hosting: list %s: %w", coll, err)
+	}
+	out := make([]T, 0, len(raws))
+	for _, raw := range raws {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, fmt.Errorf("hosting: decode %s: %w", coll, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func put(ctx context.Context, st sdk.State, coll, key string, v any) error {
+	if err := st.Put(ctx, coll, key, v); err != nil {
+		return fmt.Errorf("hosting: write %s/%s: %w", coll, key, err)
+	}
+	return nil
+}
+
+func del(ctx context.Context, st sdk.State, coll, key string) error {
+	if err := st.Delete(ctx, coll, key); err != nil {
+		return fmt.Errorf("hosting: delete %s/%s: %w", coll, key, err)
+	}
+	return nil
+}
+
+// norm canonicalises a name as people type it: trimmed, lower case, no
+// trailing dot.
+func norm(s string) string {
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+}
+
+func required(param, value string) error {
+	if value == "" {
+		return sdk.Errorf(sdk.CodeInvalid, "%s is required", param)
+	}
+	return nil
+}
+
+func loadServer(ctx context.Context, st sdk.State, name string) (server, error) {
+	if err := required("server", name); err != nil {
+		return server{}, err
+	}
+	s, ok, err := get[server](ctx, st, collServers, name)
+	if err != nil {
+		return s, err
+	}
+	if !ok {
+		return s, sdk.Errorf(sdk.CodeNotFound, "no server named %q", name)
+	}
+	return s, nil
+}
+
+func loadDatabase(ctx context.Context, st sdk.State, name string) (database, error) {
+	if err := required("database", name); err != nil {
+		return database{}, err
+	}
+	d, ok, err := get[database](ctx, st, collDatabases, name)
+	if err != nil {
+		return d, err
+	}
+	if !ok {
+		return d, sdk.Errorf(sdk.CodeNotFound, "no database named %q", name)
+	}
+	return d, nil
+}
+
+func loadZone(ctx context.Context, st sdk.State, name string) (zone, error) {
+	if err := required("zone", name); err != nil {
+		return zone{}, err
+	}
+	z, ok, err := get[zone](ctx, st, collZones, name)
+	if err != nil {
+		return z, err
+	}
+	if !ok {
+		return z, sdk.Errorf(sdk.CodeNotFound, "no DNS zone named %q", name)
+	}
+	if z.Records == nil {
+		z.Records = []Record{}
+	}
+	return z, nil
+}
+
+func loadCertificate(ctx context.Context, st sdk.State, domain string) (certificate, error) {
+	if err := required("domain", domain); err != nil {
+		return certificate{}, err
+	}
+	c, ok, err := get[certificate](ctx, st, collCerts, domain)
+	if err != nil {
+		return c, err
+	}
+	if !ok {
+		return c, sdk.Errorf(sdk.CodeNotFound, "no certificate for %q", domain)
+	}
+	return c, nil
+}
+
+// serverView builds the full server object: the server with the names of
+// the sites and databases it runs.
+func serverView(ctx context.Context, st sdk.State, s server) (Server, error) {
+	v := Server{
+		Name: s.Name, Region: s.Region, Status: s.Status, Size: s.Size,
+		Sites: []string{}, Databases: []string{},
+		Restarts: s.Restarts, RestartedAt: s.RestartedAt,
+	}
+	sites, err := list[site](ctx, st, collSites)
+	if err != nil {
+		return v, err
+	}
+	for _, x := range sites {
+		if x.Server == s.Name {
+			v.Sites = append(v.Sites, x.Name)
+		}
+	}
+	dbs, err := list[database](ctx, st, collDatabases)
+	if err != nil {
+		return v, err
+	}
+	for _, d := range dbs {
+		if d.Server == s.Name {
+			v.Databases = append(v.Databases, d.Name)
+		}
+	}
+	return v, nil
+}
+
+func (h *hosting) certView(c certificate) Certificate {
+	out := Certificate{Domain: c.Domain, Expires: c.Expires}
+	if exp, err := time.Parse(dateLayout, c.Expires); err == nil {
+		out.DaysLeft = int(exp.Sub(h.today()).Hours() / 24)
+	}
+	return out
+}

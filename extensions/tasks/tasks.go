@@ -1,0 +1,372 @@
+// Package tasks is the first-party to-do extension: people's tasks with a
+// title, a status (pending or done), an assignee and an optional due date.
+//
+// Contract. Extension returns the embedded manifest, one typed handler per
+// declared tool, a context provider (kind "task", id "T-n") and a seed
+// function. Tasks live in the sdk.State the kernel lends (scoped to this
+// extension and the caller's tenant). A new task is always assigned to the
+// caller; listing someone else's tasks needs them to be a member of the
+// caller's tenant, checked through the Directory (scope directory:read).
+// Handlers trust only their parameters and the Caller. Dates come from the
+// clock given to ExtensionWithClock. This package imports only the SDK and
+// the standard library.
+package tasks
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/steward-os/steward/sdk"
+)
+
+//go:embed manifest.yaml
+var manifest []byte
+
+const (
+	collTasks = "tasks" // [T-n] task
+	collMeta  = "meta"  // "seq": last task number; "seeded": marker
+)
+
+const dateLayout = "2006-01-02"
+
+// Statuses a task can have.
+const (
+	StatusPending = "pending"
+	StatusDone    = "done"
+)
+
+// KindTask is the resource kind of a task.
+const KindTask = "task"
+
+// Extension returns the tasks extension with the wall clock.
+func Extension() sdk.Extension { return ExtensionWithClock(time.Now) }
+
+// ExtensionWithClock returns the tasks extension whose "today" (creation
+// and completion dates, seeded due dates) comes from now.
+func ExtensionWithClock(now func() time.Time) sdk.Extension {
+	if now == nil {
+		now = time.Now
+	}
+	x := &tasks{now: now}
+	return sdk.Extension{
+		Manifest: manifest,
+		Handlers: []sdk.Handler{
+			tool(x, "list_tasks", x.list),
+			tool(x, "create_task", x.create),
+			tool(x, "complete_task", x.complete),
+		},
+		Context: sdk.ContextFunc(x.resources),
+		Seed:    x.seed,
+	}
+}
+
+type tasks struct {
+	now   func() time.Time
+	locks sync.Map // sdk.TenantID → *sync.Mutex
+}
+
+func tool[P, R any](x *tasks, name string, fn func(ctx context.Context, c sdk.Call[P]) (R, error)) sdk.Handler {
+	return sdk.Tool(name, func(ctx context.Context, c sdk.Call[P]) (R, error) {
+		m, _ := x.locks.LoadOrStore(c.Caller.Tenant, new(sync.Mutex))
+		mu := m.(*sync.Mutex)
+		mu.Lock()
+		defer mu.Unlock()
+		return fn(ctx, c)
+	})
+}
+
+func (x *tasks) today() string { return x.now().UTC().Format(dateLayout) }
+
+// --- parameters and results ---
+
+// ListParams are list_tasks' parameters; Assignee defaults to the caller.
+type ListParams struct {
+	Status   string `json:"status,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+}
+
+// CreateParams are create_task's parameters; Due is YYYY-MM-DD.
+type CreateParams struct {
+	Title string `json:"title"`
+	Due   string `json:"due,omitempty"`
+}
+
+// CompleteParams names the task to mark done.
+type CompleteParams struct {
+	Task string `json:"task"`
+}
+
+// Task is one task as stored and as returned. Due is "" when there is none.
+type Task struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Status    string `json:"status"`
+	Assignee  string `json:"assignee"`
+	Due       string `json:"due"`
+	Created   string `json:"created,omitempty"`
+	Completed string `json:"completed,omitempty"`
+}
+
+// TaskList is list_tasks' result, in id order.
+type TaskList struct {
+	Assignee string `json:"assignee"`
+	Status   string `json:"status"` // the filter, "" for all
+	Tasks    []Task `json:"tasks"`
+}
+
+// --- handlers ---
+
+func (x *tasks) list(ctx context.Context, c sdk.Call[ListParams]) (TaskList, error) {
+	out := TaskList{Tasks: []Task{}}
+	status := strings.ToLower(strings.TrimSpace(c.Params.Status))
+	if status != "" && status != StatusPending && status != StatusDone {
+		return out, sdk.Errorf(sdk.CodeInvalid, "status must be pending or done, not %q", c.Params.Status)
+	}
+	who, err := assignee(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	all, err := loadAll(ctx, c.Env.State())
+	if err != nil {
+		return out, err
+	}
+	out.Assignee, out.Status = who, status
+	for _, t := range all {
+		if t.Assignee == who && (status == "" || t.Status == status) {
+			out.Tasks = append(out.Tasks, t)
+		}
+	}
+	return out, nil
+}
+
+// assignee resolves list_tasks' assignee: the caller by default, otherwise a
+// member of the caller's tenant.
+func assignee(ctx context.Context, c sdk.Call[ListParams]) (string, error) {
+	self := string(c.Caller.Actor)
+	who := strings.TrimSpace(c.Params.Assignee)
+	if who == "" || strings.EqualFold(who, "me") || who == self {
+		return self, nil
+	}
+	dir, err := c.Env.Directory()
+	if err != nil {
+		return "", fmt.Errorf("tasks: directory: %w", err)
+	}
+	members, err := dir.Members(ctx)
+	if err != nil {
+		return "", fmt.Errorf("tasks: directory: %w", err)
+	}
+	for _, m := range members {
+		if strings.EqualFold(string(m.ID), who) {
+			return string(m.ID), nil
+		}
+	}
+	return "", sdk.Errorf(sdk.CodeNotFound, "no member named %q", who)
+}
+
+func (x *tasks) create(ctx context.Context, c sdk.Call[CreateParams]) (Task, error) {
+	title := strings.TrimSpace(c.Params.Title)
+	if title == "" {
+		return Task{}, sdk.Errorf(sdk.CodeInvalid, "title is required")
+	}
+	due := strings.TrimSpace(c.Params.Due)
+	if due != "" {
+		if _, err := time.Parse(dateLayout, due); err != nil {
+			return Task{}, sdk.Errorf(sdk.CodeInvalid, "due must be a date as YYYY-MM-DD, not %q", c.Params.Due)
+		}
+	}
+	st := c.Env.State()
+	seq, err := nextSeq(ctx, st)
+	if err != nil {
+		return Task{}, err
+	}
+	t := Task{ID: "T-" + strconv.Itoa(seq), Title: title, Status: StatusPending,
+		Assignee: string(c.Caller.Actor), Due: due, Created: x.today()}
+	if err := st.Put(ctx, collTasks, t.ID, t); err != nil {
+		return Task{}, fmt.Errorf("tasks: write %s: %w", t.ID, err)
+	}
+	if err := st.Put(ctx, collMeta, "seq", seq); err != nil {
+		return Task{}, fmt.Errorf("tasks: write seq: %w", err)
+	}
+	return t, nil
+}
+
+func (x *tasks) complete(ctx context.Context, c sdk.Call[CompleteParams]) (Task, error) {
+	id, ok := taskID(c.Params.Task)
+	if !ok {
+		if strings.TrimSpace(c.Params.Task) == "" {
+			return Task{}, sdk.Errorf(sdk.CodeInvalid, "task is required")
+		}
+		return Task{}, sdk.Errorf(sdk.CodeNotFound, "no task %q", c.Params.Task)
+	}
+	st := c.Env.State()
+	var t Task
+	found, err := st.Get(ctx, collTasks, id, &t)
+	if err != nil {
+		return Task{}, fmt.Errorf("tasks: read %s: %w", id, err)
+	}
+	if !found {
+		return Task{}, sdk.Errorf(sdk.CodeNotFound, "no task %s", id)
+	}
+	if t.Status == StatusDone {
+		return Task{}, sdk.Errorf(sdk.CodeConflict, "task %s is already done", id)
+	}
+	t.Status = StatusDone
+	t.Completed = x.today()
+	if err := st.Put(ctx, collTasks, t.ID, t); err != nil {
+		return Task{}, fmt.Errorf("tasks: write %s: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// --- storage helpers ---
+
+// taskID canonicalises "t-2", "T-2" or "2" to "T-2".
+func taskID(s string) (string, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "T-")
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return "", false
+	}
+	return "T-" + strconv.Itoa(n), true
+}
+
+func idNum(id string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(id, "T-"))
+	return n
+}
+
+// loadAll returns every task in id order (T-2 before T-10).
+func loadAll(ctx context.Context, st sdk.State) ([]Task, error) {
+	raws, err := st.List(ctx, collTasks)
+	if err != nil {
+		return nil, fmt.Errorf("tasks: list: %w", err)
+	}
+	out := make([]Task, 0, len(raws))
+	for _, raw := range raws {
+		var t Task
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return nil, fmt.Errorf("tasks: decode: %w", err)
+		}
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b Task) int { return idNum(a.ID) - idNum(b.ID) })
+	return out, nil
+}
+
+// nextSeq is the number of the next task: one past both the stored
+// sequence and the highest existing id.
+func nextSeq(ctx context.Context, st sdk.State) (int, error) {
+	var seq int
+	if _, err := st.Get(ctx, collMeta, "seq", &seq); err != nil {
+		return 0, fmt.Errorf("tasks: read seq: %w", err)
+	}
+	all, err := loadAll(ctx, st)
+	if err != nil {
+		return 0, err
+	}
+	if n := len(all); n > 0 {
+		seq = max(seq, idNum(all[n-1].ID))
+	}
+	return seq + 1, nil
+}
+
+// --- context ---
+
+func (x *tasks) resources(ctx context.Context, _ sdk.TenantID, st sdk.State) ([]sdk.Resource, error) {
+	all, err := loadAll(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sdk.Resource, 0, len(all))
+	for _, t := range all {
+		attrs := map[string]string{"title": t.Title, "status": t.Status, "assignee": t.Assignee}
+		if t.Due != "" {
+			attrs["due"] = t.Due
+		}
+		out = append(out, sdk.Resource{Kind: KindTask, ID: t.ID, Attrs: attrs})
+	}
+	return out, nil
+}
+
+// --- seed ---
+
+// SeedData is the shape of a tenant's tasks section of the world file.
+// Unknown keys are errors.
+type SeedData struct {
+	Tasks []struct {
+		ID       string `json:"id"` // T-n
+		Title    string `json:"title"`
+		Assignee string `json:"assignee"`
+		Status   string `json:"status"` // pending | done
+		// Either an absolute due date (YYYY-MM-DD) or days from seeding.
+		Due       string `json:"due"`
+		DueInDays *int   `json:"due_in_days"`
+	} `json:"tasks"`
+}
+
+// seed writes the tenant's tasks once: a tenant whose state carries the
+// seed marker is left alone. null or {} seeds nothing.
+func (x *tasks) seed(ctx context.Context, st sdk.State, data json.RawMessage) error {
+	var done bool
+	if ok, err := st.Get(ctx, collMeta, "seeded", &done); err != nil {
+		return fmt.Errorf("tasks: seed: %w", err)
+	} else if ok && done {
+		return nil
+	}
+	var d SeedData
+	if len(bytes.TrimSpace(data)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			return fmt.Errorf("tasks: seed: %w", err)
+		}
+	}
+	seq := 0
+	for _, s := range d.Tasks {
+		id, ok := taskID(s.ID)
+		if !ok {
+			return fmt.Errorf("tasks: seed: task id %q is not T-n", s.ID)
+		}
+		t := Task{ID: id, Title: strings.TrimSpace(s.Title), Status: s.Status, Assignee: s.Assignee, Due: s.Due, Created: x.today()}
+		if t.Title == "" || t.Assignee == "" {
+			return fmt.Errorf("tasks: seed: task %s needs a title and an assignee", id)
+		}
+		switch t.Status {
+		case "":
+			t.Status = StatusPending
+		case StatusPending, StatusDone:
+		default:
+			return fmt.Errorf("tasks: seed: task %s: status %q is not pending or done", id, s.Status)
+		}
+		if t.Status == StatusDone {
+			t.Completed = x.today()
+		}
+		if s.DueInDays != nil {
+			t.Due = x.now().UTC().AddDate(0, 0, *s.DueInDays).Format(dateLayout)
+		} else if t.Due != "" {
+			if _, err := time.Parse(dateLayout, t.Due); err != nil {
+				return fmt.Errorf("tasks: seed: task %s: due %q is not YYYY-MM-DD", id, t.Due)
+			}
+		}
+		if err := st.Put(ctx, collTasks, t.ID, t); err != nil {
+			return fmt.Errorf("tasks: seed: %w", err)
+		}
+		seq = max(seq, idNum(id))
+	}
+	if err := st.Put(ctx, collMeta, "seq", seq); err != nil {
+		return fmt.Errorf("tasks: seed: %w", err)
+	}
+	if err := st.Put(ctx, collMeta, "seeded", true); err != nil {
+		return fmt.Errorf("tasks: seed: %w", err)
+	}
+	return nil
+}

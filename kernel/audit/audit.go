@@ -1,0 +1,157 @@
+// Package audit writes and verifies Steward's tamper-evident audit trail.
+//
+// Contract. Log.Write appends one record to the actor's tenant chain
+// through the storage back-end, after masking PII and removing secrets from
+// its data; it returns only when the record is durable. Verify walks every
+// tenant chain and reports the first record that was edited, deleted,
+// inserted or reordered, and a chain whose head no longer matches (a
+// truncated tail). Record kinds are stable strings (Kind*), documented in
+// docs/audit.md.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/steward-os/steward/kernel/redact"
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
+)
+
+// Record kinds.
+const (
+	KindAsked        = "asked"
+	KindContext      = "context"
+	KindClassified   = "classified"
+	KindPlanned      = "planned"
+	KindAuthorized   = "authorized"
+	KindDenied       = "denied"
+	KindCrossTenant  = "cross_tenant_refused"
+	KindProposed     = "proposed"
+	KindConfirmed    = "confirmed"
+	KindRejected     = "rejected"
+	KindConfirmError = "confirmation_refused"
+	KindExpired      = "expired"
+	KindBackup       = "backup"
+	KindDispatch     = "dispatch"
+	KindResult       = "result"
+	KindError        = "error"
+	KindReplied      = "replied"
+	KindExtension    = "extension"
+	KindRequestError = "request_refused"
+	KindActAs        = "act_as"
+)
+
+// Appender is the storage the Log needs.
+type Appender interface {
+	AppendAudit(ctx context.Context, entries ...store.AuditEntry) ([]store.AuditRow, error)
+}
+
+// Log writes audit records.
+type Log struct {
+	app   Appender
+	mask  *redact.Masker
+	clock func() time.Time
+}
+
+// New returns a Log over the appender.
+func New(app Appender, mask *redact.Masker, clock func() time.Time) *Log {
+	if clock == nil {
+		clock = time.Now
+	}
+	return &Log{app: app, mask: mask, clock: clock}
+}
+
+// Write appends one record. data is marshalled to JSON and masked.
+func (l *Log) Write(ctx context.Context, tenant session.TenantID, actor session.ActorID, turn session.TurnID, kind string, data any) error {
+	var raw json.RawMessage
+	switch d := data.(type) {
+	case nil:
+		raw = json.RawMessage("{}")
+	case json.RawMessage:
+		raw = l.mask.JSON(d)
+	default:
+		b, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("audit %s: marshal: %w", kind, err)
+		}
+		raw = l.mask.JSON(b)
+	}
+	if tenant == "" {
+		tenant = "_system"
+	}
+	if _, err := l.app.AppendAudit(ctx, store.AuditEntry{Tenant: tenant, At: l.clock(), Kind: kind, Actor: actor, Turn: turn, Data: raw}); err != nil {
+		return fmt.Errorf("audit %s: %w", kind, err)
+	}
+	return nil
+}
+
+// Reader is what Verify needs.
+type Reader interface {
+	AuditTenants(ctx context.Context) ([]session.TenantID, error)
+	AuditHead(ctx context.Context, tenant session.TenantID) (int64, string, error)
+	AuditChain(ctx context.Context, tenant session.TenantID, fn func(store.AuditRow) error) error
+}
+
+// ChainReport is the verification result for one tenant.
+type ChainReport struct {
+	Tenant  session.TenantID `json:"tenant"`
+	Records int64            `json:"records"`
+	OK      bool             `json:"ok"`
+	// BrokenAt is the sequence number of the first bad record (0 when OK).
+	BrokenAt int64  `json:"broken_at,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// Verify checks every tenant chain.
+func Verify(ctx context.Context, r Reader) ([]ChainReport, error) {
+	tenants, err := r.AuditTenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []ChainReport
+	for _, t := range tenants {
+		rep := ChainReport{Tenant: t, OK: true}
+		prev, want := store.GenesisHash, int64(1)
+		fail := func(seq int64, reason string) error {
+			rep.OK, rep.BrokenAt, rep.Reason = false, seq, reason
+			return errStop
+		}
+		err := r.AuditChain(ctx, t, func(row store.AuditRow) error {
+			switch {
+			case row.Seq != want:
+				return fail(want, fmt.Sprintf("record %d is missing or out of order (found %d)", want, row.Seq))
+			case row.Prev != prev:
+				return fail(row.Seq, fmt.Sprintf("record %d does not link to record %d", row.Seq, row.Seq-1))
+			case store.ChainHash(row) != row.Hash:
+				return fail(row.Seq, fmt.Sprintf("record %d was altered (hash mismatch)", row.Seq))
+			}
+			rep.Records++
+			prev, want = row.Hash, want+1
+			return nil
+		})
+		if err != nil && err != errStop {
+			return nil, err
+		}
+		if rep.OK {
+			seq, hash, err := r.AuditHead(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if seq != rep.Records || hash != prev {
+				rep.OK, rep.BrokenAt = false, rep.Records+1
+				rep.Reason = fmt.Sprintf("chain ends at record %d but its head says %d: records were removed from the end", rep.Records, seq)
+				if seq == rep.Records {
+					rep.Reason = fmt.Sprintf("the last record (%d) does not match the chain head", seq)
+					rep.BrokenAt = seq
+				}
+			}
+		}
+		out = append(out, rep)
+	}
+	return out, nil
+}
+
+var errStop = fmt.Errorf("stop")

@@ -1,0 +1,285 @@
+// Package kernel is Steward's finite core: it turns one authenticated
+// request into routing, planning, checks, authorization, the safety gate,
+// dispatch, a verbatim fact and a narrated reply, writing an audit record at
+// every stage.
+//
+// Contract. The kernel owns no tool and knows no domain word: tools come
+// from extensions loaded through the manifest contract. Nothing a user
+// types, and nothing a router or model proposes, can skip a stage: tools
+// outside the routed surface are unreachable, arguments are schema-checked,
+// every step is authorized against the actor's tenant, scopes and role
+// ceiling, and any change at level ≥ 2 (or 1 by tenant policy) becomes a
+// frozen proposal that only its actor can accept, once, before it expires,
+// with the exact arguments shown. Channels reach the kernel only through
+// session types; the kernel imports no channel.
+package kernel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/redact"
+	"github.com/steward-os/steward/kernel/route"
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
+)
+
+// ConformanceLevel is the ICNLI conformance level this kernel implements
+// (self-attested). Extensions targeting a higher level are refused.
+const ConformanceLevel = 2
+
+// Version of the kernel.
+const Version = "0.1.0"
+
+// MinCooling is the shortest cooling period a level-4 proposal may have.
+const MinCooling = 30 * time.Second
+
+// Role is what a role may do.
+type Role struct {
+	// Ceiling is the highest safety level the role may dispatch or propose.
+	Ceiling int `json:"ceiling"`
+	// Scopes the role holds; "*" matches everything, "*:read" any area's
+	// read verb, "hosting:*" every verb of one area.
+	Scopes []string `json:"scopes"`
+}
+
+// Config tunes the kernel.
+type Config struct {
+	Roles map[string]Role
+	// ProposalTTL is how long a proposal may be accepted (default 10 min).
+	ProposalTTL time.Duration
+	// Cooling is the level-4 cooling period (default and minimum 30 s).
+	Cooling time.Duration
+	// ConfirmLevel1 lists tenants whose policy asks before level-1 tools.
+	ConfirmLevel1 map[session.TenantID]bool
+	// MinConfidence below which the kernel asks instead of acting.
+	MinConfidence float64
+	// PlanRetries bounds re-planning after invalid arguments (ROUTE-04).
+	PlanRetries int
+	// LedgerCap bounds the facts replayed to the router per turn (AF-04).
+	LedgerCap session.Cap
+	// TurnsPerMinute is each actor's quota (L2); 0 means 120.
+	TurnsPerMinute int
+	// ToolTimeout bounds one inline dispatch (default 60 s).
+	ToolTimeout time.Duration
+}
+
+func (c *Config) defaults() error {
+	if c.ProposalTTL <= 0 {
+		c.ProposalTTL = 10 * time.Minute
+	}
+	if c.Cooling == 0 {
+		c.Cooling = MinCooling
+	}
+	if c.Cooling < MinCooling {
+		return fmt.Errorf("cooling period %s is below the minimum %s", c.Cooling, MinCooling)
+	}
+	if c.MinConfidence <= 0 {
+		c.MinConfidence = 0.4
+	}
+	if c.PlanRetries <= 0 {
+		c.PlanRetries = 2
+	}
+	if c.LedgerCap.Count <= 0 {
+		c.LedgerCap.Count = 20
+	}
+	if c.LedgerCap.Bytes <= 0 {
+		c.LedgerCap.Bytes = 32 << 10
+	}
+	if c.TurnsPerMinute <= 0 {
+		c.TurnsPerMinute = 120
+	}
+	if c.ToolTimeout <= 0 {
+		c.ToolTimeout = 60 * time.Second
+	}
+	if len(c.Roles) == 0 {
+		c.Roles = DefaultRoles()
+	}
+	return nil
+}
+
+// DefaultRoles are the demo roles: viewer 0, operator 3, admin 4.
+func DefaultRoles() map[string]Role {
+	return map[string]Role{
+		"viewer":   {Ceiling: 0, Scopes: []string{"*:read"}},
+		"operator": {Ceiling: 3, Scopes: []string{"*:read", "*:write"}},
+		"admin":    {Ceiling: 4, Scopes: []string{"*"}},
+	}
+}
+
+// Store is the storage the kernel needs.
+type Store interface {
+	audit.Appender
+	CreateProposal(ctx context.Context, p store.ProposalRow) error
+	GetProposal(ctx context.Context, id session.ProposalID) (store.ProposalRow, error)
+	TransitionProposal(ctx context.Context, id session.ProposalID, from, to store.ProposalState, at time.Time, outcome json.RawMessage) (bool, error)
+	ClaimExecution(ctx context.Context, key string, at time.Time) (bool, error)
+	Record(ctx context.Context, f session.Fact) (int64, error)
+	Recent(ctx context.Context, s session.SessionID, c session.Cap) ([]session.Fact, error)
+	StateGet(ctx context.Context, ext string, tenant session.TenantID, coll, key string) (json.RawMessage, bool, error)
+	StatePut(ctx context.Context, ext string, tenant session.TenantID, coll, key string, v json.RawMessage) error
+	StateDelete(ctx context.Context, ext string, tenant session.TenantID, coll, key string) error
+	StateList(ctx context.Context, ext string, tenant session.TenantID, coll string) ([]json.RawMessage, error)
+	MarkSeeded(ctx context.Context, ext string, tenant session.TenantID, at time.Time) (bool, error)
+	UnmarkSeeded(ctx context.Context, ext string, tenant session.TenantID) error
+	DeliverNote(ctx context.Context, n store.Note) (int64, error)
+}
+
+// Deps are the kernel's collaborators.
+type Deps struct {
+	Store     Store
+	Directory session.Directory
+	Router    route.Router
+	Planner   route.Planner
+	Masker    *redact.Masker
+	Log       *slog.Logger
+	Clock     func() time.Time
+}
+
+// Kernel is the core. Create it with New.
+type Kernel struct {
+	cfg   Config
+	st    Store
+	dir   session.Directory
+	rt    route.Router
+	pl    route.Planner
+	mask  *redact.Masker
+	log   *slog.Logger
+	now   func() time.Time
+	audit *audit.Log
+
+	mu    sync.RWMutex
+	exts  map[string]*extension
+	tools map[string]*toolEntry
+	order []string // extension ids in load order
+
+	qmu    sync.Mutex
+	quotas map[string]*rate.Limiter
+}
+
+// New builds a kernel.
+func New(cfg Config, d Deps) (*Kernel, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	if d.Store == nil || d.Directory == nil || d.Router == nil || d.Planner == nil {
+		return nil, errors.New("kernel: Store, Directory, Router and Planner are required")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	if d.Masker == nil {
+		d.Masker = redact.New()
+	}
+	return &Kernel{
+		cfg: cfg, st: d.Store, dir: d.Directory, rt: d.Router, pl: d.Planner, mask: d.Masker,
+		log: d.Log, now: d.Clock, audit: audit.New(d.Store, d.Masker, d.Clock),
+		exts: map[string]*extension{}, tools: map[string]*toolEntry{}, quotas: map[string]*rate.Limiter{},
+	}, nil
+}
+
+// Config returns the effective configuration.
+func (k *Kernel) Config() Config { return k.cfg }
+
+var idEnc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+func newID(prefix string) string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return prefix + idEnc.EncodeToString(b[:])
+}
+
+// allow applies the actor's turn quota (L2).
+func (k *Kernel) allow(a session.Actor) bool {
+	key := string(a.Tenant) + "/" + string(a.ID)
+	k.qmu.Lock()
+	lim, ok := k.quotas[key]
+	if !ok {
+		per := k.cfg.TurnsPerMinute
+		lim = rate.NewLimiter(rate.Limit(float64(per)/60), per/4+1)
+		k.quotas[key] = lim
+	}
+	k.qmu.Unlock()
+	return lim.AllowN(k.now(), 1)
+}
+
+// scopeMatches reports whether a held scope pattern grants a needed scope.
+func scopeMatches(held, need string) bool {
+	if held == "*" || held == need {
+		return true
+	}
+	ha, hv, _ := strings.Cut(held, ":")
+	na, nv, _ := strings.Cut(need, ":")
+	return (ha == "*" || ha == na) && (hv == "*" || hv == nv)
+}
+
+// roleAllows reports the actor's best ceiling and whether their roles hold scope.
+func (k *Kernel) ceiling(a session.Actor) int {
+	c := -1
+	for _, r := range a.Roles {
+		if role, ok := k.cfg.Roles[r]; ok && role.Ceiling > c {
+			c = role.Ceiling
+		}
+	}
+	return c
+}
+
+func (k *Kernel) holdsScope(a session.Actor, need string) bool {
+	for _, r := range a.Roles {
+		for _, h := range k.cfg.Roles[r].Scopes {
+			if scopeMatches(h, need) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// write is audit.Write with errors logged: an audit failure on a refusal
+// path must not hide the refusal. Paths that change state call
+// mustAudit instead and stop when the record cannot be written.
+func (k *Kernel) write(ctx context.Context, a session.Actor, turn session.TurnID, kind string, data any) {
+	if err := k.audit.Write(ctx, a.Tenant, a.ID, turn, kind, data); err != nil {
+		k.log.ErrorContext(ctx, "audit write failed", "kind", kind, "err", err)
+	}
+}
+
+func (k *Kernel) mustAudit(ctx context.Context, a session.Actor, turn session.TurnID, kind string, data any) error {
+	if err := k.audit.Write(ctx, a.Tenant, a.ID, turn, kind, data); err != nil {
+		return &Error{Code: session.CodeUnavailable, Message: "The audit trail could not be written, so nothing was done. Please try again.", Err: err}
+	}
+	return nil
+}
+
+// Refuse records a request a channel turned away (bad input, failed
+// authentication, unknown route) so every refusal is audited.
+func (k *Kernel) Refuse(ctx context.Context, a *session.Actor, channel, code, detail string) {
+	who := session.Actor{ID: "anonymous", Tenant: "_system"}
+	if a != nil {
+		who = *a
+	}
+	if len(detail) > 300 {
+		detail = detail[:300]
+	}
+	k.write(ctx, who, "", audit.KindRequestError, map[string]string{"channel": channel, "code": code, "detail": detail})
+}
+
+// RecordActAs audits that the local system operator acts as a user (the
+// terminal's --as), the only way to act as someone else (ISO-03).
+func (k *Kernel) RecordActAs(ctx context.Context, a session.Actor, channel string) error {
+	return k.mustAudit(ctx, session.Actor{ID: session.SystemActor, Tenant: a.Tenant}, "", audit.KindActAs, map[string]string{"as": string(a.ID), "channel": channel})
+}

@@ -1,0 +1,116 @@
+package manifest
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/google/jsonschema-go/jsonschema"
+
+	"github.com/steward-os/steward/sdk"
+)
+
+// BoundTool is a declared tool joined to its handler, with its effective
+// parameter schema (inferred from the handler's Go type, with the
+// manifest's annotations laid over it).
+type BoundTool struct {
+	Tool     Tool
+	Handler  sdk.Handler
+	Schema   *jsonschema.Schema
+	Resolved *jsonschema.Resolved
+	Returns  *jsonschema.Schema
+}
+
+// Bind joins every declared tool to exactly one handler. It returns issues
+// for a declared tool without a handler (B001), a handler without a
+// declared tool (B002), a handler bound twice (B003), a manifest schema that
+// disagrees with the handler's parameter type (B004), and annotations or
+// targets that name no parameter (M018, M031). Any error means nothing may
+// be registered.
+func Bind(m *Manifest, handlers []sdk.Handler) (map[string]*BoundTool, []Issue) {
+	var out []Issue
+	byName := map[string]sdk.Handler{}
+	for i, h := range handlers {
+		if _, dup := byName[h.Name()]; dup {
+			out = append(out, Issue{Rule: "B003", Severity: SeverityError, Path: fmt.Sprintf("handlers[%d]", i), Message: fmt.Sprintf("handler %q is bound twice", h.Name()), Fix: "bind each tool once"})
+			continue
+		}
+		byName[h.Name()] = h
+		if !slices.ContainsFunc(m.Tools, func(t Tool) bool { return t.Name == h.Name() }) {
+			out = append(out, Issue{Rule: "B002", Severity: SeverityError, Path: fmt.Sprintf("handlers[%d]", i), Message: fmt.Sprintf("handler %q has no declared tool in the manifest", h.Name()), Fix: "declare the tool in the manifest or remove the handler"})
+		}
+	}
+	bound := map[string]*BoundTool{}
+	for i, t := range m.Tools {
+		p := fmt.Sprintf("tools[%d]", i)
+		h, ok := byName[t.Name]
+		if !ok {
+			out = append(out, Issue{Rule: "B001", Severity: SeverityError, Path: p, Message: fmt.Sprintf("tool %q is declared but has no handler", t.Name), Fix: "bind a handler with sdk.Tool or remove the declaration"})
+			continue
+		}
+		inferred, err := h.ParamsSchema()
+		if err != nil {
+			out = append(out, Issue{Rule: "B004", Severity: SeverityError, Path: p, Message: "cannot infer the parameter schema: " + err.Error(), Fix: "use a struct of JSON-representable fields as the parameter type"})
+			continue
+		}
+		if len(t.Parameters) > 0 {
+			declared, err := schemaOf(t.Parameters)
+			if err == nil {
+				if msg := sameShape(declared, inferred); msg != "" {
+					out = append(out, Issue{Rule: "B004", Severity: SeverityError, Path: p + ".parameters", Message: msg, Fix: "make the manifest's parameters match the handler's parameter struct, or leave them out"})
+				}
+			}
+		}
+		eff := inferred.CloneSchemas()
+		if eff.Properties == nil {
+			eff.Properties = map[string]*jsonschema.Schema{}
+		}
+		out = append(out, checkParamRefs(p, t, eff)...)
+		for name, a := range t.Params {
+			ps, ok := eff.Properties[name]
+			if !ok {
+				continue
+			}
+			if len(a.Enum) > 0 {
+				ps.Enum = make([]any, len(a.Enum))
+				for k, e := range a.Enum {
+					ps.Enum[k] = e
+				}
+			}
+			if a.Description != "" {
+				ps.Description = a.Description
+			}
+		}
+		res, err := eff.Resolve(nil)
+		if err != nil {
+			out = append(out, Issue{Rule: "B004", Severity: SeverityError, Path: p, Message: "effective schema does not resolve: " + err.Error(), Fix: "check the parameter annotations"})
+			continue
+		}
+		ret, _ := h.ResultSchema()
+		bound[t.Name] = &BoundTool{Tool: t, Handler: h, Schema: eff, Resolved: res, Returns: ret}
+	}
+	return bound, out
+}
+
+func sameShape(declared, inferred *jsonschema.Schema) string {
+	for name, ps := range inferred.Properties {
+		d, ok := declared.Properties[name]
+		if !ok {
+			return fmt.Sprintf("parameter %q of the handler is missing from the manifest", name)
+		}
+		if d.Type != "" && ps.Type != "" && d.Type != ps.Type {
+			return fmt.Sprintf("parameter %q is %s in the manifest but %s in the handler", name, d.Type, ps.Type)
+		}
+	}
+	for name := range declared.Properties {
+		if _, ok := inferred.Properties[name]; !ok {
+			return fmt.Sprintf("parameter %q of the manifest is not in the handler's parameter struct", name)
+		}
+	}
+	a, b := slices.Clone(declared.Required), slices.Clone(inferred.Required)
+	slices.Sort(a)
+	slices.Sort(b)
+	if !slices.Equal(a, b) {
+		return fmt.Sprintf("required parameters differ: manifest %v, handler %v", a, b)
+	}
+	return ""
+}

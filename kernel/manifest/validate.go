@@ -1,0 +1,241 @@
+package manifest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	"golang.org/x/mod/semver"
+
+	"github.com/steward-os/steward/internal/strict"
+)
+
+// Severity of an issue.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// Issue is one finding of validation.
+type Issue struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Path     string `json:"path"`
+	Message  string `json:"message"`
+	Fix      string `json:"fix"`
+}
+
+// HasErrors reports whether any issue has error severity.
+func HasErrors(issues []Issue) bool {
+	for _, i := range issues {
+		if i.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// IssuesError wraps a list of issues as an error.
+type IssuesError struct{ Issues []Issue }
+
+func (e *IssuesError) Error() string {
+	var b strings.Builder
+	b.WriteString("manifest invalid:")
+	for _, i := range e.Issues {
+		if i.Severity == SeverityError {
+			fmt.Fprintf(&b, " [%s %s] %s;", i.Rule, i.Path, i.Message)
+		}
+	}
+	return b.String()
+}
+
+var (
+	reID    = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
+	reTool  = regexp.MustCompile(`^[a-z][a-z0-9_]{1,63}$`)
+	reScope = regexp.MustCompile(`^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$`)
+)
+
+// Parse decodes a YAML or JSON manifest strictly and validates it. The
+// manifest is returned even when issues were found, when it could be decoded.
+func Parse(data []byte) (*Manifest, []Issue) {
+	var m Manifest
+	if err := strict.Decode(data, &m); err != nil {
+		var se *strict.Error
+		if errors.As(err, &se) {
+			var out []Issue
+			for _, p := range se.Problems {
+				rule, fix := "M000", "remove the key or correct its spelling"
+				if p.Message != "unknown key" {
+					rule, fix = "M999", "write the manifest as a YAML or JSON document of the documented shape"
+				}
+				out = append(out, Issue{Rule: rule, Severity: SeverityError, Path: p.Path, Message: p.Message, Fix: fix})
+			}
+			return nil, out
+		}
+		return nil, []Issue{{Rule: "M999", Severity: SeverityError, Path: "$", Message: err.Error(), Fix: "write the manifest as a YAML or JSON document"}}
+	}
+	return &m, Validate(&m)
+}
+
+// Validate checks every rule that needs only the manifest itself.
+func Validate(m *Manifest) []Issue {
+	var out []Issue
+	add := func(rule, sev, path, msg, fix string) {
+		out = append(out, Issue{Rule: rule, Severity: sev, Path: path, Message: msg, Fix: fix})
+	}
+	if !reID.MatchString(m.ID) {
+		add("M001", SeverityError, "id", fmt.Sprintf("id %q must be 2–32 lowercase letters, digits or _ and start with a letter", m.ID), "set id to a short lowercase name such as hosting")
+	}
+	if !semver.IsValid("v"+m.Version) || strings.HasPrefix(m.Version, "v") {
+		add("M002", SeverityError, "version", fmt.Sprintf("version %q is not a semantic version", m.Version), "use MAJOR.MINOR.PATCH, e.g. 1.0.0")
+	}
+	if m.ProtocolVersion != ProtocolVersion {
+		add("M003", SeverityError, "protocol_version", fmt.Sprintf("protocol_version %q is not supported (this kernel speaks %q)", m.ProtocolVersion, ProtocolVersion), `set protocol_version: "`+ProtocolVersion+`"`)
+	}
+	if m.ConformanceLevel < 1 || m.ConformanceLevel > 3 {
+		add("M004", SeverityError, "conformance_level", fmt.Sprintf("conformance_level %d must be 1, 2 or 3", m.ConformanceLevel), "declare the ICNLI conformance level the extension targets")
+	}
+	if strings.TrimSpace(m.Description) == "" {
+		add("M006", SeverityError, "description", "description is empty", "describe what the extension manages; routers use it")
+	}
+	if len(m.Scopes) == 0 {
+		add("M007", SeverityError, "scopes", "no scopes declared; an extension without scopes can reach nothing", "list the scopes the extension needs, e.g. [hosting:read, hosting:write]")
+	}
+	for i, s := range m.Scopes {
+		if !reScope.MatchString(s) {
+			add("M008", SeverityError, fmt.Sprintf("scopes[%d]", i), fmt.Sprintf("scope %q is not of the form area:verb", s), "write scopes as area:verb, e.g. hosting:read")
+		}
+	}
+	if len(m.Tools) == 0 {
+		add("M010", SeverityError, "tools", "no tools declared", "declare at least one tool")
+	}
+	names := map[string]int{}
+	for i, t := range m.Tools {
+		p := fmt.Sprintf("tools[%d]", i)
+		if !reTool.MatchString(t.Name) {
+			add("M011", SeverityError, p+".name", fmt.Sprintf("tool name %q must be lowercase letters, digits or _", t.Name), "name tools like restart_server")
+		}
+		if j, dup := names[t.Name]; dup {
+			add("M012", SeverityError, p+".name", fmt.Sprintf("tool %q is declared twice (also tools[%d])", t.Name, j), "give every tool a unique name")
+		}
+		names[t.Name] = i
+		if strings.TrimSpace(t.Description) == "" {
+			add("M013", SeverityError, p+".description", "description is empty", "say what the tool does; routers use it")
+		}
+		lvl := t.Level()
+		switch {
+		case t.SafetyLevel == nil:
+			add("M014", SeverityError, p+".safety_level", "safety_level is missing", "declare safety_level 0 (read) … 4 (critical)")
+		case lvl < 0 || lvl > 4:
+			add("M015", SeverityError, p+".safety_level", fmt.Sprintf("safety_level %d is outside 0–4", lvl), "use 0 read, 1 safe write, 2 write, 3 dangerous, 4 critical")
+		}
+		if len(t.Scopes) == 0 {
+			add("M016", SeverityError, p+".scopes", "tool declares no scopes; scopes fail closed", "list the scopes the tool needs, e.g. [hosting:write]")
+		}
+		for j, s := range t.Scopes {
+			if !slices.Contains(m.Scopes, s) {
+				add("M017", SeverityError, fmt.Sprintf("%s.scopes[%d]", p, j), fmt.Sprintf("scope %q is not declared by the extension", s), "add it to the extension's scopes or remove it here")
+			}
+		}
+		if lvl >= 2 && len(t.Targets) == 0 {
+			add("M019", SeverityError, p+".targets", fmt.Sprintf("a level-%d tool must name its target parameters for impact analysis", lvl), "list the parameters that name what the tool changes")
+		}
+		if lvl >= 2 && t.Reversible == nil {
+			add("M029", SeverityError, p+".reversible", "a tool at level ≥ 2 must say whether its change is reversible", "set reversible: true or false")
+		}
+		if lvl == 4 && t.DangerPhrase == "" {
+			add("M020", SeverityError, p+".danger_phrase", "a level-4 tool must name the parameter whose value is the danger phrase", "set danger_phrase to the target parameter, e.g. server")
+		}
+		if lvl >= 0 && lvl < 4 && t.DangerPhrase != "" {
+			add("M021", SeverityWarning, p+".danger_phrase", "danger_phrase is only used at level 4", "remove it or raise the level")
+		}
+		if t.DangerPhrase != "" && !slices.Contains(t.Targets, t.DangerPhrase) {
+			add("M020", SeverityError, p+".danger_phrase", fmt.Sprintf("danger_phrase %q must be one of the tool's targets", t.DangerPhrase), "use the target parameter's name")
+		}
+		if lvl >= 3 && t.Backup == "" {
+			add("M022", SeverityError, p+".backup", fmt.Sprintf("a level-%d tool must declare the backup tool the kernel runs first", lvl), "name a tool of this extension, e.g. snapshot_server")
+		}
+		if len(t.Examples) == 0 {
+			add("M027", SeverityError, p+".examples", "no examples of how people ask for this tool", "add a few natural requests")
+		}
+		for name, pa := range t.Params {
+			for k, e := range pa.Enum {
+				if strings.TrimSpace(e) == "" {
+					add("M025", SeverityError, fmt.Sprintf("%s.params.%s.enum[%d]", p, name, k), "empty enum value", "remove it")
+				}
+			}
+		}
+		for _, tf := range []struct{ field, text string }{{"propose", t.Propose}, {"narrate", t.Narrate}} {
+			if tf.text == "" {
+				continue
+			}
+			if _, err := template.New(tf.field).Parse(tf.text); err != nil {
+				add("M028", SeverityError, p+"."+tf.field, "template does not parse: "+err.Error(), "fix the text/template syntax")
+			}
+		}
+		if len(t.Parameters) > 0 {
+			if s, err := schemaOf(t.Parameters); err != nil {
+				add("M026", SeverityError, p+".parameters", "parameters is not a valid JSON Schema: "+err.Error(), "give a JSON Schema object with type: object")
+			} else if s.Type != "object" {
+				add("M026", SeverityError, p+".parameters", "parameters must be a JSON Schema of type object", "set type: object")
+			} else {
+				out = append(out, checkParamRefs(p, t, s)...)
+			}
+		}
+		if len(t.Returns) > 0 {
+			if _, err := schemaOf(t.Returns); err != nil {
+				add("M030", SeverityError, p+".returns", "returns is not a valid JSON Schema: "+err.Error(), "give a JSON Schema or leave it out for Go tools")
+			}
+		}
+	}
+	// Cross-tool rules.
+	for i, t := range m.Tools {
+		if t.Backup == "" {
+			continue
+		}
+		p := fmt.Sprintf("tools[%d].backup", i)
+		j, ok := names[t.Backup]
+		switch {
+		case !ok:
+			add("M023", SeverityError, p, fmt.Sprintf("backup tool %q is not declared by this extension", t.Backup), "name a tool declared in this manifest")
+		case m.Tools[j].Level() > 1:
+			add("M024", SeverityError, p, fmt.Sprintf("backup tool %q has safety level %d; a backup must be level 0 or 1", t.Backup, m.Tools[j].Level()), "use a read or safe-write tool as the backup")
+		}
+	}
+	return out
+}
+
+// checkParamRefs checks targets, danger phrase and annotations against a known schema.
+func checkParamRefs(p string, t Tool, s *jsonschema.Schema) []Issue {
+	var out []Issue
+	for j, tg := range t.Targets {
+		if _, ok := s.Properties[tg]; !ok {
+			out = append(out, Issue{Rule: "M018", Severity: SeverityError, Path: fmt.Sprintf("%s.targets[%d]", p, j), Message: fmt.Sprintf("target %q is not a parameter of the tool", tg), Fix: "name one of the tool's parameters"})
+		}
+	}
+	for name := range t.Params {
+		if _, ok := s.Properties[name]; !ok {
+			out = append(out, Issue{Rule: "M031", Severity: SeverityError, Path: p + ".params." + name, Message: fmt.Sprintf("annotation for %q, which is not a parameter of the tool", name), Fix: "annotate only parameters the tool has"})
+		}
+	}
+	if t.DangerPhrase != "" && !slices.Contains(s.Required, t.DangerPhrase) {
+		out = append(out, Issue{Rule: "M020", Severity: SeverityError, Path: p + ".danger_phrase", Message: fmt.Sprintf("danger_phrase parameter %q must be required", t.DangerPhrase), Fix: "make the parameter required"})
+	}
+	return out
+}
+
+func schemaOf(raw json.RawMessage) (*jsonschema.Schema, error) {
+	var s jsonschema.Schema
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	if _, err := s.Resolve(nil); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}

@@ -1,0 +1,249 @@
+package kernel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/route"
+	"github.com/steward-os/steward/sdk"
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
+)
+
+// impact derives direct targets, and at levels 3–4 the cascade through the
+// extensions' relations (CTX-06, SAFE-06).
+func (k *Kernel) impact(te *toolEntry, args json.RawMessage, resources []route.Resource) session.Impact {
+	am := argMap(args)
+	t := te.b.Tool
+	im := session.Impact{Reversible: t.Reversible != nil && *t.Reversible, Targets: []sdk.Resource{}}
+	if te.level >= 3 && t.Backup != "" {
+		im.Backup = te.ext.m.ID + "." + t.Backup
+	}
+	type key struct{ kind, id string }
+	kindOf := map[string]string{}
+	for _, p := range te.spec.Params {
+		kindOf[p.Name] = p.Resource
+	}
+	var direct []key
+	for _, name := range t.Targets {
+		v, ok := am[name].(string)
+		if !ok || v == "" {
+			continue
+		}
+		kd := kindOf[name]
+		found := false
+		for _, r := range resources {
+			if r.ID == v && (kd == "" || r.Kind == kd) {
+				im.Targets = append(im.Targets, r.Resource)
+				direct = append(direct, key{r.Kind, r.ID})
+				found = true
+				break
+			}
+		}
+		if !found {
+			if kd == "" {
+				kd = name
+			}
+			im.Targets = append(im.Targets, sdk.Resource{Kind: kd, ID: v})
+		}
+	}
+	if te.level >= 3 {
+		dependents := map[key][]sdk.Resource{}
+		for _, r := range resources {
+			for _, rel := range r.Relations {
+				dependents[key{rel.Kind, rel.ID}] = append(dependents[key{rel.Kind, rel.ID}], r.Resource)
+			}
+		}
+		seen := map[key]bool{}
+		for _, d := range direct {
+			seen[d] = true
+		}
+		queue := slices.Clone(direct)
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			for _, dep := range dependents[cur] {
+				kk := key{dep.Kind, dep.ID}
+				if seen[kk] {
+					continue
+				}
+				seen[kk] = true
+				im.Cascade = append(im.Cascade, dep)
+				queue = append(queue, kk)
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Changes %s", describe(im.Targets))
+	if len(im.Cascade) > 0 {
+		fmt.Fprintf(&b, "; also affects %s", describe(im.Cascade))
+	}
+	if im.Reversible {
+		b.WriteString("; reversible")
+	} else {
+		b.WriteString("; NOT reversible")
+	}
+	if im.Backup != "" {
+		fmt.Fprintf(&b, "; %s runs first", im.Backup)
+	}
+	b.WriteString(".")
+	im.Summary = b.String()
+	return im
+}
+
+func describe(rs []sdk.Resource) string {
+	if len(rs) == 0 {
+		return "nothing named"
+	}
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.Kind + " " + r.ID
+	}
+	return strings.Join(parts, ", ")
+}
+
+// propose freezes the step as a proposal and returns its card.
+func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.TurnID, te *toolEntry, args json.RawMessage, resources []route.Resource) (*session.ProposalCard, error) {
+	now := k.now().UTC()
+	card := &session.ProposalCard{
+		ID: session.ProposalID(newID("p_")), Tool: te.id, Args: args, ArgsHash: ArgsHash(te.id, args),
+		SafetyLevel: te.level, Impact: k.impact(te, args, resources), ExpiresAt: now.Add(k.cfg.ProposalTTL),
+	}
+	card.Summary = te.id
+	if tpl := te.b.Tool.Propose; tpl != "" {
+		if s, err := render(tpl, argMap(args)); err == nil {
+			card.Summary = s
+		}
+	}
+	row := store.ProposalRow{
+		ID: card.ID, Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: turn, Tool: te.id,
+		Args: args, ArgsHash: card.ArgsHash, Level: te.level, CreatedAt: now, ExpiresAt: card.ExpiresAt, State: store.ProposalPending,
+	}
+	if te.level >= 4 {
+		card.DangerPhraseRequired = true
+		row.Phrase, _ = argMap(args)[te.b.Tool.DangerPhrase].(string)
+		cu := now.Add(k.cfg.Cooling)
+		card.CoolingUntil, row.CoolingUntil = &cu, cu
+	}
+	row.Card, _ = json.Marshal(card)
+	if err := k.st.CreateProposal(ctx, row); err != nil {
+		return nil, fmt.Errorf("store proposal: %w", err)
+	}
+	if err := k.mustAudit(ctx, a, turn, audit.KindProposed, map[string]any{"proposal": card.ID, "tool": te.id, "args": args, "args_hash": card.ArgsHash, "level": te.level, "impact": card.Impact, "expires_at": card.ExpiresAt, "cooling_until": card.CoolingUntil}); err != nil {
+		return nil, err
+	}
+	return card, nil
+}
+
+// decide applies an accept or reject to a proposal (SAFE-03, 07, 08, 11, 12).
+func (k *Kernel) decide(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action) ([]session.Part, error) {
+	refuse := func(code, msg string, extra map[string]any) error {
+		d := map[string]any{"proposal": act.Proposal, "decision": act.Kind, "code": code}
+		for k, v := range extra {
+			d[k] = v
+		}
+		k.write(ctx, a, turn, audit.KindConfirmError, d)
+		return Errf(code, "%s", msg)
+	}
+	if act.Kind != session.ActionAccept && act.Kind != session.ActionReject {
+		return nil, refuse(session.CodeBadRequest, `The decision must be "accept" or "reject".`, nil)
+	}
+	p, err := k.st.GetProposal(ctx, act.Proposal)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, refuse(session.CodeProposalNotFound, "There is no proposal with that id.", nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load proposal: %w", err)
+	}
+	if p.Tenant != a.Tenant {
+		// ISO-02: same answer as a proposal that does not exist; audited in both tenants.
+		k.write(ctx, a, turn, audit.KindCrossTenant, map[string]any{"proposal": p.ID})
+		k.write(ctx, session.Actor{ID: a.ID, Tenant: p.Tenant}, turn, audit.KindCrossTenant, map[string]any{"proposal": p.ID, "from_tenant": a.Tenant})
+		return nil, Errf(session.CodeProposalNotFound, "There is no proposal with that id.")
+	}
+	if p.Actor != a.ID {
+		return nil, refuse(session.CodeNotYourProposal, "Only the person who asked for this action can decide on it.", map[string]any{"owner": p.Actor})
+	}
+	now := k.now().UTC()
+	switch p.State {
+	case store.ProposalExecuted, store.ProposalExecuting, store.ProposalFailed:
+		return nil, refuse(session.CodeAlreadyExecuted, "This proposal was already decided and carried out; nothing ran again.", map[string]any{"state": p.State})
+	case store.ProposalRejected:
+		return nil, refuse(session.CodeProposalRejected, "This proposal was rejected; nothing ran. Ask again if you still want it.", nil)
+	case store.ProposalExpired:
+		return nil, refuse(session.CodeProposalExpired, "This proposal has expired; nothing ran. Ask again if you still want it.", nil)
+	}
+	if !now.Before(p.ExpiresAt) {
+		if ok, _ := k.st.TransitionProposal(ctx, p.ID, store.ProposalPending, store.ProposalExpired, now, nil); ok {
+			k.write(ctx, a, turn, audit.KindExpired, map[string]any{"proposal": p.ID})
+		}
+		return nil, refuse(session.CodeProposalExpired, "This proposal has expired; nothing ran. Ask again if you still want it.", nil)
+	}
+	if act.Kind == session.ActionReject {
+		ok, err := k.st.TransitionProposal(ctx, p.ID, store.ProposalPending, store.ProposalRejected, now, nil)
+		if err != nil {
+			return nil, fmt.Errorf("reject proposal: %w", err)
+		}
+		if !ok {
+			return nil, refuse(session.CodeAlreadyExecuted, "This proposal was already decided; nothing changed.", nil)
+		}
+		k.write(ctx, a, turn, audit.KindRejected, map[string]any{"proposal": p.ID, "tool": p.Tool})
+		return []session.Part{&session.Text{Text: "Cancelled: nothing was changed."}}, nil
+	}
+	if p.Level >= 4 {
+		if now.Before(p.CoolingUntil) {
+			left := p.CoolingUntil.Sub(now).Round(time.Second)
+			return nil, refuse(session.CodeCoolingPeriod, fmt.Sprintf("This is irreversible, so it can be confirmed only after a cooling period: wait %s and confirm again.", left), map[string]any{"cooling_until": p.CoolingUntil})
+		}
+		if strings.TrimSpace(act.Phrase) != p.Phrase {
+			return nil, refuse(session.CodeWrongDangerPhrase, "The confirmation phrase does not match. Type the exact name of the target to confirm.", nil)
+		}
+	}
+	te, ok := k.tool(p.Tool)
+	if !ok {
+		return nil, refuse(session.CodeUnknownTool, "The tool for this proposal is no longer available; nothing ran.", nil)
+	}
+	if ArgsHash(p.Tool, p.Args) != p.ArgsHash {
+		return nil, refuse(session.CodeArgsTampered, "The stored arguments no longer match what you were shown; nothing ran.", nil)
+	}
+	resources, err := k.resources(ctx, a.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("context: %w", err)
+	}
+	if err := k.authorize(ctx, a, turn, te, p.Args, resources); err != nil {
+		return nil, err
+	}
+	won, err := k.st.TransitionProposal(ctx, p.ID, store.ProposalPending, store.ProposalExecuting, now, nil)
+	if err != nil {
+		return nil, fmt.Errorf("accept proposal: %w", err)
+	}
+	if !won {
+		return nil, refuse(session.CodeAlreadyExecuted, "This proposal was already decided and carried out; nothing ran again.", nil)
+	}
+	claimed, err := k.st.ClaimExecution(ctx, "proposal:"+string(p.ID), now)
+	if err != nil {
+		return nil, fmt.Errorf("claim execution: %w", err)
+	}
+	if !claimed {
+		return nil, refuse(session.CodeAlreadyExecuted, "This proposal was already carried out; nothing ran again.", nil)
+	}
+	if err := k.mustAudit(ctx, a, turn, audit.KindConfirmed, map[string]any{"proposal": p.ID, "tool": p.Tool, "args_hash": p.ArgsHash, "level": p.Level, "proposed_in": p.Turn}); err != nil {
+		return nil, err
+	}
+	parts, execErr := k.execute(ctx, a, turn, "s1", te, p.Args, resources)
+	final := store.ProposalExecuted
+	if execErr != nil {
+		final = store.ProposalFailed
+	}
+	outcome, _ := json.Marshal(session.Outbound{Turn: turn, Parts: parts})
+	if _, err := k.st.TransitionProposal(ctx, p.ID, store.ProposalExecuting, final, k.now(), outcome); err != nil {
+		k.log.ErrorContext(ctx, "finish proposal", "proposal", p.ID, "err", err)
+	}
+	return parts, execErr
+}

@@ -1,0 +1,365 @@
+package offline
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/steward-os/steward/kernel/route"
+)
+
+// Evidence weights. Lexical evidence is BM25 over the tool documents; the
+// rest is added on the same scale (one strong, rare keyword ≈ 3–5).
+const (
+	wEntReq     = 1.6  // a named resource fits a required parameter
+	wEntOpt     = 1.0  // … an optional one
+	wEntStray   = 0.4  // penalty: a named resource the tool cannot take
+	wEnumExact  = 1.0  // an enum value the tool accepts ("xl")
+	wEnumNat    = 0.5  // an everyday word for one ("extra large")
+	wTyped      = 0.5  // a number / date for an integer / date parameter
+	wCaution    = 0.1  // per safety level: on a tie, the safer tool wins
+	unknownW    = 1.5  // coverage weight of a word no tool knows
+	mentionW    = 1.5  // coverage weight of a named resource
+	enumItemW   = 1.0  // coverage weight of an enum value
+	domainShare = 0.55 // an extension is a candidate domain when its best tool reaches this share of the winner
+)
+
+// enumHit is an enum value written in the request.
+type enumHit struct {
+	pos, end int
+	value    string // lower case
+	natural  bool
+}
+
+// analysis is one request taken apart. It is built per call and never
+// shared, so the router holds no per-request state.
+type analysis struct {
+	ix     *index
+	turn   route.Turn
+	now    time.Time
+	toks   []token
+	ments  []mention
+	mentAt []int // token → mention index, or -1
+	terms  []term
+	enums  []enumHit
+	dates  []dateHit
+	durs   []durationHit
+	// head is where the command ends: tokens from payload on are content
+	// (the text of a message or a reminder) and are not routing evidence.
+	head, payload int
+}
+
+func analyze(ix *index, t route.Turn, now time.Time) *analysis {
+	a := &analysis{ix: ix, turn: t, now: now, toks: tokenize(t.Text)}
+	g := buildGazetteer(t, ix)
+	a.ments = g.findMentions(a.toks, t)
+	a.mentAt = make([]int, len(a.toks))
+	for i := range a.mentAt {
+		a.mentAt[i] = -1
+	}
+	for mi, m := range a.ments {
+		for j := m.start; j < m.end; j++ {
+			a.mentAt[j] = mi
+		}
+	}
+	used := make([]bool, len(a.toks))
+	a.terms = ix.lx.terms(a.toks, func(i int) bool { return a.mentAt[i] >= 0 || a.toks[i].quoted }, used)
+	// Words that are only names ("order" near the database "orders") are
+	// not vocabulary.
+	kept := a.terms[:0]
+	for _, tm := range a.terms {
+		if g.nameStems[tm.term] && !ix.vocab[tm.term] {
+			continue
+		}
+		kept = append(kept, tm)
+	}
+	a.terms = kept
+	a.enums = a.findEnums(used)
+	a.dates = findDates(a.toks, now)
+	a.durs = findDurations(a.toks)
+	a.head, a.payload = len(a.toks), len(a.toks)
+	return a
+}
+
+// findEnums finds enum values of any catalog tool, exact or everyday.
+func (a *analysis) findEnums(phraseUsed []bool) []enumHit {
+	all := map[string]bool{}
+	for i := range a.ix.tools {
+		for v := range a.ix.tools[i].enums {
+			all[v] = true
+		}
+	}
+	var out []enumHit
+	for i := 0; i < len(a.toks); i++ {
+		tk := a.toks[i]
+		if tk.kind != tkWord || a.mentAt[i] >= 0 || tk.quoted {
+			continue
+		}
+		if i+1 < len(a.toks) && a.toks[i+1].kind == tkWord {
+			if v, ok := naturalEnum[tk.low+" "+a.toks[i+1].low]; ok && all[v] {
+				out = append(out, enumHit{pos: i, end: i + 2, value: v, natural: true})
+				i++
+				continue
+			}
+		}
+		if all[tk.low] {
+			// A value that is also a function word ("a") counts only when
+			// written exactly as the enum spells it ("A").
+			if !stopwords[tk.low] || a.enumSpelled(tk.raw) {
+				out = append(out, enumHit{pos: i, end: i + 1, value: tk.low})
+				continue
+			}
+		}
+		if phraseUsed[i] {
+			continue
+		}
+		if v, ok := naturalEnum[tk.low]; ok && all[v] {
+			out = append(out, enumHit{pos: i, end: i + 1, value: v, natural: true})
+		}
+	}
+	return out
+}
+
+func (a *analysis) enumSpelled(raw string) bool {
+	for i := range a.ix.tools {
+		if v, ok := a.ix.tools[i].enums[strings.ToLower(raw)]; ok && v == raw {
+			return true
+		}
+	}
+	return false
+}
+
+// inHead reports whether token i is routing evidence.
+func (a *analysis) inHead(i int, limit int) bool { return i < limit && !a.toks[i].quoted }
+
+// toolScore is the evidence for one tool.
+type toolScore struct {
+	tool     int // index into ix.tools
+	lex      float64
+	total    float64
+	coverage float64 // share of the request's evidence this tool explains
+}
+
+// score weighs the evidence before token limit for one tool.
+func (a *analysis) score(ti int, limit int) toolScore {
+	d := &a.ix.tools[ti]
+	s := toolScore{tool: ti}
+	var explained, weight float64
+	enumAt := map[int]enumHit{}
+	for _, e := range a.enums {
+		if a.inHead(e.pos, limit) {
+			enumAt[e.pos] = e
+		}
+	}
+	seen := map[string]bool{}
+	termAt := map[int]bool{}
+	for _, tm := range a.terms {
+		if !a.inHead(tm.pos, limit) || seen[tm.term] {
+			continue
+		}
+		seen[tm.term] = true
+		termAt[tm.pos] = true
+		l := a.ix.bm25(d, tm.term)
+		if tm.surface != "" {
+			l += surfaceW * a.ix.bm25(d, surfacePf+tm.surface)
+		}
+		s.lex += l
+		w, known := a.ix.idf[tm.term]
+		if !known {
+			w = unknownW
+		}
+		weight += w
+		e, isEnum := enumAt[tm.pos]
+		if l > 0 || isEnum && d.hasEnum(e.value) {
+			explained += w
+		}
+	}
+	var ev float64
+	for _, m := range a.ments {
+		if !a.inHead(m.start, limit) {
+			continue
+		}
+		best := 0.0
+		for _, c := range m.cands {
+			var w float64
+			if c.attr != "" {
+				if a.hasParam(d, c.attr) {
+					w = wEntOpt
+				}
+			} else if req, ok := d.kinds[c.kind]; ok {
+				w = wEntOpt
+				if req {
+					w = wEntReq
+				}
+			}
+			if v := w * c.strength; v > best {
+				best = v
+			}
+		}
+		weight += mentionW * m.best()
+		if best > 0 {
+			ev += best
+			explained += mentionW * m.best()
+		} else {
+			ev -= wEntStray * m.best()
+		}
+	}
+	for _, e := range a.enums {
+		if !a.inHead(e.pos, limit) {
+			continue
+		}
+		w := wEnumExact
+		if e.natural {
+			w = wEnumNat
+		}
+		if d.hasEnum(e.value) {
+			ev += w
+		}
+		if !termAt[e.pos] {
+			weight += enumItemW * w
+			if d.hasEnum(e.value) {
+				explained += enumItemW * w
+			}
+		}
+	}
+	if len(d.integer) > 0 {
+		for _, h := range a.durs {
+			if a.inHead(h.start, limit) {
+				ev += wTyped
+				break
+			}
+		}
+	}
+	if len(d.date) > 0 && len(a.dates) > 0 {
+		ev += wTyped
+	}
+	// A tool that changes something needs a word for what it does; a name
+	// alone ("web-1 is on fire") may only lead to a read.
+	if d.spec.SafetyLevel >= 1 && s.lex == 0 {
+		return s
+	}
+	s.total = s.lex + ev
+	if s.total <= 0 {
+		s.total = 0
+		return s
+	}
+	s.total -= wCaution * float64(d.spec.SafetyLevel)
+	if s.total < 0 {
+		s.total = 0
+	}
+	if weight > 0 {
+		s.coverage = explained / weight
+	}
+	return s
+}
+
+func (a *analysis) hasParam(d *toolDoc, name string) bool {
+	for _, p := range d.spec.Params {
+		if strings.EqualFold(p.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// rank scores the tools (indexes into ix.tools) on the evidence before
+// limit, best first; ties go to the safer tool, then to catalog order.
+func (a *analysis) rank(tools []int, limit int) []toolScore {
+	out := make([]toolScore, 0, len(tools))
+	for _, ti := range tools {
+		out = append(out, a.score(ti, limit))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].total != out[j].total {
+			return out[i].total > out[j].total
+		}
+		li, lj := a.ix.tools[out[i].tool].spec.SafetyLevel, a.ix.tools[out[j].tool].spec.SafetyLevel
+		if li != lj {
+			return li < lj
+		}
+		return out[i].tool < out[j].tool
+	})
+	return out
+}
+
+// findPayload decides where the command ends and its content begins:
+// after a colon, a cue word ("that", "saying", "know"), an infinitive "to"
+// ("remind me to …") or a named colleague ("tell bob the …"). A cue counts
+// only when the words before it already point to a tool that takes prose
+// (a message body, a task title); otherwise the whole request is the
+// command ("list all servers that are running").
+func (a *analysis) findPayload(tools []int) {
+	type cue struct{ head, payload int }
+	var cues []cue
+	for i, tk := range a.toks {
+		if tk.quoted {
+			continue
+		}
+		switch {
+		case tk.kind == tkColon:
+			cues = append(cues, cue{i, i + 1})
+		case tk.kind != tkWord || a.mentAt[i] >= 0:
+		case cueWords[tk.low]:
+			cues = append(cues, cue{i, i + 1})
+		case tk.low == "to" && i+1 < len(a.toks) && a.infinitive(i+1):
+			cues = append(cues, cue{i, i + 1})
+		}
+		if mi := a.mentAt[i]; mi >= 0 && a.ments[mi].end == i+1 && len(a.ments[mi].ofKind(personKind)) > 0 {
+			cues = append(cues, cue{i + 1, i + 1})
+		}
+	}
+	for _, c := range cues {
+		if c.head == 0 || c.payload >= len(a.toks) && a.toks[len(a.toks)-1].kind != tkWord {
+			continue
+		}
+		r := a.rank(tools, c.head)
+		if len(r) == 0 || r[0].total <= 0 || r[0].lex <= 0 {
+			continue
+		}
+		if len(a.ix.tools[r[0].tool].freeText) == 0 {
+			continue
+		}
+		a.head, a.payload = c.head, c.payload
+		return
+	}
+}
+
+// infinitive reports whether toks[i] starts a verb phrase after "to":
+// not a name, value, date, number or function word.
+func (a *analysis) infinitive(i int) bool {
+	tk := a.toks[i]
+	if tk.kind != tkWord || a.mentAt[i] >= 0 || stopwords[tk.low] || particles[tk.low] || !lexable(tk.low) {
+		return false
+	}
+	for _, e := range a.enums {
+		if e.pos == i {
+			return false
+		}
+	}
+	for _, d := range a.dates {
+		if i >= d.start && i < d.end {
+			return false
+		}
+	}
+	if _, ok := numberWords[tk.low]; ok {
+		return false
+	}
+	return true
+}
+
+// confidence calibrates the winner's evidence into 0..1: how strong it is,
+// how much of the request it explains, and how far it leads the next tool.
+func confidence(r []toolScore) float64 {
+	if len(r) == 0 || r[0].total <= 0 {
+		return 0
+	}
+	top := r[0]
+	strength := 1 - math.Exp(-top.total/3)
+	margin := 1.0
+	if len(r) > 1 {
+		margin = (top.total - r[1].total) / top.total
+	}
+	c := math.Sqrt(strength) * math.Pow(top.coverage, 0.75) * (0.7 + 0.3*math.Min(1, 2*margin))
+	return math.Round(c*1000) / 1000
+}

@@ -1,0 +1,386 @@
+package offline
+
+import (
+	"encoding/binary"
+	"hash/fnv"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/steward-os/steward/kernel/route"
+)
+
+// Field weights of a tool document: its name says most, then its keywords,
+// then its description and examples.
+const (
+	wName     = 3.0
+	wKeyword  = 2.0
+	wDesc     = 1.0
+	wExample  = 1.0
+	wExt      = 1.0
+	bm25K1    = 1.2
+	bm25B     = 0.5
+	surfaceW  = 0.5 // weight of an exact surface-form match on top of the stem match
+	surfacePf = "="
+)
+
+// phrase is a multi-word expression that becomes one term.
+type phrase struct {
+	stems []string
+	term  string
+	// gap allows an object between the verb and a final particle
+	// ("shut web-1 down", "let bob know").
+	gap bool
+}
+
+// lexer turns token sequences into terms; it is immutable once built.
+type lexer struct {
+	concept map[string]string   // stem → canonical term
+	phrases map[string][]phrase // first stem → phrases, longest first
+}
+
+func newLexer(extra []string) *lexer {
+	lx := &lexer{concept: map[string]string{}, phrases: map[string][]phrase{}}
+	for _, group := range lexicon {
+		canon := stem(group[0])
+		for _, w := range group {
+			ws := strings.Fields(w)
+			if len(ws) == 1 {
+				lx.concept[stem(ws[0])] = canon
+				continue
+			}
+			lx.addPhrase(ws, canon)
+		}
+	}
+	for _, k := range extra {
+		ws := strings.Fields(strings.ToLower(k))
+		if len(ws) < 2 {
+			continue
+		}
+		stems := make([]string, len(ws))
+		for i, w := range ws {
+			stems[i] = stem(w)
+		}
+		if lx.findPhrase(stems) != "" {
+			continue
+		}
+		lx.addPhrase(ws, strings.Join(stems, "_"))
+	}
+	for k := range lx.phrases {
+		ps := lx.phrases[k]
+		sort.SliceStable(ps, func(i, j int) bool { return len(ps[i].stems) > len(ps[j].stems) })
+	}
+	return lx
+}
+
+func (lx *lexer) addPhrase(ws []string, term string) {
+	stems := make([]string, len(ws))
+	for i, w := range ws {
+		stems[i] = stem(w)
+	}
+	last := ws[len(ws)-1]
+	p := phrase{stems: stems, term: term, gap: len(ws) == 2 && (particles[last] || last == "know")}
+	lx.phrases[stems[0]] = append(lx.phrases[stems[0]], p)
+}
+
+func (lx *lexer) findPhrase(stems []string) string {
+	for _, p := range lx.phrases[stems[0]] {
+		if equalStrings(p.stems, stems) {
+			return p.term
+		}
+	}
+	return ""
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// term is one lexical unit found in a token sequence.
+type term struct {
+	term    string // canonical stem or concept
+	surface string // the word as written (single words only)
+	pos     int    // index of its first token
+	last    int    // index of its last token
+}
+
+// lexable reports whether a word token may carry a lexical term: values
+// with digits, dots or slashes are names, never vocabulary.
+func lexable(low string) bool {
+	return !strings.ContainsAny(low, "0123456789./@_")
+}
+
+// terms extracts the lexical terms of toks; skip marks tokens already taken
+// (entity mentions, quoted content). used, when non-nil, receives the
+// indexes of tokens consumed by a multi-word phrase.
+func (lx *lexer) terms(toks []token, skip func(i int) bool, used []bool) []term {
+	var out []term
+	taken := make([]bool, len(toks))
+	for i := 0; i < len(toks); i++ {
+		if taken[i] || toks[i].kind != tkWord || (skip != nil && skip(i)) {
+			continue
+		}
+		s := stem(toks[i].low)
+		if m, end, gapIdx := lx.matchPhrase(toks, i, skip, taken); m != "" {
+			for j := i; j <= end; j++ {
+				if gapIdx != nil && gapIdx[j] {
+					continue
+				}
+				taken[j] = true
+				if used != nil {
+					used[j] = true
+				}
+			}
+			out = append(out, term{term: m, pos: i, last: end})
+			continue
+		}
+		low := toks[i].low
+		if stopwords[low] || particles[low] && low != "up" && low != "down" || !lexable(low) {
+			continue
+		}
+		t := s
+		if c, ok := lx.concept[s]; ok {
+			t = c
+		}
+		out = append(out, term{term: t, surface: low, pos: i, last: i})
+	}
+	return out
+}
+
+// matchPhrase tries every phrase starting at toks[i]. It returns the term,
+// the index of the phrase's last token and, for a gapped match, the tokens
+// of the gap (which stay available).
+func (lx *lexer) matchPhrase(toks []token, i int, skip func(int) bool, taken []bool) (string, int, map[int]bool) {
+	first := stem(toks[i].low)
+	cands := lx.phrases[first]
+	if len(cands) == 0 {
+		cands = lx.phrases[toks[i].low]
+	}
+	for _, p := range cands {
+		// Contiguous match.
+		j, k := i, 0
+		for ; k < len(p.stems) && j < len(toks); j, k = j+1, k+1 {
+			if toks[j].kind != tkWord || taken[j] || (j > i && skip != nil && skip(j)) {
+				break
+			}
+			if stem(toks[j].low) != p.stems[k] && toks[j].low != p.stems[k] {
+				break
+			}
+		}
+		if k == len(p.stems) {
+			return p.term, j - 1, nil
+		}
+		if !p.gap {
+			continue
+		}
+		// Gapped: verb, up to three object tokens, particle.
+		gap := map[int]bool{}
+		for j = i + 1; j < len(toks) && j <= i+4; j++ {
+			if toks[j].kind != tkWord {
+				break
+			}
+			low := toks[j].low
+			if stem(low) == p.stems[1] || low == p.stems[1] {
+				if len(gap) > 0 {
+					return p.term, j, gap
+				}
+				break
+			}
+			if !(objectWords[low] || (skip != nil && skip(j))) {
+				break
+			}
+			gap[j] = true
+		}
+	}
+	return "", 0, nil
+}
+
+// toolDoc is one tool as the router sees it.
+type toolDoc struct {
+	spec    route.ToolSpec
+	tf      map[string]float64
+	length  float64
+	trigger map[string]bool // terms of its name, keywords and description
+	// Parameters by role.
+	kinds    map[string]bool // resource kind → required
+	enums    map[string]string
+	integer  []int // indexes into spec.Params
+	date     []int
+	freeText []int // prose parameters, the primary (required) one first
+	slots    []int // other short strings (name, value, region)
+}
+
+func (d *toolDoc) hasEnum(v string) bool { _, ok := d.enums[strings.ToLower(v)]; return ok }
+
+// index is everything derived from one catalog.
+type index struct {
+	lx     *lexer
+	tools  []toolDoc
+	idf    map[string]float64
+	avgLen float64
+	vocab  map[string]bool // terms of names, keywords, descriptions
+	// slotNames are the names of short string parameters; resource attributes
+	// with the same key are values of them ("region").
+	slotNames map[string]bool
+	exts      []string          // extension ids in catalog order
+	help      map[string]string // extension → one example request
+}
+
+func buildIndex(catalog []route.ToolSpec) *index {
+	var multi []string
+	for _, t := range catalog {
+		for _, k := range t.Keywords {
+			if strings.Contains(strings.TrimSpace(k), " ") {
+				multi = append(multi, k)
+			}
+		}
+	}
+	ix := &index{
+		lx:        newLexer(multi),
+		idf:       map[string]float64{},
+		vocab:     map[string]bool{},
+		slotNames: map[string]bool{},
+		help:      map[string]string{},
+	}
+	df := map[string]int{}
+	var total float64
+	for _, spec := range catalog {
+		d := toolDoc{spec: spec, tf: map[string]float64{}, trigger: map[string]bool{}, kinds: map[string]bool{}, enums: map[string]string{}}
+		add := func(text string, w float64, trig bool) {
+			toks := tokenize(text)
+			for _, t := range ix.lx.terms(toks, nil, nil) {
+				d.tf[t.term] += w
+				d.length += w
+				if t.surface != "" {
+					d.tf[surfacePf+t.surface] += w
+				}
+				if trig {
+					d.trigger[t.term] = true
+					ix.vocab[t.term] = true
+				}
+			}
+		}
+		add(strings.ReplaceAll(spec.Name, "_", " "), wName, true)
+		for _, k := range spec.Keywords {
+			add(k, wKeyword, true)
+		}
+		add(spec.Description, wDesc, true)
+		for _, e := range spec.Examples {
+			add(e, wExample, false)
+		}
+		add(spec.Extension, wExt, false)
+		for i, p := range spec.Params {
+			switch {
+			case p.Resource != "":
+				d.kinds[p.Resource] = d.kinds[p.Resource] || p.Required
+			case len(p.Enum) > 0:
+				for _, v := range p.Enum {
+					d.enums[strings.ToLower(v)] = v
+				}
+			case p.Type == "integer" || p.Type == "number":
+				d.integer = append(d.integer, i)
+			case isDateParam(p):
+				d.date = append(d.date, i)
+			case freeTextParams[strings.ToLower(p.Name)]:
+				if p.Required {
+					d.freeText = append([]int{i}, d.freeText...)
+				} else {
+					d.freeText = append(d.freeText, i)
+				}
+			case p.Type == "" || p.Type == "string":
+				d.slots = append(d.slots, i)
+				ix.slotNames[strings.ToLower(p.Name)] = true
+			}
+		}
+		for t := range d.tf {
+			df[t]++
+		}
+		total += d.length
+		ix.tools = append(ix.tools, d)
+		if _, ok := ix.help[spec.Extension]; !ok {
+			ix.exts = append(ix.exts, spec.Extension)
+			if len(spec.Examples) > 0 {
+				ix.help[spec.Extension] = spec.Examples[0]
+			}
+		}
+	}
+	n := float64(len(catalog))
+	for t, c := range df {
+		ix.idf[t] = math.Log(1 + (n-float64(c)+0.5)/(float64(c)+0.5))
+	}
+	if len(catalog) > 0 {
+		ix.avgLen = total / n
+	}
+	return ix
+}
+
+// isDateParam reports whether a string parameter holds a calendar date.
+func isDateParam(p route.Param) bool {
+	if p.Type != "" && p.Type != "string" {
+		return false
+	}
+	switch strings.ToLower(p.Name) {
+	case "due", "date", "deadline", "due_date", "when":
+		return true
+	}
+	return strings.Contains(strings.ToUpper(p.Description), "YYYY-MM-DD")
+}
+
+// bm25 is the contribution of query term t to tool d.
+func (ix *index) bm25(d *toolDoc, t string) float64 {
+	f := d.tf[t]
+	if f == 0 {
+		return 0
+	}
+	norm := 1 - bm25B + bm25B*d.length/ix.avgLen
+	return ix.idf[t] * f * (bm25K1 + 1) / (f + bm25K1*norm)
+}
+
+// fingerprint identifies a catalog's content for the index cache.
+func fingerprint(catalog []route.ToolSpec) uint64 {
+	h := fnv.New64a()
+	var buf [8]byte
+	w := func(s string) {
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
+		h.Write(buf[:])
+		h.Write([]byte(s))
+	}
+	for _, t := range catalog {
+		w(t.ID)
+		w(t.Extension)
+		w(t.Name)
+		w(t.Description)
+		binary.LittleEndian.PutUint64(buf[:], uint64(t.SafetyLevel))
+		h.Write(buf[:])
+		for _, e := range t.Examples {
+			w(e)
+		}
+		w("\x00k")
+		for _, k := range t.Keywords {
+			w(k)
+		}
+		w("\x00p")
+		for _, p := range t.Params {
+			w(p.Name)
+			w(p.Type)
+			w(p.Resource)
+			w(p.Description)
+			if p.Required {
+				w("r")
+			}
+			for _, e := range p.Enum {
+				w(e)
+			}
+			w("\x00")
+		}
+	}
+	return h.Sum64()
+}

@@ -1,0 +1,94 @@
+// Package route declares the routing and planning seams of the kernel: the
+// Router classifies a turn into an intent and candidate domains (extension
+// ids); the Planner turns an intent into steps using only the routed tool
+// surface. The embedded offline router (route/offline) and a model-backed
+// router implement the same interfaces, so the kernel's guarantees do not
+// depend on which one runs.
+//
+// Contract. Routers and planners never execute anything and never see data
+// the actor may not see: the Turn they receive is already tenant- and
+// role-filtered and PII-masked by the kernel. A plan is only a proposal; the
+// kernel validates every step again before anything runs.
+package route
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/steward-os/steward/sdk"
+	"github.com/steward-os/steward/session"
+)
+
+// Param describes one tool parameter as routers see it.
+type Param struct {
+	Name        string   `json:"name"`
+	Type        string   `json:"type"` // JSON Schema type: string, integer, number, boolean, array, object
+	Required    bool     `json:"required"`
+	Enum        []string `json:"enum,omitempty"`
+	Resource    string   `json:"resource,omitempty"` // resource kind this parameter names (manifest "resource")
+	Description string   `json:"description,omitempty"`
+}
+
+// ToolSpec is a registered tool as routers and planners see it.
+type ToolSpec struct {
+	ID          string   `json:"id"` // extension.tool
+	Extension   string   `json:"extension"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Examples    []string `json:"examples"`
+	Keywords    []string `json:"keywords,omitempty"`
+	SafetyLevel int      `json:"safety_level"`
+	Params      []Param  `json:"params"`
+}
+
+// Resource is a context resource tagged with the extension that owns it.
+type Resource struct {
+	Extension string `json:"extension"`
+	sdk.Resource
+}
+
+// Turn is everything a router may use to understand one request.
+type Turn struct {
+	Text      string         `json:"text"`
+	Actor     session.Actor  `json:"actor"`
+	Resources []Resource     `json:"resources"` // the actor's tenant only
+	Members   []sdk.Member   `json:"members"`   // the actor's tenant only
+	Facts     []session.Fact `json:"facts,omitempty"`
+	Catalog   []ToolSpec     `json:"-"`                  // every tool the kernel has (routers pick domains from it)
+	Feedback  []string       `json:"feedback,omitempty"` // validation errors from a previous planning attempt
+}
+
+// Intent is the router's classification of a turn.
+type Intent struct {
+	Kind       string   `json:"intent"` // session.Intent*
+	Confidence float64  `json:"confidence"`
+	Domains    []string `json:"domains"`           // extension ids, best first
+	Clarify    string   `json:"clarify,omitempty"` // a question to ask when confidence is low
+}
+
+// Step is one planned tool call.
+type Step struct {
+	ID        string          `json:"id"`
+	Tool      string          `json:"tool"`
+	Args      json.RawMessage `json:"args"`
+	DependsOn []string        `json:"depends_on"`
+}
+
+// Plan is the planner's proposal of what to run.
+type Plan struct {
+	Steps      []Step  `json:"steps"`
+	Confidence float64 `json:"confidence"`
+	// Clarify, when set, is a question for the user instead of running
+	// anything (for example a required argument nobody named).
+	Clarify string `json:"clarify,omitempty"`
+}
+
+// Router classifies a turn.
+type Router interface {
+	Route(ctx context.Context, t Turn) (Intent, error)
+}
+
+// Planner plans a turn against the routed tool surface only.
+type Planner interface {
+	Plan(ctx context.Context, t Turn, in Intent, surface []ToolSpec) (Plan, error)
+}

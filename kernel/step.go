@@ -1,0 +1,336 @@
+package kernel
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/route"
+	"github.com/steward-os/steward/sdk"
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
+)
+
+// canonical re-encodes JSON with sorted keys and no insignificant space, so
+// the same arguments always hash the same.
+func canonical(raw json.RawMessage) (json.RawMessage, error) {
+	if len(raw) == 0 {
+		return json.RawMessage("{}"), nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+// ArgsHash is the hash shown on a proposal and re-checked at execution.
+func ArgsHash(tool string, canonicalArgs json.RawMessage) string {
+	h := sha256.New()
+	h.Write([]byte(tool))
+	h.Write([]byte{0})
+	h.Write(canonicalArgs)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func argMap(raw json.RawMessage) map[string]any {
+	m := map[string]any{}
+	_ = json.Unmarshal(raw, &m)
+	return m
+}
+
+// authorize checks tenant, scopes and the role's safety ceiling, and that
+// every resource named in the arguments belongs to the actor's tenant.
+func (k *Kernel) authorize(ctx context.Context, a session.Actor, turn session.TurnID, te *toolEntry, args json.RawMessage, resources []route.Resource) error {
+	deny := func(code, reason string, e *Error) error {
+		k.write(ctx, a, turn, audit.KindDenied, map[string]any{"tool": te.id, "code": code, "reason": reason, "roles": a.Roles})
+		return e
+	}
+	for _, sc := range te.b.Tool.Scopes {
+		if !k.holdsScope(a, sc) {
+			return deny(session.CodeForbidden, "scope "+sc, Errf(session.CodeForbidden, "Your role (%s) does not allow %s.", strings.Join(a.Roles, ", "), te.id))
+		}
+	}
+	if c := k.ceiling(a); te.level > c {
+		return deny(session.CodeSafetyCeiling, fmt.Sprintf("level %d above ceiling %d", te.level, c),
+			Errf(session.CodeSafetyCeiling, "%s is a level-%d action; your role (%s) may go up to level %d. Ask someone with a higher role.", te.id, te.level, strings.Join(a.Roles, ", "), max(c, 0)))
+	}
+	am := argMap(args)
+	for _, p := range te.spec.Params {
+		if p.Resource == "" {
+			continue
+		}
+		v, ok := am[p.Name].(string)
+		if !ok || v == "" {
+			continue
+		}
+		if k.inTenant(ctx, a, p.Resource, v, resources) {
+			continue
+		}
+		if owner := k.ownerElsewhere(ctx, a.Tenant, p.Resource, v); owner != "" {
+			// ISO-02: refused at the boundary and audited, in both tenants;
+			// the answer is the same as for something that does not exist.
+			k.write(ctx, a, turn, audit.KindCrossTenant, map[string]any{"tool": te.id, "param": p.Name, "kind": p.Resource, "id": v})
+			k.write(ctx, session.Actor{ID: a.ID, Tenant: owner}, turn, audit.KindCrossTenant, map[string]any{"from_tenant": a.Tenant, "tool": te.id, "kind": p.Resource, "id": v})
+		} else {
+			k.write(ctx, a, turn, audit.KindDenied, map[string]any{"tool": te.id, "code": session.CodeNotFound, "param": p.Name, "kind": p.Resource, "id": v})
+		}
+		return Errf(session.CodeNotFound, "I can't find a %s called %q.", p.Resource, v)
+	}
+	k.write(ctx, a, turn, audit.KindAuthorized, map[string]any{"tool": te.id, "level": te.level, "roles": a.Roles})
+	return nil
+}
+
+const personKind = "person"
+
+func (k *Kernel) inTenant(ctx context.Context, a session.Actor, kind, id string, resources []route.Resource) bool {
+	if kind == personKind {
+		_, ok := k.dir.Lookup(ctx, a.Tenant, session.ActorID(id))
+		return ok
+	}
+	for _, r := range resources {
+		if r.Kind == kind && r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// ownerElsewhere returns another tenant that has the resource, if any.
+func (k *Kernel) ownerElsewhere(ctx context.Context, self session.TenantID, kind, id string) session.TenantID {
+	for _, t := range k.dir.Tenants(ctx) {
+		if t == self {
+			continue
+		}
+		if kind == personKind {
+			if _, ok := k.dir.Lookup(ctx, t, session.ActorID(id)); ok {
+				return t
+			}
+			continue
+		}
+		rs, err := k.resources(ctx, t)
+		if err != nil {
+			continue
+		}
+		for _, r := range rs {
+			if r.Kind == kind && r.ID == id {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// runStep authorizes one planned step and either runs it or proposes it.
+func (k *Kernel) runStep(ctx context.Context, a session.Actor, turn session.TurnID, r *routed, st route.Step) ([]session.Part, error) {
+	te, ok := k.tool(st.Tool)
+	if !ok {
+		return nil, Errf(session.CodeUnknownTool, "The tool %q is not available for this request.", st.Tool)
+	}
+	args, err := canonical(st.Args)
+	if err != nil {
+		return nil, Errf(session.CodeInvalidArguments, "The arguments for %s are not valid JSON.", te.id)
+	}
+	if err := k.authorize(ctx, a, turn, te, args, r.turn.Resources); err != nil {
+		return nil, err
+	}
+	needsConfirm := te.level >= 2 || (te.level == 1 && k.cfg.ConfirmLevel1[a.Tenant])
+	if needsConfirm {
+		card, err := k.propose(ctx, a, turn, te, args, r.turn.Resources)
+		if err != nil {
+			return nil, err
+		}
+		return []session.Part{card}, nil
+	}
+	return k.execute(ctx, a, turn, "s1", te, args, r.turn.Resources)
+}
+
+// execute runs the declared backup (levels 3–4) then the tool, records
+// both verbatim and narrates the result.
+func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage, resources []route.Resource) ([]session.Part, error) {
+	var parts []session.Part
+	if te.level >= 3 && te.b.Tool.Backup != "" {
+		bte, ok := k.tool(te.ext.m.ID + "." + te.b.Tool.Backup)
+		if !ok {
+			return nil, Errf(session.CodeUnavailable, "The backup step for %s is not available, so nothing was done.", te.id)
+		}
+		bargs := backupArgs(te, bte, args)
+		k.write(ctx, a, turn, audit.KindBackup, map[string]any{"for": te.id, "tool": bte.id, "args": bargs})
+		f, err := k.dispatch(ctx, a, turn, step+".backup", bte, bargs)
+		if err != nil {
+			return nil, err
+		}
+		if !f.OK {
+			return nil, Errf(session.CodeToolFailed, "The backup (%s) failed, so %s was not run: %s", bte.id, te.id, f.Error.Message)
+		}
+		parts = append(parts, &session.Text{Text: k.narrate(bte, f)})
+	}
+	f, err := k.dispatch(ctx, a, turn, step, te, args)
+	if err != nil {
+		return nil, err
+	}
+	if !f.OK {
+		return parts, &Error{Code: f.Error.Code, Message: f.Error.Message}
+	}
+	text := k.narrate(te, f)
+	k.write(ctx, a, turn, audit.KindReplied, map[string]any{"fact": f.ID, "text": text})
+	return append(parts, &session.Text{Text: text}), nil
+}
+
+func backupArgs(te, bte *toolEntry, args json.RawMessage) json.RawMessage {
+	src := argMap(args)
+	out := map[string]any{}
+	for _, p := range bte.spec.Params {
+		from := p.Name
+		if m, ok := te.b.Tool.BackupArgs[p.Name]; ok {
+			from = m
+		}
+		if v, ok := src[from]; ok {
+			out[p.Name] = v
+		}
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+// dispatch invokes a handler with the kernel-injected caller and records
+// the outcome verbatim in the fact ledger (AF-01), failures as failures.
+func (k *Kernel) dispatch(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage) (session.Fact, error) {
+	if err := k.mustAudit(ctx, a, turn, audit.KindDispatch, map[string]any{"step": step, "tool": te.id, "level": te.level, "args": args, "args_hash": ArgsHash(te.id, args)}); err != nil {
+		return session.Fact{}, err
+	}
+	caller := sdk.Caller{Actor: a.ID, Tenant: a.Tenant, Roles: append([]string(nil), a.Roles...), Manager: a.Manager}
+	cctx, cancel := context.WithTimeout(ctx, k.cfg.ToolTimeout)
+	res, err := invoke(cctx, te, caller, &env{k: k, x: te.ext, caller: caller, turn: turn}, args)
+	cancel()
+	f := session.Fact{Session: session.SessionFor(a), Turn: turn, Step: step, Tool: te.id, Args: args, ArgsHash: ArgsHash(te.id, args), At: k.now()}
+	if err == nil {
+		out, merr := json.Marshal(res)
+		if merr != nil {
+			err = fmt.Errorf("marshal result: %w", merr)
+		} else {
+			f.OK, f.Output = true, out
+		}
+	}
+	if err != nil {
+		var se *sdk.Error
+		switch {
+		case errors.As(err, &se):
+			f.Error = &session.Error{Code: se.Code, Message: se.Message}
+		case errors.Is(err, context.DeadlineExceeded):
+			f.Error = &session.Error{Code: session.CodeToolFailed, Message: fmt.Sprintf("%s did not finish within %s.", te.id, k.cfg.ToolTimeout)}
+		default:
+			k.log.ErrorContext(ctx, "tool failed", "tool", te.id, "err", err)
+			f.Error = &session.Error{Code: session.CodeToolFailed, Message: fmt.Sprintf("%s failed.", te.id)}
+		}
+	}
+	id, rerr := k.st.Record(ctx, f)
+	if rerr != nil {
+		return f, fmt.Errorf("record fact: %w", rerr)
+	}
+	f.ID = id
+	rec := map[string]any{"step": step, "tool": te.id, "ok": f.OK, "fact": id, "output_sha256": sha(f.Output)}
+	if f.OK {
+		rec["output"] = f.Output
+	} else {
+		rec["error"] = f.Error
+	}
+	k.write(ctx, a, turn, audit.KindResult, rec)
+	return f, nil
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// invoke calls a handler, turning a panic into an error (no panic crosses
+// into the kernel).
+func invoke(ctx context.Context, te *toolEntry, c sdk.Caller, e sdk.Env, args json.RawMessage) (res any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("tool %s panicked: %v", te.id, p)
+		}
+	}()
+	return te.b.Handler.Invoke(ctx, c, e, args)
+}
+
+// narrate renders a fact with the tool's template; every value in the text
+// comes from the fact (AF-05…07). Without a usable template it lists the
+// fact's fields.
+func (k *Kernel) narrate(te *toolEntry, f session.Fact) string {
+	var data any
+	_ = json.Unmarshal(f.Output, &data)
+	if tpl := te.b.Tool.Narrate; tpl != "" {
+		if s, err := render(tpl, data); err == nil {
+			return s
+		}
+	}
+	return generic(te.id, data)
+}
+
+// render executes a manifest template over verbatim data. Missing keys
+// are tolerated only where the template tests for them ({{if .x}}); a value
+// printed from nowhere ("<no value>") makes the render fail, and the
+// caller falls back to listing the fact.
+func render(tpl string, data any) (string, error) {
+	t, err := template.New("n").Option("missingkey=default").Parse(tpl)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, data); err != nil {
+		return "", err
+	}
+	if strings.Contains(b.String(), "<no value>") {
+		return "", errors.New("template printed a missing value")
+	}
+	return b.String(), nil
+}
+
+func generic(tool string, data any) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s returned:", tool)
+	writeValue(&b, data, "\n- ")
+	return b.String()
+}
+
+func writeValue(b *strings.Builder, v any, prefix string) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if arr, ok := x[k].([]any); ok {
+				fmt.Fprintf(b, "%s%s (%d):", prefix, k, len(arr))
+				writeValue(b, arr, prefix+"  ")
+				continue
+			}
+			enc, _ := json.Marshal(x[k])
+			fmt.Fprintf(b, "%s%s: %s", prefix, k, enc)
+		}
+	case []any:
+		for _, e := range x {
+			enc, _ := json.Marshal(e)
+			fmt.Fprintf(b, "%s%s", prefix, enc)
+		}
+	default:
+		enc, _ := json.Marshal(x)
+		fmt.Fprintf(b, "%s%s", prefix, enc)
+	}
+}
+
+var _ = store.ErrNotFound

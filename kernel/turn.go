@@ -1,0 +1,319 @@
+package kernel
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/route"
+	"github.com/steward-os/steward/sdk"
+	"github.com/steward-os/steward/session"
+)
+
+// MaxTextLen bounds the text of one inbound message.
+const MaxTextLen = 4000
+
+// Handle runs one turn for an authenticated actor: a text request or a
+// structured decision on a proposal. It always returns an Outbound; err is
+// non-nil only when the turn could not be recorded at all.
+func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound) (session.Outbound, error) {
+	out := session.Outbound{To: in.From, Turn: session.TurnID(newID("t_"))}
+	parts, err := k.handle(ctx, a, in, out.Turn)
+	if err != nil {
+		ke := AsError(err)
+		if ke.Code == session.CodeInternal {
+			k.log.ErrorContext(ctx, "turn failed", "turn", out.Turn, "err", err)
+		}
+		k.write(ctx, a, out.Turn, audit.KindError, map[string]string{"code": ke.Code, "message": ke.Message})
+		parts = append(parts, &session.Error{Code: ke.Code, Message: ke.Message})
+	}
+	out.Parts = parts
+	return out, nil
+}
+
+var (
+	reConfirm = regexp.MustCompile(`(?i)^\s*(?:confirm|accept|approve)\s+(p_[a-z2-7]+)\s*(.*?)\s*$`)
+	reReject  = regexp.MustCompile(`(?i)^\s*(?:reject|decline|deny)\s+(p_[a-z2-7]+)\s*$`)
+)
+
+// ParseDecision recognises the typed form of a decision ("confirm p_xxx
+// [phrase]", "reject p_xxx") that channels without buttons show.
+func ParseDecision(text string) (*session.Action, bool) {
+	if m := reConfirm.FindStringSubmatch(text); m != nil {
+		return &session.Action{Kind: session.ActionAccept, Proposal: session.ProposalID(strings.ToLower(m[1])), Phrase: m[2]}, true
+	}
+	if m := reReject.FindStringSubmatch(text); m != nil {
+		return &session.Action{Kind: session.ActionReject, Proposal: session.ProposalID(strings.ToLower(m[1]))}, true
+	}
+	return nil, false
+}
+
+func (k *Kernel) handle(ctx context.Context, a session.Actor, in session.Inbound, turn session.TurnID) ([]session.Part, error) {
+	a, err := k.resolveActor(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if !k.allow(a) {
+		k.write(ctx, a, turn, audit.KindDenied, map[string]string{"reason": "quota", "code": session.CodeRateLimited})
+		return nil, Errf(session.CodeRateLimited, "You are sending requests faster than your quota allows; wait a moment and try again.")
+	}
+	act := in.Action
+	if act == nil {
+		if d, ok := ParseDecision(in.Text); ok {
+			act = d
+		}
+	}
+	if act != nil {
+		if err := k.mustAudit(ctx, a, turn, audit.KindAsked, map[string]any{"channel": in.From.Channel, "decision": act.Kind, "proposal": act.Proposal, "inbound": in.ID}); err != nil {
+			return nil, err
+		}
+		return k.decide(ctx, a, turn, *act)
+	}
+	text := strings.TrimSpace(in.Text)
+	if text == "" {
+		return nil, Errf(session.CodeBadRequest, "The message is empty; say what you need, for example \"list my servers\".")
+	}
+	if len(text) > MaxTextLen {
+		return nil, Errf(session.CodeBadRequest, "The message is longer than %d characters.", MaxTextLen)
+	}
+	if err := k.mustAudit(ctx, a, turn, audit.KindAsked, map[string]any{"channel": in.From.Channel, "text": text, "inbound": in.ID}); err != nil {
+		return nil, err
+	}
+	r, err := k.route(ctx, a, turn, text)
+	if err != nil {
+		return nil, err
+	}
+	if r.clarify != "" {
+		k.write(ctx, a, turn, audit.KindReplied, map[string]string{"clarify": r.clarify})
+		return []session.Part{&session.Text{Text: r.clarify}}, nil
+	}
+	if len(r.plan.Steps) != 1 {
+		return nil, Errf(session.CodeChainUnsupported, "That needs %d steps; multi-step requests are not supported yet. Please ask for one thing at a time.", len(r.plan.Steps))
+	}
+	return k.runStep(ctx, a, turn, r, r.plan.Steps[0])
+}
+
+// resolveActor re-reads the actor from the directory: the channel says who
+// authenticated; the directory says what they may do (ISO-01).
+func (k *Kernel) resolveActor(ctx context.Context, a session.Actor) (session.Actor, error) {
+	cur, ok := k.dir.Lookup(ctx, a.Tenant, a.ID)
+	if !ok {
+		return a, Errf(session.CodeUnauthenticated, "Your account is not known here.")
+	}
+	return cur, nil
+}
+
+// routed is the outcome of context, routing, planning and checking.
+type routed struct {
+	turn    route.Turn
+	intent  route.Intent
+	plan    route.Plan
+	surface []route.ToolSpec
+	clarify string
+	kind    string
+}
+
+// route resolves context (L0–L2 always, L3–L8 from extensions, all
+// filtered to the actor's tenant), classifies, plans on the routed surface
+// and checks the plan. It runs nothing.
+func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID, text string) (*routed, error) {
+	res, err := k.resources(ctx, a.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("context: %w", err)
+	}
+	members, err := k.dir.Members(ctx, a.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("context: %w", err)
+	}
+	facts, err := k.st.Recent(ctx, session.SessionFor(a), k.cfg.LedgerCap)
+	if err != nil {
+		return nil, fmt.Errorf("context: %w", err)
+	}
+	for i := range facts { // AF-10: what reaches a router is masked
+		facts[i].Output = k.mask.JSON(facts[i].Output)
+		facts[i].Args = k.mask.JSON(facts[i].Args)
+	}
+	rt := route.Turn{Text: text, Actor: a, Resources: res, Facts: facts, Catalog: k.Catalog()}
+	for _, m := range members {
+		rt.Members = append(rt.Members, sdk.Member{ID: m.ID, Roles: m.Roles, Manager: m.Manager})
+	}
+	k.write(ctx, a, turn, audit.KindContext, map[string]any{
+		"L0":    map[string]any{"kernel": Version, "conformance_level": ConformanceLevel},
+		"L1":    map[string]any{"actor": a.ID, "roles": a.Roles, "ceiling": k.ceiling(a)},
+		"L2":    map[string]any{"tenant": a.Tenant, "turns_per_minute": k.cfg.TurnsPerMinute, "confirm_level1": k.cfg.ConfirmLevel1[a.Tenant]},
+		"L3_L8": map[string]any{"resources": len(res), "members": len(members), "facts": len(facts)},
+	})
+	r := &routed{turn: rt}
+	r.intent, err = k.rt.Route(ctx, rt)
+	if err != nil {
+		return nil, fmt.Errorf("route: %w", err)
+	}
+	k.write(ctx, a, turn, audit.KindClassified, r.intent)
+	if r.intent.Kind == session.IntentNone || r.intent.Confidence < k.cfg.MinConfidence || len(r.intent.Domains) == 0 {
+		r.kind = session.IntentNone
+		r.clarify = r.intent.Clarify
+		if r.clarify == "" {
+			r.clarify = k.cannotHelp()
+		}
+		return r, nil
+	}
+	// ROUTE-02: only the routed domains' tools reach the planner.
+	for _, s := range rt.Catalog {
+		if slices.Contains(r.intent.Domains, s.Extension) {
+			r.surface = append(r.surface, s)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		r.plan, err = k.pl.Plan(ctx, rt, r.intent, r.surface)
+		if err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+		if r.plan.Clarify != "" {
+			k.write(ctx, a, turn, audit.KindPlanned, map[string]any{"clarify": r.plan.Clarify, "steps": r.plan.Steps})
+			r.clarify = r.plan.Clarify
+			r.kind = session.IntentNone
+			return r, nil
+		}
+		problems := k.checkPlan(r.plan, r.surface)
+		k.write(ctx, a, turn, audit.KindPlanned, map[string]any{"steps": r.plan.Steps, "confidence": r.plan.Confidence, "problems": problems, "attempt": attempt + 1})
+		if len(problems) == 0 {
+			break
+		}
+		if attempt >= k.cfg.PlanRetries || problems[0].Code == session.CodeUnknownTool {
+			return nil, &Error{Code: problems[0].Code, Message: problems[0].Message}
+		}
+		// ROUTE-04: a bounded, structured retry.
+		rt.Feedback = nil
+		for _, p := range problems {
+			rt.Feedback = append(rt.Feedback, p.Message)
+		}
+	}
+	if len(r.plan.Steps) == 0 {
+		r.kind, r.clarify = session.IntentNone, k.cannotHelp()
+		return r, nil
+	}
+	r.kind = k.kindOf(r.plan)
+	return r, nil
+}
+
+func (k *Kernel) cannotHelp() string {
+	var names []string
+	for _, x := range k.extensions() {
+		names = append(names, x.m.Description)
+	}
+	return "I can't help with that. I can help with: " + strings.Join(names, "; ")
+}
+
+func (k *Kernel) kindOf(p route.Plan) string {
+	if len(p.Steps) > 1 {
+		return session.IntentChain
+	}
+	te, ok := k.tool(p.Steps[0].Tool)
+	if !ok {
+		return session.IntentNone
+	}
+	switch {
+	case te.level >= 3:
+		return session.IntentDestructive
+	case te.level >= 1:
+		return session.IntentWrite
+	default:
+		return session.IntentRead
+	}
+}
+
+// checkPlan validates every step against the routed surface and its schema.
+func (k *Kernel) checkPlan(p route.Plan, surface []route.ToolSpec) []*Error {
+	var out []*Error
+	for _, s := range p.Steps {
+		if !slices.ContainsFunc(surface, func(t route.ToolSpec) bool { return t.ID == s.Tool }) {
+			out = append(out, Errf(session.CodeUnknownTool, "The tool %q is not available for this request.", s.Tool))
+			continue
+		}
+		te, ok := k.tool(s.Tool)
+		if !ok {
+			out = append(out, Errf(session.CodeUnknownTool, "The tool %q is not available for this request.", s.Tool))
+			continue
+		}
+		if err := validateArgs(te, s.Args); err != nil {
+			out = append(out, err)
+		}
+	}
+	return out
+}
+
+func validateArgs(te *toolEntry, args json.RawMessage) *Error {
+	var v any = map[string]any{}
+	if len(args) > 0 {
+		if err := json.Unmarshal(args, &v); err != nil {
+			return Errf(session.CodeInvalidArguments, "The arguments for %s are not valid JSON.", te.id)
+		}
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return Errf(session.CodeInvalidArguments, "The arguments for %s must be an object.", te.id)
+	}
+	if err := te.b.Resolved.Validate(v); err != nil {
+		return Errf(session.CodeInvalidArguments, "The arguments for %s are not valid: %s", te.id, plainSchemaError(err))
+	}
+	return nil
+}
+
+func plainSchemaError(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
+		s = s[i+2:]
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+// Classify routes and plans a request without running anything.
+func (k *Kernel) Classify(ctx context.Context, a session.Actor, text string) (session.Classification, error) {
+	a, err := k.resolveActor(ctx, a)
+	if err != nil {
+		return session.Classification{}, err
+	}
+	text = strings.TrimSpace(text)
+	if text == "" || len(text) > MaxTextLen {
+		return session.Classification{}, Errf(session.CodeBadRequest, "The text must be 1–%d characters.", MaxTextLen)
+	}
+	turn := session.TurnID(newID("t_"))
+	if err := k.mustAudit(ctx, a, turn, audit.KindAsked, map[string]any{"text": text, "classify_only": true}); err != nil {
+		return session.Classification{}, err
+	}
+	r, err := k.route(ctx, a, turn, text)
+	if err != nil {
+		ke := AsError(err)
+		if ke.Code == session.CodeInternal {
+			return session.Classification{}, err
+		}
+		return session.Classification{Intent: session.IntentNone, Confidence: r0(r), Steps: []session.PlanStep{}, Clarify: ke.Message}, nil
+	}
+	c := session.Classification{Intent: r.kind, Confidence: r.intent.Confidence, Domains: r.intent.Domains, Steps: []session.PlanStep{}, Clarify: r.clarify}
+	if r.clarify == "" {
+		if r.plan.Confidence > 0 && r.plan.Confidence < c.Confidence {
+			c.Confidence = r.plan.Confidence
+		}
+		for _, s := range r.plan.Steps {
+			deps := s.DependsOn
+			if deps == nil {
+				deps = []string{}
+			}
+			c.Steps = append(c.Steps, session.PlanStep{ID: s.ID, Tool: s.Tool, Args: s.Args, DependsOn: deps})
+		}
+	}
+	return c, nil
+}
+
+func r0(r *routed) float64 {
+	if r == nil {
+		return 0
+	}
+	return r.intent.Confidence
+}

@@ -1,0 +1,107 @@
+package sdktest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/template"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// WorldSection reads a world file (configs/world.yaml) and returns the JSON
+// of one extension's section for one tenant, as the kernel passes it to
+// that extension's Seed. A tenant or section that is absent yields "null".
+func WorldSection(path, tenant, extension string) (json.RawMessage, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var world struct {
+		Tenants map[string]map[string]any `yaml:"tenants"`
+	}
+	if err := yaml.Unmarshal(raw, &world); err != nil {
+		return nil, fmt.Errorf("sdktest: %s: %w", path, err)
+	}
+	section, err := json.Marshal(world.Tenants[tenant][extension])
+	if err != nil {
+		return nil, fmt.Errorf("sdktest: %s: tenants.%s.%s: %w", path, tenant, extension, err)
+	}
+	return section, nil
+}
+
+// ManifestParam is a parameter annotation of a manifest tool.
+type ManifestParam struct {
+	Resource    string   `yaml:"resource"`
+	Enum        []string `yaml:"enum"`
+	Description string   `yaml:"description"`
+}
+
+// ManifestTool is a manifest tool as tests check it.
+type ManifestTool struct {
+	Name         string                   `yaml:"name"`
+	Description  string                   `yaml:"description"`
+	Level        int                      `yaml:"safety_level"`
+	Scopes       []string                 `yaml:"scopes"`
+	Targets      []string                 `yaml:"targets"`
+	Reversible   *bool                    `yaml:"reversible"`
+	DangerPhrase string                   `yaml:"danger_phrase"`
+	Backup       string                   `yaml:"backup"`
+	BackupArgs   map[string]string        `yaml:"backup_args"`
+	Params       map[string]ManifestParam `yaml:"params"`
+	Examples     []string                 `yaml:"examples"`
+	Keywords     []string                 `yaml:"keywords"`
+	Propose      string                   `yaml:"propose"`
+	Narrate      string                   `yaml:"narrate"`
+	LongRunning  bool                     `yaml:"long_running"`
+}
+
+// ManifestTools decodes the tools of a YAML (or JSON) manifest, keyed by
+// name. Decoding is strict, as the kernel's is: an unknown key anywhere
+// (often a stray comma in a flow mapping) is an error.
+func ManifestTools(manifest []byte) (map[string]ManifestTool, error) {
+	var m struct {
+		ID               string         `yaml:"id"`
+		Version          string         `yaml:"version"`
+		ProtocolVersion  string         `yaml:"protocol_version"`
+		ConformanceLevel int            `yaml:"conformance_level"`
+		Description      string         `yaml:"description"`
+		Scopes           []string       `yaml:"scopes"`
+		Resources        []string       `yaml:"resources"`
+		Tools            []ManifestTool `yaml:"tools"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(manifest))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	out := make(map[string]ManifestTool, len(m.Tools))
+	for _, t := range m.Tools {
+		out[t.Name] = t
+	}
+	return out, nil
+}
+
+// Render executes a manifest template (propose over arguments, narrate over
+// a result) the way the kernel does: the value is marshalled to JSON and
+// decoded into generic maps, and a missing key is an error.
+func Render(tmpl string, v any) (string, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	var data any
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return "", err
+	}
+	t, err := template.New("t").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,213 @@
+// Package session holds the normalised types every channel and the kernel
+// speak: who is talking (Actor), what came in (Inbound), what goes out
+// (Outbound with typed Parts), the fact ledger's Fact, and the plan shape
+// returned by classification.
+//
+// Contract. Types here carry no behaviour that depends on a channel or on a
+// domain; channels convert to and from them, the kernel consumes and
+// produces them. IDs are distinct types so they cannot be swapped by
+// accident. Nothing in this package performs I/O except the storage
+// back-ends in its sub-packages.
+package session
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/steward-os/steward/sdk"
+)
+
+// Identifiers. ActorID and TenantID are shared with the extension SDK.
+type (
+	ActorID    = sdk.ActorID
+	TenantID   = sdk.TenantID
+	SessionID  string
+	ProposalID string
+	TurnID     string
+)
+
+// SystemActor is the kernel's own identity for records it writes itself.
+const SystemActor ActorID = "system"
+
+// Actor is an authenticated person inside one tenant.
+type Actor struct {
+	ID      ActorID  `json:"id"`
+	Tenant  TenantID `json:"tenant"`
+	Roles   []string `json:"roles"`
+	Manager ActorID  `json:"manager,omitempty"`
+}
+
+// HasRole reports whether the actor holds role r.
+func (a Actor) HasRole(r string) bool { return slices.Contains(a.Roles, r) }
+
+// SessionFor is the one session an actor has across every channel.
+func SessionFor(a Actor) SessionID {
+	return SessionID("s:" + string(a.Tenant) + ":" + string(a.ID))
+}
+
+// Address says where a message came from or goes to.
+type Address struct {
+	Channel string `json:"channel"`           // "api", "terminal", …
+	Account string `json:"account,omitempty"` // the platform's user id
+	Chat    string `json:"chat,omitempty"`    // the platform's conversation id
+}
+
+// ActionKind is what a structured inbound action does.
+type ActionKind string
+
+// Action kinds.
+const (
+	ActionAccept ActionKind = "accept"
+	ActionReject ActionKind = "reject"
+)
+
+// Action is a structured decision: a button press, a typed "confirm <id>",
+// an API call. It resumes a frozen proposal; it never carries arguments.
+type Action struct {
+	Kind     ActionKind `json:"kind"`
+	Proposal ProposalID `json:"proposal"`
+	Phrase   string     `json:"phrase,omitempty"`
+}
+
+// Inbound is one normalised event from a channel.
+type Inbound struct {
+	ID     string    `json:"id"` // dedupe key (platform event id)
+	From   Address   `json:"from"`
+	Text   string    `json:"text,omitempty"`
+	Action *Action   `json:"action,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// Outbound is the kernel's answer to one turn.
+type Outbound struct {
+	To    Address `json:"to"`
+	Turn  TurnID  `json:"turn_id"`
+	Parts []Part  `json:"replies"`
+}
+
+// Part is one piece of an outbound message: *Text, *ProposalCard or *Error.
+type Part interface{ partType() string }
+
+// Text is plain narrated text.
+type Text struct {
+	Text string `json:"text"`
+}
+
+// Error is a user-facing failure: a stable code and a plain message.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Impact is what a proposal would change.
+type Impact struct {
+	Targets    []sdk.Resource `json:"targets"`
+	Cascade    []sdk.Resource `json:"cascade,omitempty"`
+	Reversible bool           `json:"reversible"`
+	Backup     string         `json:"backup,omitempty"` // tool run first (levels 3–4)
+	Summary    string         `json:"summary"`
+}
+
+// ProposalCard shows a frozen action waiting for its actor's decision.
+type ProposalCard struct {
+	ID                   ProposalID      `json:"proposal_id"`
+	Tool                 string          `json:"tool"`
+	Args                 json.RawMessage `json:"args"`
+	ArgsHash             string          `json:"args_hash"`
+	SafetyLevel          int             `json:"safety_level"`
+	Summary              string          `json:"summary"`
+	Impact               Impact          `json:"impact"`
+	DangerPhraseRequired bool            `json:"danger_phrase_required"`
+	CoolingUntil         *time.Time      `json:"cooling_until,omitempty"`
+	ExpiresAt            time.Time       `json:"expires_at"`
+}
+
+func (*Text) partType() string         { return "text" }
+func (*Error) partType() string        { return "error" }
+func (*ProposalCard) partType() string { return "proposal" }
+
+// PartType names a part's kind for wire formats ("text", "error", "proposal").
+func PartType(p Part) string { return p.partType() }
+
+// MarshalPart renders a part as a JSON object with a "type" field.
+func MarshalPart(p Part) ([]byte, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	typ, _ := json.Marshal(p.partType())
+	out := make([]byte, 0, len(body)+len(typ)+9)
+	out = append(out, `{"type":`...)
+	out = append(out, typ...)
+	if len(body) > 2 {
+		out = append(out, ',')
+		out = append(out, body[1:]...)
+	} else {
+		out = append(out, '}')
+	}
+	return out, nil
+}
+
+// MarshalJSON renders parts with their "type" field.
+func (o Outbound) MarshalJSON() ([]byte, error) {
+	parts := make([]json.RawMessage, 0, len(o.Parts))
+	for _, p := range o.Parts {
+		b, err := MarshalPart(p)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, b)
+	}
+	return json.Marshal(struct {
+		Turn    TurnID            `json:"turn_id"`
+		Replies []json.RawMessage `json:"replies"`
+	}{o.Turn, parts})
+}
+
+// Fact is one dispatch's structured output, recorded verbatim.
+type Fact struct {
+	ID       int64           `json:"id"`
+	Session  SessionID       `json:"session"`
+	Turn     TurnID          `json:"turn"`
+	Step     string          `json:"step"`
+	Tool     string          `json:"tool"`
+	Args     json.RawMessage `json:"args"`
+	ArgsHash string          `json:"args_hash"`
+	OK       bool            `json:"ok"`
+	Output   json.RawMessage `json:"output,omitempty"`
+	Error    *Error          `json:"error,omitempty"`
+	At       time.Time       `json:"at"`
+}
+
+// Cap bounds how much of the ledger is replayed into one turn.
+type Cap struct {
+	Count int
+	Bytes int
+}
+
+// Intent kinds returned by classification.
+const (
+	IntentRead        = "read"
+	IntentWrite       = "write"
+	IntentDestructive = "destructive"
+	IntentChain       = "chain"
+	IntentNone        = "none"
+)
+
+// PlanStep is one step of a plan.
+type PlanStep struct {
+	ID        string          `json:"id"`
+	Tool      string          `json:"tool"`
+	Args      json.RawMessage `json:"args"`
+	DependsOn []string        `json:"depends_on"`
+}
+
+// Classification is what routing and planning concluded, without running anything.
+type Classification struct {
+	Intent     string     `json:"intent"`
+	Confidence float64    `json:"confidence"`
+	Domains    []string   `json:"domains,omitempty"`
+	Steps      []PlanStep `json:"steps"`
+	Clarify    string     `json:"clarify,omitempty"`
+}

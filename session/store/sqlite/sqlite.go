@@ -1,0 +1,518 @@
+// Package sqlite is the embedded storage back-end: one SQLite file (pure-Go
+// driver, WAL, synchronous=FULL) under the data directory holding the audit
+// chains, proposals, the fact ledger, extension state and delivered notes.
+//
+// Contract. Every method is safe for concurrent use. A write has reached
+// the disk when its method returns nil. Audit appends are group-committed:
+// concurrent appends share one transaction and one fsync, and each caller
+// returns only after its records are durable. Within a tenant, audit
+// records are numbered without gaps and each carries its predecessor's hash
+// (store.ChainHash); the per-tenant head (last seq and hash) is kept in the
+// same transaction so that truncating the chain is detected too.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "steward.db"
+
+// Store is the SQLite back-end.
+type Store struct {
+	w, r   *sql.DB
+	log    *slog.Logger
+	audit  chan *appendReq
+	done   chan struct{}
+	closed chan struct{}
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS audit (
+  tenant TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+  actor TEXT NOT NULL, turn TEXT NOT NULL, data TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL,
+  PRIMARY KEY (tenant, seq));
+CREATE TABLE IF NOT EXISTS audit_head (tenant TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS proposals (
+  id TEXT PRIMARY KEY, tenant TEXT NOT NULL, actor TEXT NOT NULL, state TEXT NOT NULL,
+  expires_at TEXT NOT NULL, row TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS proposals_state ON proposals(state, expires_at);
+CREATE TABLE IF NOT EXISTS facts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL, turn TEXT NOT NULL, step TEXT NOT NULL,
+  tool TEXT NOT NULL, args TEXT NOT NULL, args_hash TEXT NOT NULL, ok INTEGER NOT NULL,
+  output TEXT, error TEXT, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS facts_session ON facts(session, id);
+CREATE TABLE IF NOT EXISTS ext_state (
+  ext TEXT NOT NULL, tenant TEXT NOT NULL, coll TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (ext, tenant, coll, key));
+CREATE TABLE IF NOT EXISTS seeded (ext TEXT NOT NULL, tenant TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (ext, tenant));
+CREATE TABLE IF NOT EXISTS notes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, recipient TEXT NOT NULL, sender TEXT NOT NULL,
+  subject TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+`
+
+// Open opens (creating if needed) the store in dir.
+func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	r, err := sql.Open("sqlite", dsn+"&mode=ro")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	if _, err := w.ExecContext(ctx, schema); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("create schema in %s: %w", path, err)
+	}
+	s := &Store{w: w, r: r, log: log, audit: make(chan *appendReq, 256), done: make(chan struct{}), closed: make(chan struct{})}
+	go s.appender()
+	return s, nil
+}
+
+// Close stops the appender and closes the database.
+func (s *Store) Close() error {
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	close(s.done)
+	<-s.closed
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTS(v string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, v)
+	return t
+}
+
+// ---- audit (group commit) ----
+
+type appendReq struct {
+	entries []store.AuditEntry
+	rows    []store.AuditRow
+	err     chan error
+}
+
+// AppendAudit appends entries to their tenants' chains durably, in order.
+func (s *Store) AppendAudit(ctx context.Context, entries ...store.AuditEntry) ([]store.AuditRow, error) {
+	req := &appendReq{entries: entries, err: make(chan error, 1)}
+	select {
+	case s.audit <- req:
+	case <-s.done:
+		return nil, errors.New("store closed")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once queued, the append happens; wait for it regardless of ctx so the
+	// caller never believes a durable record was lost.
+	if err := <-req.err; err != nil {
+		return nil, err
+	}
+	return req.rows, nil
+}
+
+func (s *Store) appender() {
+	defer close(s.closed)
+	for {
+		var batch []*appendReq
+		select {
+		case <-s.done:
+			return
+		case req := <-s.audit:
+			batch = append(batch, req)
+		}
+	drain:
+		for len(batch) < 128 {
+			select {
+			case req := <-s.audit:
+				batch = append(batch, req)
+			default:
+				break drain
+			}
+		}
+		err := s.commitAudit(batch)
+		for _, req := range batch {
+			req.err <- err
+		}
+	}
+}
+
+func (s *Store) commitAudit(batch []*appendReq) error {
+	ctx := context.Background()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("audit: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	type head struct {
+		seq  int64
+		hash string
+	}
+	heads := map[session.TenantID]*head{}
+	for _, req := range batch {
+		req.rows = req.rows[:0]
+		for _, e := range req.entries {
+			h, ok := heads[e.Tenant]
+			if !ok {
+				h = &head{hash: store.GenesisHash}
+				err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE tenant = ?`, string(e.Tenant)).Scan(&h.seq, &h.hash)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("audit: read head: %w", err)
+				}
+				heads[e.Tenant] = h
+			}
+			data := e.Data
+			if len(data) == 0 {
+				data = json.RawMessage("{}")
+			}
+			row := store.AuditRow{Tenant: e.Tenant, Seq: h.seq + 1, At: e.At.UTC(), Kind: e.Kind, Actor: e.Actor, Turn: e.Turn, Data: data, Prev: h.hash}
+			row.Hash = store.ChainHash(row)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit (tenant, seq, at, kind, actor, turn, data, prev, hash) VALUES (?,?,?,?,?,?,?,?,?)`,
+				string(row.Tenant), row.Seq, ts(row.At), row.Kind, string(row.Actor), string(row.Turn), string(row.Data), row.Prev, row.Hash); err != nil {
+				return fmt.Errorf("audit: insert: %w", err)
+			}
+			h.seq, h.hash = row.Seq, row.Hash
+			req.rows = append(req.rows, row)
+		}
+	}
+	for t, h := range heads {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_head (tenant, seq, hash) VALUES (?,?,?) ON CONFLICT(tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, string(t), h.seq, h.hash); err != nil {
+			return fmt.Errorf("audit: update head: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("audit: commit: %w", err)
+	}
+	return nil
+}
+
+// AuditTenants lists every tenant with an audit chain or head.
+func (s *Store) AuditTenants(ctx context.Context) ([]session.TenantID, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT tenant FROM audit_head UNION SELECT DISTINCT tenant FROM audit ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("audit tenants: %w", err)
+	}
+	defer rows.Close()
+	var out []session.TenantID
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, session.TenantID(t))
+	}
+	return out, rows.Err()
+}
+
+// AuditHead returns a tenant's recorded head (last seq and hash).
+func (s *Store) AuditHead(ctx context.Context, tenant session.TenantID) (int64, string, error) {
+	var seq int64
+	var hash string
+	err := s.r.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE tenant = ?`, string(tenant)).Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, store.GenesisHash, nil
+	}
+	return seq, hash, err
+}
+
+// AuditChain calls fn for each record of a tenant's chain in storage order
+// (by seq); it stops at fn's first error.
+func (s *Store) AuditChain(ctx context.Context, tenant session.TenantID, fn func(store.AuditRow) error) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, at, kind, actor, turn, data, prev, hash FROM audit WHERE tenant = ? ORDER BY rowid`, string(tenant))
+	if err != nil {
+		return fmt.Errorf("audit chain: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r store.AuditRow
+		var at, actor, turn, data string
+		if err := rows.Scan(&r.Seq, &at, &r.Kind, &actor, &turn, &data, &r.Prev, &r.Hash); err != nil {
+			return err
+		}
+		r.Tenant, r.At, r.Actor, r.Turn, r.Data = tenant, parseTS(at), session.ActorID(actor), session.TurnID(turn), json.RawMessage(data)
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ---- proposals ----
+
+// CreateProposal stores a new proposal.
+func (s *Store) CreateProposal(ctx context.Context, p store.ProposalRow) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO proposals (id, tenant, actor, state, expires_at, row) VALUES (?,?,?,?,?,?)`,
+		string(p.ID), string(p.Tenant), string(p.Actor), string(p.State), ts(p.ExpiresAt), string(b))
+	if err != nil {
+		return fmt.Errorf("create proposal: %w", err)
+	}
+	return nil
+}
+
+// GetProposal loads a proposal; store.ErrNotFound when absent.
+func (s *Store) GetProposal(ctx context.Context, id session.ProposalID) (store.ProposalRow, error) {
+	var raw, state string
+	err := s.w.QueryRowContext(ctx, `SELECT row, state FROM proposals WHERE id = ?`, string(id)).Scan(&raw, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ProposalRow{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.ProposalRow{}, fmt.Errorf("get proposal: %w", err)
+	}
+	var p store.ProposalRow
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return store.ProposalRow{}, fmt.Errorf("decode proposal: %w", err)
+	}
+	p.State = store.ProposalState(state)
+	return p, nil
+}
+
+// TransitionProposal moves a proposal from one state to another atomically;
+// it reports false when the proposal was not in state from (someone else
+// decided first). outcome, when non-nil, is stored with the new state.
+func (s *Store) TransitionProposal(ctx context.Context, id session.ProposalID, from, to store.ProposalState, at time.Time, outcome json.RawMessage) (bool, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("transition proposal: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	var raw, state string
+	err = tx.QueryRowContext(ctx, `SELECT row, state FROM proposals WHERE id = ?`, string(id)).Scan(&raw, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, store.ErrNotFound
+	}
+	if err != nil {
+		return false, fmt.Errorf("transition proposal: %w", err)
+	}
+	if store.ProposalState(state) != from {
+		return false, nil
+	}
+	var p store.ProposalRow
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return false, fmt.Errorf("decode proposal: %w", err)
+	}
+	p.State, p.DecidedAt = to, at.UTC()
+	if outcome != nil {
+		p.Outcome = outcome
+	}
+	b, _ := json.Marshal(p)
+	if _, err := tx.ExecContext(ctx, `UPDATE proposals SET state = ?, row = ? WHERE id = ?`, string(to), string(b), string(id)); err != nil {
+		return false, fmt.Errorf("transition proposal: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("transition proposal: %w", err)
+	}
+	return true, nil
+}
+
+// ---- executions (idempotency) ----
+
+// ClaimExecution records that the action with this key is about to run; it
+// reports false when the key was claimed before (the action must not run again).
+func (s *Store) ClaimExecution(ctx context.Context, key string, at time.Time) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO executions (key, at) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`, key, ts(at))
+	if err != nil {
+		return false, fmt.Errorf("claim execution: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ---- fact ledger ----
+
+// Record appends a fact to the ledger and returns its id.
+func (s *Store) Record(ctx context.Context, f session.Fact) (int64, error) {
+	var errJSON any
+	if f.Error != nil {
+		b, _ := json.Marshal(f.Error)
+		errJSON = string(b)
+	}
+	var out any
+	if len(f.Output) > 0 {
+		out = string(f.Output)
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO facts (session, turn, step, tool, args, args_hash, ok, output, error, at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		string(f.Session), string(f.Turn), f.Step, f.Tool, string(f.Args), f.ArgsHash, f.OK, out, errJSON, ts(f.At))
+	if err != nil {
+		return 0, fmt.Errorf("record fact: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// Recent returns the session's newest facts, oldest first, within the cap.
+func (s *Store) Recent(ctx context.Context, sid session.SessionID, c session.Cap) ([]session.Fact, error) {
+	limit := c.Count
+	if limit <= 0 {
+		limit = 20
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, turn, step, tool, args, args_hash, ok, output, error, at FROM facts WHERE session = ? ORDER BY id DESC LIMIT ?`, string(sid), limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent facts: %w", err)
+	}
+	defer rows.Close()
+	var out []session.Fact
+	total := 0
+	for rows.Next() {
+		var f session.Fact
+		var turn, args, at string
+		var output, errJSON sql.NullString
+		if err := rows.Scan(&f.ID, &turn, &f.Step, &f.Tool, &args, &f.ArgsHash, &f.OK, &output, &errJSON, &at); err != nil {
+			return nil, err
+		}
+		f.Session, f.Turn, f.Args, f.At = sid, session.TurnID(turn), json.RawMessage(args), parseTS(at)
+		if output.Valid {
+			f.Output = json.RawMessage(output.String)
+		}
+		if errJSON.Valid {
+			f.Error = &session.Error{}
+			_ = json.Unmarshal([]byte(errJSON.String), f.Error)
+		}
+		size := len(f.Args) + len(f.Output)
+		if c.Bytes > 0 && total+size > c.Bytes && len(out) > 0 {
+			break
+		}
+		total += size
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// ---- extension state ----
+
+// StateGet reads one value; ok is false when absent.
+func (s *Store) StateGet(ctx context.Context, ext string, tenant session.TenantID, coll, key string) (json.RawMessage, bool, error) {
+	var v string
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? AND key = ?`, ext, string(tenant), coll, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("state get: %w", err)
+	}
+	return json.RawMessage(v), true, nil
+}
+
+// StatePut writes one value.
+func (s *Store) StatePut(ctx context.Context, ext string, tenant session.TenantID, coll, key string, v json.RawMessage) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO ext_state (ext, tenant, coll, key, value) VALUES (?,?,?,?,?) ON CONFLICT(ext, tenant, coll, key) DO UPDATE SET value = excluded.value`,
+		ext, string(tenant), coll, key, string(v))
+	if err != nil {
+		return fmt.Errorf("state put: %w", err)
+	}
+	return nil
+}
+
+// StateDelete removes one value.
+func (s *Store) StateDelete(ctx context.Context, ext string, tenant session.TenantID, coll, key string) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? AND key = ?`, ext, string(tenant), coll, key); err != nil {
+		return fmt.Errorf("state delete: %w", err)
+	}
+	return nil
+}
+
+// StateList returns a collection's values ordered by key.
+func (s *Store) StateList(ctx context.Context, ext string, tenant session.TenantID, coll string) ([]json.RawMessage, error) {
+	rows, err := s.w.QueryContext(ctx, `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? ORDER BY key`, ext, string(tenant), coll)
+	if err != nil {
+		return nil, fmt.Errorf("state list: %w", err)
+	}
+	defer rows.Close()
+	var out []json.RawMessage
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, json.RawMessage(v))
+	}
+	return out, rows.Err()
+}
+
+// MarkSeeded records that an extension's tenant state was seeded; it
+// reports false when it already was.
+func (s *Store) MarkSeeded(ctx context.Context, ext string, tenant session.TenantID, at time.Time) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO seeded (ext, tenant, at) VALUES (?,?,?) ON CONFLICT DO NOTHING`, ext, string(tenant), ts(at))
+	if err != nil {
+		return false, fmt.Errorf("mark seeded: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// UnmarkSeeded forgets a seeding that failed half-way.
+func (s *Store) UnmarkSeeded(ctx context.Context, ext string, tenant session.TenantID) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM seeded WHERE ext = ? AND tenant = ?`, ext, string(tenant))
+	return err
+}
+
+// ---- notes ----
+
+// DeliverNote stores a note for its recipient.
+func (s *Store) DeliverNote(ctx context.Context, n store.Note) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO notes (tenant, recipient, sender, subject, body, at) VALUES (?,?,?,?,?,?)`,
+		string(n.Tenant), string(n.To), string(n.From), n.Subject, n.Body, ts(n.At))
+	if err != nil {
+		return 0, fmt.Errorf("deliver note: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// Notes lists the notes delivered to an actor, oldest first.
+func (s *Store) Notes(ctx context.Context, tenant session.TenantID, to session.ActorID) ([]store.Note, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, sender, subject, body, at FROM notes WHERE tenant = ? AND recipient = ? ORDER BY id`, string(tenant), string(to))
+	if err != nil {
+		return nil, fmt.Errorf("notes: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Note
+	for rows.Next() {
+		n := store.Note{Tenant: tenant, To: to}
+		var from, at string
+		if err := rows.Scan(&n.ID, &from, &n.Subject, &n.Body, &at); err != nil {
+			return nil, err
+		}
+		n.From, n.At = session.ActorID(from), parseTS(at)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

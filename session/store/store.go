@@ -1,0 +1,116 @@
+// Package store defines the rows Steward persists and the audit hash chain
+// rule shared by every storage back-end (SQLite now, Redis later).
+//
+// Contract. Row types here are plain data. ChainHash is the single
+// definition of how an audit record is bound to its predecessor; back-ends
+// and the verifier both call it, so a record edited, deleted or reordered
+// anywhere breaks verification. Consumers (the kernel, the session layer)
+// declare the narrow interfaces they need; back-ends satisfy them.
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/steward-os/steward/session"
+)
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// GenesisHash is the "previous hash" of a tenant chain's first record.
+const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// AuditRow is one record of a tenant's audit chain.
+type AuditRow struct {
+	Tenant session.TenantID `json:"tenant"`
+	Seq    int64            `json:"seq"`
+	At     time.Time        `json:"at"`
+	Kind   string           `json:"kind"`
+	Actor  session.ActorID  `json:"actor"`
+	Turn   session.TurnID   `json:"turn,omitempty"`
+	Data   json.RawMessage  `json:"data"`
+	Prev   string           `json:"prev"`
+	Hash   string           `json:"hash"`
+}
+
+// ChainHash computes a record's hash from its predecessor's hash and its
+// own content. Every field except Hash is covered; fields are length-prefixed
+// so no two different records can produce the same pre-image.
+func ChainHash(r AuditRow) string {
+	h := sha256.New()
+	field := func(s string) {
+		h.Write([]byte(strconv.Itoa(len(s))))
+		h.Write([]byte{':'})
+		h.Write([]byte(s))
+	}
+	field("steward-audit-v1")
+	field(r.Prev)
+	field(string(r.Tenant))
+	field(strconv.FormatInt(r.Seq, 10))
+	field(r.At.UTC().Format(time.RFC3339Nano))
+	field(r.Kind)
+	field(string(r.Actor))
+	field(string(r.Turn))
+	field(string(r.Data))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// AuditEntry is what a caller appends; the back-end assigns Seq, Prev and Hash.
+type AuditEntry struct {
+	Tenant session.TenantID
+	At     time.Time
+	Kind   string
+	Actor  session.ActorID
+	Turn   session.TurnID
+	Data   json.RawMessage
+}
+
+// ProposalState is where a proposal is in its life.
+type ProposalState string
+
+// Proposal states.
+const (
+	ProposalPending   ProposalState = "pending"
+	ProposalExecuting ProposalState = "executing"
+	ProposalExecuted  ProposalState = "executed"
+	ProposalFailed    ProposalState = "failed"
+	ProposalRejected  ProposalState = "rejected"
+	ProposalExpired   ProposalState = "expired"
+)
+
+// ProposalRow is a frozen action awaiting (or past) its decision.
+type ProposalRow struct {
+	ID           session.ProposalID `json:"id"`
+	Tenant       session.TenantID   `json:"tenant"`
+	Actor        session.ActorID    `json:"actor"`
+	Session      session.SessionID  `json:"session"`
+	Turn         session.TurnID     `json:"turn"`
+	Tool         string             `json:"tool"`
+	Args         json.RawMessage    `json:"args"` // canonical JSON, frozen
+	ArgsHash     string             `json:"args_hash"`
+	Level        int                `json:"level"`
+	Card         json.RawMessage    `json:"card"` // the card as shown
+	Phrase       string             `json:"phrase,omitempty"`
+	CreatedAt    time.Time          `json:"created_at"`
+	CoolingUntil time.Time          `json:"cooling_until"`
+	ExpiresAt    time.Time          `json:"expires_at"`
+	State        ProposalState      `json:"state"`
+	DecidedAt    time.Time          `json:"decided_at"`
+	Outcome      json.RawMessage    `json:"outcome,omitempty"` // the replies of the execution
+}
+
+// Note is a delivered message.
+type Note struct {
+	ID      int64            `json:"id"`
+	Tenant  session.TenantID `json:"tenant"`
+	To      session.ActorID  `json:"to"`
+	From    session.ActorID  `json:"from"`
+	Subject string           `json:"subject,omitempty"`
+	Body    string           `json:"body"`
+	At      time.Time        `json:"at"`
+}
