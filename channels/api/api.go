@@ -79,8 +79,7 @@ func (a *API) SetReady(v bool) { a.ready.Store(v) }
 
 // ServeHTTP implements http.Handler; unknown routes and methods get JSON errors.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, pattern := a.mux.Handler(r)
-	if pattern == "" {
+	if _, pattern := a.mux.Handler(r); pattern == "" {
 		// Distinguish a wrong method from an unknown path.
 		probe := r.Clone(r.Context())
 		for _, m := range []string{http.MethodGet, http.MethodPost} {
@@ -93,7 +92,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, nil, http.StatusNotFound, session.CodeNotFound, "No such endpoint.")
 		return
 	}
-	h.ServeHTTP(w, r)
+	a.mux.ServeHTTP(w, r) // sets the path values the handlers read
 }
 
 type authedHandler func(w http.ResponseWriter, r *http.Request, actor session.Actor)

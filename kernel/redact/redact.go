@@ -9,6 +9,7 @@
 package redact
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -101,11 +102,20 @@ func (m *Masker) JSON(raw json.RawMessage) json.RawMessage {
 	if len(raw) == 0 {
 		return raw
 	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // keep numbers exactly as the tool wrote them
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		b, _ := json.Marshal(m.String(string(raw)))
-		return b
+	if err := dec.Decode(&v); err != nil {
+		return marshal(m.String(string(raw)))
 	}
-	b, _ := json.Marshal(m.Value(v))
-	return b
+	return marshal(m.Value(v))
+}
+
+// marshal encodes without HTML escaping, so placeholders stay readable.
+func marshal(v any) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return bytes.TrimRight(b.Bytes(), "\n")
 }

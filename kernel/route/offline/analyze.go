@@ -12,17 +12,18 @@ import (
 // Evidence weights. Lexical evidence is BM25 over the tool documents; the
 // rest is added on the same scale (one strong, rare keyword ≈ 3–5).
 const (
-	wEntReq     = 1.6  // a named resource fits a required parameter
-	wEntOpt     = 1.0  // … an optional one
-	wEntStray   = 0.4  // penalty: a named resource the tool cannot take
-	wEnumExact  = 1.0  // an enum value the tool accepts ("xl")
-	wEnumNat    = 0.5  // an everyday word for one ("extra large")
-	wTyped      = 0.5  // a number / date for an integer / date parameter
-	wCaution    = 0.1  // per safety level: on a tie, the safer tool wins
-	unknownW    = 1.5  // coverage weight of a word no tool knows
-	mentionW    = 1.5  // coverage weight of a named resource
-	enumItemW   = 1.0  // coverage weight of an enum value
-	domainShare = 0.55 // an extension is a candidate domain when its best tool reaches this share of the winner
+	wEntReq        = 1.6  // a named resource fits a required parameter
+	wEntOpt        = 1.0  // … an optional one
+	wEntStray      = 0.4  // penalty: a named resource the tool cannot take
+	wEnumExact     = 1.0  // an enum value the tool accepts ("xl")
+	wEnumNat       = 0.5  // an everyday word for one ("extra large")
+	wTyped         = 0.5  // a number / date for an integer / date parameter
+	wCaution       = 0.1  // per safety level: on a tie, the safer tool wins
+	unknownW       = 2.0  // coverage weight of a word no tool knows
+	mentionW       = 1.5  // coverage weight of a named resource
+	enumItemW      = 1.0  // coverage weight of an enum value
+	missingTargetF = 0.6  // confidence factor when the target is unknown and unknown words remain
+	domainShare    = 0.55 // an extension is a candidate domain when its best tool reaches this share of the winner
 )
 
 // enumHit is an enum value written in the request.
@@ -43,6 +44,7 @@ type analysis struct {
 	mentAt []int // token → mention index, or -1
 	terms  []term
 	enums  []enumHit
+	titles []titleHit
 	dates  []dateHit
 	durs   []durationHit
 	// head is where the command ends: tokens from payload on are content
@@ -63,8 +65,21 @@ func analyze(ix *index, t route.Turn, now time.Time) *analysis {
 			a.mentAt[j] = mi
 		}
 	}
+	a.dates = findDates(a.toks, now)
+	a.durs = findDurations(a.toks)
+	value := make([]bool, len(a.toks)) // dates and amounts are values, not words
+	for _, d := range a.dates {
+		for i := d.start; i < d.end; i++ {
+			value[i] = !dateLeads[a.toks[i].low]
+		}
+	}
+	for _, d := range a.durs {
+		for i := d.start; i < d.end; i++ {
+			value[i] = true
+		}
+	}
 	used := make([]bool, len(a.toks))
-	a.terms = ix.lx.terms(a.toks, func(i int) bool { return a.mentAt[i] >= 0 || a.toks[i].quoted }, used)
+	a.terms = ix.lx.terms(a.toks, func(i int) bool { return a.mentAt[i] >= 0 || a.toks[i].quoted || value[i] }, used)
 	// Words that are only names ("order" near the database "orders") are
 	// not vocabulary.
 	kept := a.terms[:0]
@@ -76,8 +91,7 @@ func analyze(ix *index, t route.Turn, now time.Time) *analysis {
 	}
 	a.terms = kept
 	a.enums = a.findEnums(used)
-	a.dates = findDates(a.toks, now)
-	a.durs = findDurations(a.toks)
+	a.titles = a.findTitles()
 	a.head, a.payload = len(a.toks), len(a.toks)
 	return a
 }
@@ -130,6 +144,64 @@ func (a *analysis) enumSpelled(raw string) bool {
 	return false
 }
 
+// titleHit is a resource whose title the request repeats ("mark the review
+// backups task as done" → T-2, titled "Review backups").
+type titleHit struct {
+	kind, id string
+	toks     []int // the request's tokens that match the title
+	score    float64
+}
+
+// findTitles matches the request's words against resources' "title" (or
+// "name") attributes: at least 60% of a title's words, and two of them
+// when it has more than one.
+func (a *analysis) findTitles() []titleHit {
+	at := map[string][]int{}
+	for i, tk := range a.toks {
+		if tk.kind == tkWord && !stopwords[tk.low] && a.mentAt[i] < 0 && !tk.quoted {
+			s := stem(tk.low)
+			at[s] = append(at[s], i)
+		}
+	}
+	var out []titleHit
+	for _, r := range a.turn.Resources {
+		title := r.Attrs["title"]
+		if title == "" {
+			title = r.Attrs["name"]
+		}
+		if title == "" {
+			continue
+		}
+		var n int
+		var toks []int
+		for _, tk := range tokenize(title) {
+			if tk.kind != tkWord || stopwords[tk.low] {
+				continue
+			}
+			n++
+			if is := at[stem(tk.low)]; len(is) > 0 {
+				toks = append(toks, is[0])
+			}
+		}
+		hit := len(toks)
+		if n == 0 || hit < min(2, n) || float64(hit) < 0.6*float64(n) {
+			continue
+		}
+		out = append(out, titleHit{kind: r.Kind, id: r.ID, toks: toks, score: float64(hit) / float64(n)})
+	}
+	return out
+}
+
+// titleIn reports whether every matched token of h is command evidence.
+func (a *analysis) titleIn(h titleHit, limit int) bool {
+	for _, i := range h.toks {
+		if !a.inHead(i, limit) {
+			return false
+		}
+	}
+	return true
+}
+
 // inHead reports whether token i is routing evidence.
 func (a *analysis) inHead(i int, limit int) bool { return i < limit && !a.toks[i].quoted }
 
@@ -139,6 +211,9 @@ type toolScore struct {
 	lex      float64
 	total    float64
 	coverage float64 // share of the request's evidence this tool explains
+	// missingTarget: the tool needs a resource of a kind the request does
+	// not name.
+	missingTarget bool
 }
 
 // score weighs the evidence before token limit for one tool.
@@ -154,6 +229,17 @@ func (a *analysis) score(ti int, limit int) toolScore {
 	}
 	seen := map[string]bool{}
 	termAt := map[int]bool{}
+	anchored := false
+	titled := map[int]bool{} // tokens of a title of a resource this tool takes
+	var titleEv float64
+	for _, h := range a.titles {
+		if _, ok := d.kinds[h.kind]; ok && a.titleIn(h, limit) {
+			for _, i := range h.toks {
+				titled[i] = true
+			}
+			titleEv = max(titleEv, wEntReq*strWeak*h.score)
+		}
+	}
 	for _, tm := range a.terms {
 		if !a.inHead(tm.pos, limit) || seen[tm.term] {
 			continue
@@ -165,17 +251,18 @@ func (a *analysis) score(ti int, limit int) toolScore {
 			l += surfaceW * a.ix.bm25(d, surfacePf+tm.surface)
 		}
 		s.lex += l
+		anchored = anchored || d.anchor[tm.term]
 		w, known := a.ix.idf[tm.term]
 		if !known {
 			w = unknownW
 		}
 		weight += w
 		e, isEnum := enumAt[tm.pos]
-		if l > 0 || isEnum && d.hasEnum(e.value) {
+		if l > 0 || isEnum && d.hasEnum(e.value) || titled[tm.pos] {
 			explained += w
 		}
 	}
-	var ev float64
+	ev := titleEv
 	for _, m := range a.ments {
 		if !a.inHead(m.start, limit) {
 			continue
@@ -234,9 +321,10 @@ func (a *analysis) score(ti int, limit int) toolScore {
 	if len(d.date) > 0 && len(a.dates) > 0 {
 		ev += wTyped
 	}
-	// A tool that changes something needs a word for what it does; a name
-	// alone ("web-1 is on fire") may only lead to a read.
-	if d.spec.SafetyLevel >= 1 && s.lex == 0 {
+	// A tool that changes something needs a word for what it does, from
+	// its name or keywords; a name alone ("web-1 is on fire") or a word of
+	// its description ("name") may only lead to a read.
+	if d.spec.SafetyLevel >= 1 && !anchored {
 		return s
 	}
 	s.total = s.lex + ev
@@ -251,7 +339,28 @@ func (a *analysis) score(ti int, limit int) toolScore {
 	if weight > 0 {
 		s.coverage = explained / weight
 	}
+	for kind, req := range d.kinds {
+		if req && !a.names(kind, limit) {
+			s.missingTarget = true
+		}
+	}
 	return s
+}
+
+// names reports whether the command names a resource of a kind, by id or
+// by title.
+func (a *analysis) names(kind string, limit int) bool {
+	for i := range a.ments {
+		if a.inHead(a.ments[i].start, limit) && len(a.ments[i].ofKind(kind)) > 0 {
+			return true
+		}
+	}
+	for _, h := range a.titles {
+		if h.kind == kind && a.titleIn(h, limit) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *analysis) hasParam(d *toolDoc, name string) bool {
@@ -360,6 +469,11 @@ func confidence(r []toolScore) float64 {
 	if len(r) > 1 {
 		margin = (top.total - r[1].total) / top.total
 	}
-	c := math.Sqrt(strength) * math.Pow(top.coverage, 0.75) * (0.7 + 0.3*math.Min(1, 2*margin))
+	c := math.Sqrt(strength) * top.coverage * (0.7 + 0.3*math.Min(1, 2*margin))
+	if top.coverage < 1 && top.missingTarget {
+		// Something unknown is named where the tool's target should be:
+		// "turn on the lights".
+		c *= missingTargetF
+	}
 	return math.Round(c*1000) / 1000
 }

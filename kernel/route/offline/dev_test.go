@@ -20,6 +20,8 @@ var devSet = []routeCase{
 	{text: "snapshot the db-1 server", tool: "hosting.snapshot_server", args: kv{"server": "db-1"}},
 	{text: "restart the web server", tool: "hosting.restart_server", clarify: clarYes},
 	{text: "reboot web-2 please", tool: "hosting.restart_server", args: kv{"server": "web-2"}},
+	{text: "restart web 1", tool: "hosting.restart_server", args: kv{"server": "web-1"}},
+	{text: "what is staging 1 doing", tool: "hosting.get_server", args: kv{"server": "staging-1"}},
 	{text: "resize staging-1 to medium", tool: "hosting.resize_server", args: kv{"server": "staging-1", "size": "m"}},
 	{text: "scale db-1 up", tool: "hosting.resize_server", args: kv{"server": "db-1"}, clarify: clarYes},
 	{text: "make web-1 larger, xl please", tool: "hosting.resize_server", args: kv{"server": "web-1", "size": "xl"}},
@@ -80,6 +82,7 @@ var devSet = []routeCase{
 	{text: "send a message", tool: "messaging.send_message", clarify: clarYes},
 	{text: "tell my manager: running late", tool: "messaging.send_message", args: kv{"to": "alice", "body": "running late"}},
 	{text: "let alice know the backups are done", tool: "messaging.send_message", args: kv{"to": "alice", "body": "the backups are done"}},
+	{text: "send carol a message with subject Lunch saying see you at noon", tool: "messaging.send_message", args: kv{"to": "carol", "subject": "Lunch", "body": "see you at noon"}},
 	{text: "tell alice that web-1 needs a restart", tool: "messaging.send_message", args: kv{"to": "alice", "body": "web-1 needs a restart"}},
 
 	// out of scope

@@ -86,7 +86,9 @@ func buildGazetteer(t route.Turn, ix *index) *gazetteer {
 			return
 		}
 		g.exact[key] = appendCand(g.exact[key], cand{kind: kind, id: id, strength: strExact})
-		if n := len(tokenize(id)); n > g.maxSpan {
+		// "web-1" may be written "web 1": one token per part.
+		parts := strings.FieldsFunc(id, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == ' ' })
+		if n := len(parts); n > g.maxSpan {
 			g.maxSpan = n
 		}
 		if isAlpha(strings.ToLower(id)) {

@@ -209,6 +209,7 @@ type toolDoc struct {
 	tf      map[string]float64
 	length  float64
 	trigger map[string]bool // terms of its name, keywords and description
+	anchor  map[string]bool // terms of its name and keywords: what it does
 	// Parameters by role.
 	kinds    map[string]bool // resource kind → required
 	enums    map[string]string
@@ -224,6 +225,7 @@ func (d *toolDoc) hasEnum(v string) bool { _, ok := d.enums[strings.ToLower(v)];
 type index struct {
 	lx     *lexer
 	tools  []toolDoc
+	byID   map[string]int
 	idf    map[string]float64
 	avgLen float64
 	vocab  map[string]bool // terms of names, keywords, descriptions
@@ -246,6 +248,7 @@ func buildIndex(catalog []route.ToolSpec) *index {
 	ix := &index{
 		lx:        newLexer(multi),
 		idf:       map[string]float64{},
+		byID:      map[string]int{},
 		vocab:     map[string]bool{},
 		slotNames: map[string]bool{},
 		help:      map[string]string{},
@@ -254,6 +257,7 @@ func buildIndex(catalog []route.ToolSpec) *index {
 	var total float64
 	for _, spec := range catalog {
 		d := toolDoc{spec: spec, tf: map[string]float64{}, trigger: map[string]bool{}, kinds: map[string]bool{}, enums: map[string]string{}}
+		d.anchor = map[string]bool{}
 		add := func(text string, w float64, trig bool) {
 			toks := tokenize(text)
 			for _, t := range ix.lx.terms(toks, nil, nil) {
@@ -261,6 +265,9 @@ func buildIndex(catalog []route.ToolSpec) *index {
 				d.length += w
 				if t.surface != "" {
 					d.tf[surfacePf+t.surface] += w
+				}
+				if w >= wKeyword {
+					d.anchor[t.term] = true
 				}
 				if trig {
 					d.trigger[t.term] = true
@@ -304,6 +311,7 @@ func buildIndex(catalog []route.ToolSpec) *index {
 			df[t]++
 		}
 		total += d.length
+		ix.byID[spec.ID] = len(ix.tools)
 		ix.tools = append(ix.tools, d)
 		if _, ok := ix.help[spec.Extension]; !ok {
 			ix.exts = append(ix.exts, spec.Extension)

@@ -186,7 +186,7 @@ func atWordEdge(text string, i, w int) bool {
 // a final e goes, double final consonants are undoubled, British -is- forms
 // become -iz-. It only has to be consistent, not linguistically right.
 func stem(w string) string {
-	if len(w) <= 3 || !isAlpha(w) {
+	if len(w) <= 3 || !isAlpha(w) || stemExceptions[w] {
 		return w
 	}
 	switch {
@@ -223,6 +223,9 @@ func stem(w string) string {
 	}
 	return w
 }
+
+// stemExceptions are words the suffix rules would turn into other words.
+var stemExceptions = setOf(`news series always perhaps`)
 
 func isAlpha(s string) bool {
 	for i := 0; i < len(s); i++ {

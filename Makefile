@@ -1,0 +1,46 @@
+# Steward — build and test.
+#
+#   make test        install what the tests need, then vet and run every test with -race
+#   make build       build ./bin/steward
+#   make fuzz        run each fuzz target for FUZZTIME (default 30s)
+#   make bench       run the benchmarks
+#
+# The tests need only Go and the modules in go.mod today; later features
+# (Redis, headless Chromium, speech) add their Debian packages to `deps`,
+# and under CI=true a missing dependency fails the run.
+
+GO        ?= go
+FUZZTIME  ?= 30s
+PKGS      := ./...
+
+.PHONY: all deps build test vet fmt-check fuzz bench clean
+
+all: build
+
+deps:
+	@command -v $(GO) >/dev/null || { echo "Go 1.26 is required (https://go.dev/dl/)"; exit 1; }
+	$(GO) mod download
+	$(GO) mod verify
+
+build:
+	$(GO) build -o bin/steward ./cmd/steward
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+test: deps fmt-check vet
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+fuzz:
+	$(GO) test ./kernel/manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./channels/api -run '^$$' -fuzz FuzzDecodeStrict -fuzztime $(FUZZTIME)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin

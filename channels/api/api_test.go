@@ -1,0 +1,165 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/steward-os/steward/channels/api"
+	"github.com/steward-os/steward/session"
+)
+
+type fakeTurns struct {
+	mu      sync.Mutex
+	handled []session.Inbound
+	refused []string
+}
+
+func (f *fakeTurns) Handle(_ context.Context, a session.Actor, in session.Inbound) (session.Outbound, error) {
+	f.mu.Lock()
+	f.handled = append(f.handled, in)
+	f.mu.Unlock()
+	if in.Action != nil && in.Action.Proposal == "p_missing" {
+		return session.Outbound{Turn: "t_1", Parts: []session.Part{&session.Error{Code: session.CodeProposalNotFound, Message: "There is no proposal with that id."}}}, nil
+	}
+	return session.Outbound{Turn: "t_1", Parts: []session.Part{&session.Text{Text: "hello " + string(a.ID)}}}, nil
+}
+
+func (f *fakeTurns) Classify(_ context.Context, _ session.Actor, text string) (session.Classification, error) {
+	return session.Classification{Intent: session.IntentNone, Steps: []session.PlanStep{}}, nil
+}
+
+func (f *fakeTurns) Refuse(_ context.Context, _ *session.Actor, channel, code, detail string) {
+	f.mu.Lock()
+	f.refused = append(f.refused, code)
+	f.mu.Unlock()
+}
+
+func server(t *testing.T) (*httptest.Server, *fakeTurns) {
+	dir := session.NewStaticDirectory()
+	dir.Add(session.Actor{ID: "alice", Tenant: "acme", Roles: []string{"admin"}}, "demo-alice")
+	ft := &fakeTurns{}
+	a := api.New(ft, dir, api.Options{MaxBodyBytes: 1024})
+	a.SetReady(true)
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	return srv, ft
+}
+
+func do(t *testing.T, srv *httptest.Server, method, path, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatalf("%s %s: non-JSON response: %v", method, path, err)
+	}
+	return resp.StatusCode, m
+}
+
+// ISO-04: every bad request gets a stable code, a plain message, and an audit record.
+func TestBadRequests(t *testing.T) {
+	srv, ft := server(t)
+	cases := []struct {
+		name, method, path, token, body string
+		status                          int
+		code                            string
+	}{
+		{"no token", "POST", "/v1/messages", "", `{"text":"hi"}`, 401, session.CodeUnauthenticated},
+		{"bad token", "POST", "/v1/messages", "demo-mallory", `{"text":"hi"}`, 401, session.CodeUnauthenticated},
+		{"malformed json", "POST", "/v1/messages", "demo-alice", `{"text":`, 400, session.CodeBadRequest},
+		{"not an object", "POST", "/v1/messages", "demo-alice", `["hi"]`, 400, session.CodeBadRequest},
+		{"wrong type", "POST", "/v1/messages", "demo-alice", `{"text":5}`, 400, session.CodeBadRequest},
+		{"unknown field", "POST", "/v1/messages", "demo-alice", `{"text":"hi","admin":true}`, 400, session.CodeUnknownField},
+		{"trailing data", "POST", "/v1/messages", "demo-alice", `{"text":"hi"} {"text":"again"}`, 400, session.CodeBadRequest},
+		{"empty body", "POST", "/v1/messages", "demo-alice", ``, 400, session.CodeBadRequest},
+		{"empty text", "POST", "/v1/messages", "demo-alice", `{"text":"  "}`, 400, session.CodeBadRequest},
+		{"oversize", "POST", "/v1/messages", "demo-alice", `{"text":"` + strings.Repeat("a", 2000) + `"}`, 413, session.CodeBodyTooLarge},
+		{"bad decision", "POST", "/v1/proposals/p_x", "demo-alice", `{"decision":"maybe"}`, 400, session.CodeBadRequest},
+		{"unknown proposal", "POST", "/v1/proposals/p_missing", "demo-alice", `{"decision":"accept"}`, 404, ""},
+		{"wrong method", "GET", "/v1/messages", "demo-alice", ``, 405, session.CodeMethodNotAllowed},
+		{"unknown path", "GET", "/v1/nope", "demo-alice", ``, 404, session.CodeNotFound},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := len(ft.refused)
+			status, body := do(t, srv, c.method, c.path, c.token, c.body)
+			if status != c.status {
+				t.Fatalf("status %d, want %d (%v)", status, c.status, body)
+			}
+			if c.code == "" {
+				return // a turn-level error: the kernel audits it
+			}
+			e, _ := body["error"].(map[string]any)
+			if e["code"] != c.code || e["message"] == "" {
+				t.Fatalf("body %v, want code %s", body, c.code)
+			}
+			if len(ft.refused) != before+1 {
+				t.Fatalf("refusal not audited")
+			}
+		})
+	}
+	if len(ft.handled) != 1 {
+		t.Fatalf("%d bad requests reached the kernel", len(ft.handled)-1)
+	}
+}
+
+func TestHappyPathsAndHealth(t *testing.T) {
+	srv, _ := server(t)
+	status, body := do(t, srv, "POST", "/v1/messages", "demo-alice", `{"text":"hi"}`)
+	if status != 200 || body["turn_id"] != "t_1" {
+		t.Fatalf("%d %v", status, body)
+	}
+	replies := body["replies"].([]any)
+	if r := replies[0].(map[string]any); r["type"] != "text" || r["text"] != "hello alice" {
+		t.Fatalf("reply %v", r)
+	}
+	if status, _ := do(t, srv, "GET", "/healthz", "", ""); status != 200 {
+		t.Fatal("healthz")
+	}
+	if status, _ := do(t, srv, "GET", "/readyz", "", ""); status != 200 {
+		t.Fatal("readyz")
+	}
+	if status, body := do(t, srv, "POST", "/v1/classify", "demo-alice", `{"text":"hi"}`); status != 200 || body["intent"] != "none" {
+		t.Fatalf("classify %d %v", status, body)
+	}
+}
+
+// FuzzDecodeStrict: the request decoder never panics and accepts only a
+// single JSON object with known fields.
+func FuzzDecodeStrict(f *testing.F) {
+	for _, s := range []string{`{"text":"hi"}`, `{"text":"hi","id":"x"}`, `{"text":`, `[]`, `{"text":"a"}{}`, `{"TEXT":"a"}`, "\x00", `{"text":"\ud800"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var req api.MessageRequest
+		code, msg := api.DecodeStrict(body, &req)
+		if (code == "") != (msg == "") {
+			t.Fatalf("code %q with message %q", code, msg)
+		}
+		if code != "" {
+			return
+		}
+		var generic map[string]json.RawMessage
+		if err := json.Unmarshal(body, &generic); err != nil {
+			t.Fatalf("accepted non-object %q", body)
+		}
+		for k := range generic {
+			if !strings.EqualFold(k, "text") && !strings.EqualFold(k, "id") {
+				t.Fatalf("accepted unknown field %q", k)
+			}
+		}
+	})
+}

@@ -1,0 +1,340 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "steward-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "steward")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build steward: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// gateway is a running `steward serve` process.
+type gateway struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	base string
+	data string
+	logs *bytes.Buffer
+	done chan error
+}
+
+var reAddr = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+
+func start(t *testing.T, data string, env ...string) *gateway {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	cmd.Env = append(cleanEnv(), env...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g := &gateway{t: t, cmd: cmd, data: data, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			g.logs.WriteString(line + "\n")
+			if m := reAddr.FindStringSubmatch(line); m != nil {
+				select {
+				case addr <- m[1]:
+				default:
+				}
+			}
+		}
+		g.done <- cmd.Wait()
+	}()
+	select {
+	case a := <-addr:
+		g.base = "http://" + a
+	case err := <-g.done:
+		t.Fatalf("serve exited: %v\n%s", err, g.logs)
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("serve did not start\n%s", g.logs)
+	}
+	t.Cleanup(func() {
+		if g.cmd.ProcessState == nil {
+			_ = g.cmd.Process.Kill()
+			<-g.done
+		}
+	})
+	return g
+}
+
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "STEWARD_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func (g *gateway) post(token, path string, body any) (int, map[string]any) {
+	g.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", g.base+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		g.t.Fatalf("non-JSON reply %q", raw)
+	}
+	return resp.StatusCode, m
+}
+
+func (g *gateway) say(token, text string) map[string]any {
+	g.t.Helper()
+	_, m := g.post(token, "/v1/messages", map[string]string{"text": text})
+	return m
+}
+
+func firstReply(m map[string]any) map[string]any {
+	rs, _ := m["replies"].([]any)
+	if len(rs) == 0 {
+		return map[string]any{}
+	}
+	r, _ := rs[len(rs)-1].(map[string]any)
+	return r
+}
+
+func (g *gateway) stop() {
+	g.t.Helper()
+	_ = g.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-g.done:
+		if err != nil {
+			g.t.Fatalf("serve exited with %v after SIGTERM\n%s", err, g.logs)
+		}
+	case <-time.After(30 * time.Second):
+		g.t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+func runCmd(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = cleanEnv()
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// The issue's "done means": restart web-1 is proposed, accepted, visible in
+// get_server and in the audit, and the audit verifies; the gateway stops
+// cleanly on SIGTERM and keeps its state across restarts.
+func TestServeRestartFlow(t *testing.T) {
+	data := t.TempDir()
+	g := start(t, data)
+	card := firstReply(g.say("demo-alice", "restart web-1"))
+	if card["type"] != "proposal" || card["tool"] != "hosting.restart_server" {
+		t.Fatalf("want a proposal, got %v", card)
+	}
+	id := card["proposal_id"].(string)
+	status, res := g.post("demo-alice", "/v1/proposals/"+id, map[string]string{"decision": "accept"})
+	if status != 200 || firstReply(res)["type"] != "text" {
+		t.Fatalf("accept: %d %v", status, res)
+	}
+	status, again := g.post("demo-alice", "/v1/proposals/"+id, map[string]string{"decision": "accept"})
+	if status != 409 || firstReply(again)["code"] != "already_executed" {
+		t.Fatalf("second accept: %d %v", status, again)
+	}
+	if _, m := g.post("demo-alice", "/v1/classify", map[string]string{"text": "show web-1"}); m["intent"] != "read" {
+		t.Fatalf("classify: %v", m)
+	}
+	// A pending proposal survives a restart and can be accepted afterwards.
+	pending := firstReply(g.say("demo-alice", "resize web-2 to xl"))
+	if pending["type"] != "proposal" {
+		t.Fatalf("resize: %v", pending)
+	}
+	g.stop()
+	g = start(t, data)
+	if _, m := g.post("demo-alice", "/v1/proposals/"+pending["proposal_id"].(string), map[string]string{"decision": "accept"}); firstReply(m)["type"] != "text" {
+		t.Fatalf("accept after restart: %v", m)
+	}
+	g.stop()
+	// The restart is in the audit and the audit verifies.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "steward.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	_ = db.QueryRow(`SELECT count(*) FROM audit WHERE kind = 'result' AND data LIKE '%hosting.restart_server%' AND data LIKE '%"restarts":1%'`).Scan(&n)
+	db.Close()
+	if n != 1 {
+		t.Fatalf("audit holds %d restart results", n)
+	}
+	out, errOut, code := runCmd(t, "", "audit", "verify", "--data", data)
+	if code != 0 || !strings.Contains(out, "ok      acme") {
+		t.Fatalf("audit verify: %d %s %s", code, out, errOut)
+	}
+	// Persistence: get_server after two restarts shows both changes.
+	g = start(t, data)
+	text := firstReply(g.say("demo-alice", "show me web-2"))["text"]
+	if s, _ := text.(string); !strings.Contains(s, "size xl") {
+		t.Fatalf("web-2 after restart: %v", text)
+	}
+}
+
+// OBS-06: `steward audit verify` names the first broken record.
+func TestAuditVerifyDetectsTampering(t *testing.T) {
+	data := t.TempDir()
+	g := start(t, data)
+	g.say("demo-alice", "list my servers")
+	g.stop()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "steward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE audit SET actor = 'mallory' WHERE tenant = 'acme' AND seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out, _, code := runCmd(t, "", "audit", "verify", "--data", data)
+	if code != 1 || !strings.Contains(out, "BROKEN  acme") || !strings.Contains(out, "record 2") {
+		t.Fatalf("verify after tampering: exit %d\n%s", code, out)
+	}
+}
+
+// Isolation through the real API: dave cannot see or touch acme; carol can
+// read but not write; bob cannot run level-4 tools.
+func TestIsolationOverHTTP(t *testing.T) {
+	g := start(t, t.TempDir())
+	for _, text := range []string{"restart web-1", "show me web-1", "delete staging-1", "drop the orders database", "list dns records for acme.test", "send a message to alice saying hi", "what are bob's tasks"} {
+		m := g.say("demo-dave", text)
+		raw, _ := json.Marshal(m)
+		for _, leak := range []string{"shop.acme.test", "eu-west", `"web-1"`, "orders", "proposal_id"} {
+			if strings.Contains(string(raw), leak) {
+				t.Errorf("dave %q → %s (leaks %s)", text, raw, leak)
+			}
+		}
+	}
+	if r := firstReply(g.say("demo-carol", "list my servers")); r["type"] != "text" {
+		t.Errorf("carol read: %v", r)
+	}
+	for _, text := range []string{"restart web-1", "snapshot web-2", "add a todo to water the plants"} {
+		if r := firstReply(g.say("demo-carol", text)); r["code"] != "forbidden" {
+			t.Errorf("carol %q → %v", text, r)
+		}
+	}
+	if r := firstReply(g.say("demo-bob", "delete staging-1")); r["code"] != "safety_ceiling" {
+		t.Errorf("bob delete → %v", r)
+	}
+}
+
+func TestServeRefusesDemoTokensOffLoopback(t *testing.T) {
+	_, errOut, code := runCmd(t, "", "serve", "--addr", "0.0.0.0:0", "--data", t.TempDir())
+	if code == 0 || !strings.Contains(errOut, "demo tokens") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(cfg, []byte("server:\n  adr: 127.0.0.1:1\n"), 0o600)
+	_, errOut, code := runCmd(t, "", "serve", "--config", cfg)
+	if code == 0 || !strings.Contains(errOut, "server.adr: unknown key") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, errOut, code = runCmd(t, "", "serve", "--set", "safety.cooling_period=5s", "--data", t.TempDir())
+	if code == 0 || !strings.Contains(errOut, "cooling") {
+		t.Fatalf("cooling 5s: exit %d: %s", code, errOut)
+	}
+}
+
+func TestValidateCommand(t *testing.T) {
+	out, _, code := runCmd(t, "", "validate", "../../extensions/hosting/manifest.yaml")
+	if code != 0 || !strings.Contains(out, `"valid": true`) {
+		t.Fatalf("valid manifest: %d %s", code, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("id: x\ntools:\n  - name: nuke\n"), 0o600)
+	out, _, code = runCmd(t, "", "validate", bad)
+	if code != 1 || !strings.Contains(out, `"rule": "M014"`) {
+		t.Fatalf("invalid manifest: %d %s", code, out)
+	}
+}
+
+func TestClassifyCommand(t *testing.T) {
+	data := t.TempDir()
+	out, errOut, code := runCmd(t, "", "classify", "--data", data, "--as", "alice", "restart", "web-1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var c struct {
+		Intent string `json:"intent"`
+		Steps  []struct {
+			Tool string          `json:"tool"`
+			Args json.RawMessage `json:"args"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(out), &c); err != nil || c.Intent != "write" || len(c.Steps) != 1 || c.Steps[0].Tool != "hosting.restart_server" {
+		t.Fatalf("classify: %s (%v)", out, err)
+	}
+	out, _, code = runCmd(t, "list my servers\nwhat's the weather in Paris\n", "classify", "--data", data, "--as", "acme/bob")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || !strings.Contains(lines[0], `"intent":"read"`) || !strings.Contains(lines[1], `"intent":"none"`) {
+		t.Fatalf("classify stdin: %d\n%s", code, out)
+	}
+}
+
+func TestChatCommand(t *testing.T) {
+	data := t.TempDir()
+	out, errOut, code := runCmd(t, "restart web-2\nyes\nyes\ndelete staging-1\nyes\n/quit\n", "chat", "--data", data, "--as", "alice")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Needs your confirmation", "web-2 restarted", "nothing waiting", "irreversible"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+	_ = context.Background
+}
