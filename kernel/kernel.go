@@ -125,6 +125,8 @@ type Store interface {
 	GetProposal(ctx context.Context, id session.ProposalID) (store.ProposalRow, error)
 	TransitionProposal(ctx context.Context, id session.ProposalID, from, to store.ProposalState, at time.Time, outcome json.RawMessage) (bool, error)
 	ClaimExecution(ctx context.Context, key string, at time.Time) (bool, error)
+	ClaimInbound(ctx context.Context, key string, at time.Time) (bool, json.RawMessage, error)
+	FinishInbound(ctx context.Context, key string, outcome json.RawMessage) error
 	Record(ctx context.Context, f session.Fact) (int64, error)
 	Recent(ctx context.Context, s session.SessionID, c session.Cap) ([]session.Fact, error)
 	StateGet(ctx context.Context, ext string, tenant session.TenantID, coll, key string) (json.RawMessage, bool, error)

@@ -375,3 +375,35 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// A redelivered inbound event (same dedupe key) runs nothing again and gets
+// the first outcome back.
+func TestInboundDedupe(t *testing.T) {
+	e := kt.New(t, kt.Options{})
+	ctx := context.Background()
+	send := func(id, text string, act *session.Action) session.Outbound {
+		out, err := e.K.Handle(ctx, kt.Alice, session.Inbound{ID: id, From: session.Address{Channel: "test"}, Text: text, Action: act})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	first := send("evt-1", `hosting.restart_server {"server":"web-1"}`, nil)
+	again := send("evt-1", `hosting.restart_server {"server":"web-1"}`, nil)
+	c1, c2 := kt.Card(t, first), kt.Card(t, again)
+	if c1.ID != c2.ID || first.Turn != again.Turn {
+		t.Fatalf("redelivery made a new proposal: %s vs %s", c1.ID, c2.ID)
+	}
+	acc := &session.Action{Kind: session.ActionAccept, Proposal: c1.ID}
+	a1 := send("evt-2", "", acc)
+	a2 := send("evt-2", "", acc)
+	if kt.ErrCode(a1) != "" || kt.Dump(a1) != kt.Dump(a2) {
+		t.Fatalf("accept redelivery: %s / %s", kt.Dump(a1), kt.Dump(a2))
+	}
+	if n := count(e.Audit(t, "acme"), "dispatch", "hosting.restart_server"); n != 1 {
+		t.Fatalf("%d dispatches", n)
+	}
+	if n := count(e.Audit(t, "acme"), "duplicate", "evt-"); n != 2 {
+		t.Fatalf("%d duplicates audited", n)
+	}
+}

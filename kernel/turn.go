@@ -20,8 +20,23 @@ const MaxTextLen = 4000
 // Handle runs one turn for an authenticated actor: a text request or a
 // structured decision on a proposal. It always returns an Outbound; err is
 // non-nil only when the turn could not be recorded at all.
+//
+// An inbound event with a dedupe key (in.ID) is handled once per actor and
+// channel: a redelivery gets the first delivery's outcome back and runs
+// nothing again.
 func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound) (session.Outbound, error) {
 	out := session.Outbound{To: in.From, Turn: session.TurnID(newID("t_"))}
+	var key string
+	if in.ID != "" {
+		key = strings.Join([]string{string(a.Tenant), string(a.ID), in.From.Channel, in.ID}, "\x1f")
+		first, prev, err := k.st.ClaimInbound(ctx, key, k.now())
+		if err != nil {
+			return out, fmt.Errorf("dedupe: %w", err)
+		}
+		if !first {
+			return k.duplicate(ctx, a, in, out, prev), nil
+		}
+	}
 	parts, err := k.handle(ctx, a, in, out.Turn)
 	if err != nil {
 		ke := AsError(err)
@@ -32,7 +47,34 @@ func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound
 		parts = append(parts, &session.Error{Code: ke.Code, Message: ke.Message})
 	}
 	out.Parts = parts
+	if key != "" {
+		if b, err := json.Marshal(out); err == nil {
+			if err := k.st.FinishInbound(ctx, key, b); err != nil {
+				k.log.ErrorContext(ctx, "store inbound outcome", "err", err)
+			}
+		}
+	}
 	return out, nil
+}
+
+// duplicate answers a redelivered inbound event without running it again.
+func (k *Kernel) duplicate(ctx context.Context, a session.Actor, in session.Inbound, out session.Outbound, prev json.RawMessage) session.Outbound {
+	k.write(ctx, a, out.Turn, audit.KindDuplicate, map[string]string{"channel": in.From.Channel, "inbound": in.ID})
+	var stored struct {
+		Turn    session.TurnID    `json:"turn_id"`
+		Replies []json.RawMessage `json:"replies"`
+	}
+	if prev != nil && json.Unmarshal(prev, &stored) == nil {
+		out.Turn = stored.Turn
+		for _, r := range stored.Replies {
+			if p, err := session.UnmarshalPart(r); err == nil {
+				out.Parts = append(out.Parts, p)
+			}
+		}
+		return out
+	}
+	out.Parts = []session.Part{&session.Error{Code: session.CodeDuplicate, Message: "This message was already received and is being handled; it will not run twice."}}
+	return out
 }
 
 var (

@@ -25,6 +25,7 @@ const (
 	CodeArgsTampered      = "arguments_changed"
 	CodeToolFailed        = "tool_failed"
 	CodeChainUnsupported  = "chain_unsupported"
+	CodeDuplicate         = "duplicate_in_progress"
 	CodeInternal          = "internal"
 	CodeUnavailable       = "unavailable"
 )

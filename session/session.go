@@ -12,6 +12,7 @@ package session
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -147,6 +148,31 @@ func MarshalPart(p Part) ([]byte, error) {
 		out = append(out, '}')
 	}
 	return out, nil
+}
+
+// UnmarshalPart decodes a part written by MarshalPart.
+func UnmarshalPart(b []byte) (Part, error) {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, err
+	}
+	var p Part
+	switch head.Type {
+	case "text":
+		p = &Text{}
+	case "error":
+		p = &Error{}
+	case "proposal":
+		p = &ProposalCard{}
+	default:
+		return nil, fmt.Errorf("unknown part type %q", head.Type)
+	}
+	if err := json.Unmarshal(b, p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // MarshalJSON renders parts with their "type" field.

@@ -42,6 +42,7 @@ const (
 	KindExtension    = "extension"
 	KindRequestError = "request_refused"
 	KindActAs        = "act_as"
+	KindDuplicate    = "duplicate"
 )
 
 // Appender is the storage the Log needs.

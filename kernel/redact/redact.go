@@ -21,6 +21,7 @@ import (
 var (
 	reEmail  = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
 	rePhone  = regexp.MustCompile(`\+?\d[\d\s().\-]{7,}\d`)
+	reIPv4   = regexp.MustCompile(`^\d{1,3}(?:\.\d{1,3}){3}$`)
 	reTokens = regexp.MustCompile(`\b(?:sk-[A-Za-z0-9_\-]{16,}|xox[abpr]-[A-Za-z0-9\-]{10,}|xapp-[A-Za-z0-9\-]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|\d{6,}:[A-Za-z0-9_\-]{30,})\b`)
 	reBearer = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/\-]+=*`)
 )
@@ -67,7 +68,7 @@ func (m *Masker) String(s string) string {
 				digits++
 			}
 		}
-		if digits < 9 { // dates, sizes and ids are not phone numbers
+		if digits < 9 || reIPv4.MatchString(p) { // dates, sizes, ids and addresses are not phone numbers
 			return p
 		}
 		return "<phone:" + short(p) + ">"

@@ -27,3 +27,9 @@ func TestHeldOutAccuracy(t *testing.T) {
 	_ = acc
 	_ = ff
 }
+
+func TestHeldOutBAccuracy(t *testing.T) {
+	acc, ff := score(t, "held-out-B", heldOutB)
+	_ = acc
+	_ = ff
+}

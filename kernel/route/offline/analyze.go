@@ -45,16 +45,17 @@ type analysis struct {
 	terms  []term
 	enums  []enumHit
 	titles []titleHit
-	dates  []dateHit
-	durs   []durationHit
+	// phraseUsed marks tokens inside a multi-word expression ("tell me").
+	phraseUsed []bool
+	dates      []dateHit
+	durs       []durationHit
 	// head is where the command ends: tokens from payload on are content
 	// (the text of a message or a reminder) and are not routing evidence.
 	head, payload int
 }
 
-func analyze(ix *index, t route.Turn, now time.Time) *analysis {
+func analyze(ix *index, g *gazetteer, t route.Turn, now time.Time) *analysis {
 	a := &analysis{ix: ix, turn: t, now: now, toks: tokenize(t.Text)}
-	g := buildGazetteer(t, ix)
 	a.ments = g.findMentions(a.toks, t)
 	a.mentAt = make([]int, len(a.toks))
 	for i := range a.mentAt {
@@ -90,6 +91,7 @@ func analyze(ix *index, t route.Turn, now time.Time) *analysis {
 		kept = append(kept, tm)
 	}
 	a.terms = kept
+	a.phraseUsed = used
 	a.enums = a.findEnums(used)
 	a.titles = a.findTitles()
 	a.head, a.payload = len(a.toks), len(a.toks)
@@ -140,6 +142,23 @@ func (a *analysis) enumSpelled(raw string) bool {
 		if v, ok := a.ix.tools[i].enums[strings.ToLower(raw)]; ok && v == raw {
 			return true
 		}
+	}
+	return false
+}
+
+// selfRef reports whether the command refers to the speaker ("my tasks",
+// "what have I finished"), outside expressions such as "tell me" and
+// "show me" where "me" is only the listener, and "my manager".
+func (a *analysis) selfRef() bool {
+	for i := 0; i < a.head; i++ {
+		tk := a.toks[i]
+		if tk.kind != tkWord || !selfWords[tk.low] || tk.quoted || a.mentAt[i] >= 0 || a.phraseUsed[i] {
+			continue
+		}
+		if tk.low == "my" && i+1 < len(a.toks) && managerWords[a.toks[i+1].low] {
+			continue // "my manager", unknown: someone else, not the actor
+		}
+		return true
 	}
 	return false
 }

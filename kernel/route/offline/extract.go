@@ -133,6 +133,9 @@ func (x *extraction) resourceByMention(p route.Param) []string {
 		}
 	}
 	if len(pick) == 0 {
+		if p.Resource == personKind && x.a.selfRef() && x.a.turn.Actor.ID != "" {
+			return []string{string(x.a.turn.Actor.ID)}
+		}
 		return nil
 	}
 	var ids []string
@@ -624,6 +627,8 @@ func question(p route.Param, cands []string) string {
 			opts = p.Enum
 		}
 		return fmt.Sprintf("Which %s: %s?", what, listOr(opts))
+	case strings.HasPrefix(p.Description, "the "):
+		return fmt.Sprintf("What should %s be?", strings.TrimSuffix(p.Description, "."))
 	case p.Description != "":
 		return fmt.Sprintf("What is the %s (%s)?", what, strings.TrimSuffix(p.Description, "."))
 	}

@@ -1,10 +1,10 @@
 package offline
 
 import (
-	"encoding/binary"
-	"hash/fnv"
+	"hash/maphash"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/steward-os/steward/kernel/route"
@@ -223,6 +223,7 @@ func (d *toolDoc) hasEnum(v string) bool { _, ok := d.enums[strings.ToLower(v)];
 
 // index is everything derived from one catalog.
 type index struct {
+	fp     uint64 // fingerprint of the catalog
 	lx     *lexer
 	tools  []toolDoc
 	byID   map[string]int
@@ -353,29 +354,27 @@ func (ix *index) bm25(d *toolDoc, t string) float64 {
 }
 
 // fingerprint identifies a catalog's content for the index cache.
-func fingerprint(catalog []route.ToolSpec) uint64 {
-	h := fnv.New64a()
-	var buf [8]byte
+func fingerprint(seed maphash.Seed, catalog []route.ToolSpec) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
 	w := func(s string) {
-		binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
-		h.Write(buf[:])
-		h.Write([]byte(s))
+		h.WriteString(s)
+		h.WriteByte(0)
 	}
 	for _, t := range catalog {
 		w(t.ID)
 		w(t.Extension)
 		w(t.Name)
 		w(t.Description)
-		binary.LittleEndian.PutUint64(buf[:], uint64(t.SafetyLevel))
-		h.Write(buf[:])
+		w(strconv.Itoa(t.SafetyLevel))
 		for _, e := range t.Examples {
 			w(e)
 		}
-		w("\x00k")
+		w("\x01")
 		for _, k := range t.Keywords {
 			w(k)
 		}
-		w("\x00p")
+		w("\x01")
 		for _, p := range t.Params {
 			w(p.Name)
 			w(p.Type)
@@ -387,8 +386,26 @@ func fingerprint(catalog []route.ToolSpec) uint64 {
 			for _, e := range p.Enum {
 				w(e)
 			}
-			w("\x00")
+			w("\x02")
 		}
+		w("\x03")
 	}
 	return h.Sum64()
+}
+
+// sameSpec reports whether two tool specs are identical.
+func sameSpec(a, b *route.ToolSpec) bool {
+	if a.ID != b.ID || a.Extension != b.Extension || a.Name != b.Name || a.Description != b.Description ||
+		a.SafetyLevel != b.SafetyLevel || !equalStrings(a.Examples, b.Examples) || !equalStrings(a.Keywords, b.Keywords) ||
+		len(a.Params) != len(b.Params) {
+		return false
+	}
+	for i := range a.Params {
+		p, q := &a.Params[i], &b.Params[i]
+		if p.Name != q.Name || p.Type != q.Type || p.Required != q.Required || p.Resource != q.Resource ||
+			p.Description != q.Description || !equalStrings(p.Enum, q.Enum) {
+			return false
+		}
+	}
+	return true
 }

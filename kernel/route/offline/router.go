@@ -2,8 +2,10 @@ package offline
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
@@ -32,14 +34,15 @@ type Options struct {
 }
 
 // Router is the embedded offline router and planner. It is safe for
-// concurrent use; its only mutable state is a cache of catalog indexes.
+// concurrent use; its only mutable state is two bounded caches: catalog
+// indexes and per-tenant name tables, keyed by a hash of their content.
 type Router struct {
-	min   float64
-	now   func() time.Time
-	limit int
+	min  float64
+	now  func() time.Time
+	seed maphash.Seed
 
-	mu    sync.Mutex
-	cache map[uint64]*index
+	indexes cache[*index]
+	names   cache[*gazetteer]
 }
 
 var (
@@ -49,35 +52,90 @@ var (
 
 // New returns a Router.
 func New(opts Options) *Router {
-	r := &Router{min: opts.MinConfidence, now: opts.Now, limit: opts.CacheSize, cache: map[uint64]*index{}}
+	r := &Router{min: opts.MinConfidence, now: opts.Now, seed: maphash.MakeSeed()}
 	if r.min <= 0 {
 		r.min = DefaultMinConfidence
 	}
 	if r.now == nil {
 		r.now = time.Now
 	}
-	if r.limit <= 0 {
-		r.limit = 8
+	n := opts.CacheSize
+	if n <= 0 {
+		n = 8
 	}
+	r.indexes.limit = n
+	r.names.limit = 8 * n
 	return r
 }
 
+// cache is a small map bounded by emptying it when full: catalogs and
+// tenants' resources change rarely, so misses are rare.
+type cache[V any] struct {
+	mu    sync.Mutex
+	m     map[uint64]V
+	limit int
+}
+
+func (c *cache[V]) get(k uint64) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *cache[V]) put(k uint64, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= c.limit {
+		c.m = make(map[uint64]V, c.limit)
+	}
+	c.m[k] = v
+}
+
 func (r *Router) index(catalog []route.ToolSpec) *index {
-	fp := fingerprint(catalog)
-	r.mu.Lock()
-	ix, ok := r.cache[fp]
-	r.mu.Unlock()
-	if ok {
+	fp := fingerprint(r.seed, catalog)
+	if ix, ok := r.indexes.get(fp); ok {
 		return ix
 	}
-	ix = buildIndex(catalog)
-	r.mu.Lock()
-	if len(r.cache) >= r.limit {
-		clear(r.cache)
-	}
-	r.cache[fp] = ix
-	r.mu.Unlock()
+	ix := buildIndex(catalog)
+	ix.fp = fp
+	r.indexes.put(fp, ix)
 	return ix
+}
+
+// gazetteer returns the name table of the turn's resources and members.
+func (r *Router) gazetteer(ix *index, t route.Turn) *gazetteer {
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	var buf [8]byte
+	binary.LittleEndian.PutUint64(buf[:], ix.fp)
+	h.Write(buf[:])
+	w := func(s string) {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	for _, res := range t.Resources {
+		w(res.Kind)
+		w(res.ID)
+		// Only the attributes the gazetteer reads.
+		for _, k := range []string{"title", "name"} {
+			w(res.Attrs[k])
+		}
+		for k := range ix.slotNames {
+			w(res.Attrs[k])
+		}
+		h.WriteByte(1)
+	}
+	for _, m := range t.Members {
+		w(string(m.ID))
+	}
+	k := h.Sum64()
+	if g, ok := r.names.get(k); ok {
+		return g
+	}
+	g := buildGazetteer(t, ix)
+	r.names.put(k, g)
+	return g
 }
 
 // clause is one command of a request. Today a request is one clause; the
@@ -96,7 +154,7 @@ func segment(a *analysis) []*analysis { return []*analysis{a} }
 
 // classify routes one request over the given tools.
 func (r *Router) classify(ix *index, t route.Turn, tools []int) clause {
-	a := analyze(ix, t, r.now())
+	a := analyze(ix, r.gazetteer(ix, t), t, r.now())
 	a = segment(a)[0]
 	a.findPayload(tools)
 	rk := a.rank(tools, a.head)
@@ -188,7 +246,7 @@ func (r *Router) surfaceIndex(catalog, surface []route.ToolSpec) (*index, []int)
 		tools := make([]int, 0, len(surface))
 		for _, s := range surface {
 			i, ok := ix.byID[s.ID]
-			if !ok || fingerprint([]route.ToolSpec{s}) != fingerprint([]route.ToolSpec{ix.tools[i].spec}) {
+			if !ok || !sameSpec(&s, &ix.tools[i].spec) {
 				tools = nil
 				break
 			}

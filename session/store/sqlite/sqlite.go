@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS notes (
   id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, recipient TEXT NOT NULL, sender TEXT NOT NULL,
   subject TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT);
 `
 
 // Open opens (creating if needed) the store in dir.
@@ -350,6 +351,37 @@ func (s *Store) ClaimExecution(ctx context.Context, key string, at time.Time) (b
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// ---- inbound dedupe ----
+
+// ClaimInbound records an inbound event's dedupe key. It reports false
+// with the stored outcome (nil while the first delivery is still running)
+// when the key was seen before.
+func (s *Store) ClaimInbound(ctx context.Context, key string, at time.Time) (bool, json.RawMessage, error) {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO inbound (key, at) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`, key, ts(at))
+	if err != nil {
+		return false, nil, fmt.Errorf("claim inbound: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil, nil
+	}
+	var out sql.NullString
+	if err := s.w.QueryRowContext(ctx, `SELECT outcome FROM inbound WHERE key = ?`, key).Scan(&out); err != nil {
+		return false, nil, fmt.Errorf("claim inbound: %w", err)
+	}
+	if !out.Valid {
+		return false, nil, nil
+	}
+	return false, json.RawMessage(out.String), nil
+}
+
+// FinishInbound stores the outcome of a claimed inbound event.
+func (s *Store) FinishInbound(ctx context.Context, key string, outcome json.RawMessage) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE inbound SET outcome = ? WHERE key = ?`, string(outcome), key); err != nil {
+		return fmt.Errorf("finish inbound: %w", err)
+	}
+	return nil
 }
 
 // ---- fact ledger ----

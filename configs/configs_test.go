@@ -1,0 +1,113 @@
+package configs_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/steward-os/steward/configs"
+)
+
+func TestEmbeddedDefault(t *testing.T) {
+	c, err := configs.Load("", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.Addr != "127.0.0.1:8080" || c.Data != "./data" || c.Router.Kind != "offline" || !c.Auth.DemoTokens {
+		t.Fatalf("default: %+v", c)
+	}
+	if c.Safety.CoolingPeriod.D() != 30*time.Second || c.Safety.ProposalTTL.D() != 10*time.Minute {
+		t.Fatalf("safety: %+v", c.Safety)
+	}
+	if len(c.Tenants["acme"].Users) != 3 || len(c.Tenants["globex"].Users) != 1 {
+		t.Fatalf("tenants: %+v", c.Tenants)
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	env := []string{
+		"STEWARD_ADDR=127.0.0.1:9999",
+		"STEWARD_DATA=/tmp/x",
+		"STEWARD_SAFETY_COOLING_PERIOD=45s",
+		"STEWARD_TENANTS_ACME_CONFIRM_LEVEL1=true",
+		"STEWARD_EXTENSIONS=hosting,tasks",
+		"STEWARD_LOG_FORMAT=json",
+	}
+	c, err := configs.Load("", env, []string{"router.min_confidence=0.6", "safety.proposal_ttl=20m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.Addr != "127.0.0.1:9999" || c.Data != "/tmp/x" || c.Safety.CoolingPeriod.D() != 45*time.Second ||
+		!c.Tenants["acme"].ConfirmLevel1 || strings.Join(c.Extensions, ",") != "hosting,tasks" || c.Log.Format != "json" ||
+		c.Router.MinConfidence != 0.6 || c.Safety.ProposalTTL.D() != 20*time.Minute {
+		t.Fatalf("overrides not applied: %+v", c)
+	}
+	// Flags (sets) win over the environment.
+	c, err = configs.Load("", []string{"STEWARD_ADDR=127.0.0.1:1"}, []string{"server.addr=127.0.0.1:2"})
+	if err != nil || c.Server.Addr != "127.0.0.1:2" {
+		t.Fatalf("precedence: %v %v", c.Server.Addr, err)
+	}
+}
+
+func TestStrictAndValidation(t *testing.T) {
+	base, err := os.ReadFile("steward.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name     string
+		from, to string
+		sets     []string
+		want     string
+	}{
+		{"unknown key with path", "  addr: 127.0.0.1:8080\n", "  addr: 127.0.0.1:8080\n  adress: x\n", nil, "server.adress: unknown key"},
+		{"secret inlined", "bob: {roles: [operator], manager: alice}", "bob: {roles: [operator], manager: alice, token: hunter2}", nil, "tenants.acme.users.bob.token: unknown key"},
+		{"wrong type", "max_body_bytes: 65536", "max_body_bytes: lots", nil, "server.max_body_bytes"},
+		{"cooling lowered", "", "", []string{"safety.cooling_period=10s"}, "cooling_period"},
+		{"bad duration", "", "", []string{"safety.cooling_period=soon"}, "duration"},
+		{"unknown set path", "", "", []string{"server.nope=1"}, "unknown key"},
+		{"unknown role", "", "", []string{"tenants.acme.users.bob.roles=root"}, "unknown role"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := ""
+			if c.from != "" {
+				doc := strings.Replace(string(base), c.from, c.to, 1)
+				if doc == string(base) {
+					t.Fatalf("replacement did not apply")
+				}
+				path = filepath.Join(t.TempDir(), "c.yaml")
+				if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := configs.Load(path, nil, c.sets)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestTokensFromEnvAndFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "tok")
+	os.WriteFile(f, []byte("file-token\n"), 0o600)
+	u := configs.User{TokenFile: f}
+	if tok, err := u.Token(os.Getenv); err != nil || tok != "file-token" {
+		t.Fatalf("%q %v", tok, err)
+	}
+	u = configs.User{TokenEnv: "X_TOKEN"}
+	if tok, _ := u.Token(func(k string) string { return map[string]string{"X_TOKEN": "env-token"}[k] }); tok != "env-token" {
+		t.Fatalf("%q", tok)
+	}
+}
+
+func TestDemoTokensLoopbackOnly(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:8080": true, "[::1]:80": true, "localhost:1": true, "0.0.0.0:8080": false, "10.0.0.5:80": false, ":8080": false} {
+		if got := configs.DemoTokensAllowed(addr); got != want {
+			t.Errorf("%s: %v", addr, got)
+		}
+	}
+}
