@@ -168,6 +168,31 @@ type Kernel struct {
 
 	qmu    sync.Mutex
 	quotas map[string]*rate.Limiter
+
+	fmu    sync.Mutex
+	masked map[int64]session.Fact // facts are immutable: mask each once
+}
+
+const maskedCacheSize = 8192
+
+// maskedFact returns the fact with PII masked and secrets removed, as a
+// router or model may see it.
+func (k *Kernel) maskedFact(f session.Fact) session.Fact {
+	k.fmu.Lock()
+	m, ok := k.masked[f.ID]
+	k.fmu.Unlock()
+	if ok && f.ID != 0 {
+		return m
+	}
+	f.Output = k.mask.JSON(f.Output)
+	f.Args = k.mask.JSON(f.Args)
+	k.fmu.Lock()
+	if len(k.masked) >= maskedCacheSize {
+		clear(k.masked)
+	}
+	k.masked[f.ID] = f
+	k.fmu.Unlock()
+	return f
 }
 
 // New builds a kernel.
@@ -190,7 +215,7 @@ func New(cfg Config, d Deps) (*Kernel, error) {
 	return &Kernel{
 		cfg: cfg, st: d.Store, dir: d.Directory, rt: d.Router, pl: d.Planner, mask: d.Masker,
 		log: d.Log, now: d.Clock, audit: audit.New(d.Store, d.Masker, d.Clock),
-		exts: map[string]*extension{}, tools: map[string]*toolEntry{}, quotas: map[string]*rate.Limiter{},
+		exts: map[string]*extension{}, tools: map[string]*toolEntry{}, quotas: map[string]*rate.Limiter{}, masked: map[int64]session.Fact{},
 	}, nil
 }
 
@@ -251,11 +276,13 @@ func (k *Kernel) holdsScope(a session.Actor, need string) bool {
 	return false
 }
 
-// write is audit.Write with errors logged: an audit failure on a refusal
-// path must not hide the refusal. Paths that change state call
-// mustAudit instead and stop when the record cannot be written.
+// write queues an audit record for the next group commit; Handle syncs
+// before it answers, so every record of a turn is durable before the reply
+// leaves. Errors are logged: an audit failure on a refusal path must not
+// hide the refusal. Paths that change state call mustAudit, which waits
+// for the disk and stops the turn when the record cannot be written.
 func (k *Kernel) write(ctx context.Context, a session.Actor, turn session.TurnID, kind string, data any) {
-	if err := k.audit.Write(ctx, a.Tenant, a.ID, turn, kind, data); err != nil {
+	if err := k.audit.Enqueue(ctx, a.Tenant, a.ID, turn, kind, data); err != nil {
 		k.log.ErrorContext(ctx, "audit write failed", "kind", kind, "err", err)
 	}
 }
@@ -278,6 +305,9 @@ func (k *Kernel) Refuse(ctx context.Context, a *session.Actor, channel, code, de
 		detail = detail[:300]
 	}
 	k.write(ctx, who, "", audit.KindRequestError, map[string]string{"channel": channel, "code": code, "detail": detail})
+	if err := k.audit.Sync(ctx); err != nil {
+		k.log.ErrorContext(ctx, "audit sync failed", "err", err)
+	}
 }
 
 // RecordActAs audits that the local system operator acts as a user (the

@@ -68,6 +68,7 @@ func (k *Kernel) Load(ctx context.Context, e sdk.Extension) ([]manifest.Issue, e
 	}
 	k.write(ctx, systemActor, "", audit.KindExtension, map[string]any{"stage": "validate", "extension": id, "issues": issues, "ok": !manifest.HasErrors(issues)})
 	if manifest.HasErrors(issues) {
+		_ = k.audit.Sync(ctx)
 		return issues, &manifest.IssuesError{Issues: issues}
 	}
 	tools := make([]string, 0, len(m.Tools))
@@ -75,7 +76,7 @@ func (k *Kernel) Load(ctx context.Context, e sdk.Extension) ([]manifest.Issue, e
 		tools = append(tools, m.ID+"."+t.Name)
 	}
 	k.write(ctx, systemActor, "", audit.KindExtension, map[string]any{"stage": "register", "extension": id, "version": m.Version, "tools": tools})
-	return issues, nil
+	return issues, k.audit.Sync(ctx)
 }
 
 // Unload removes an extension and its tools.
@@ -96,7 +97,7 @@ func (k *Kernel) Unload(ctx context.Context, id string) error {
 		return Errf(session.CodeNotFound, "No extension %q is loaded.", id)
 	}
 	k.write(ctx, systemActor, "", audit.KindExtension, map[string]any{"stage": "unload", "extension": id})
-	return nil
+	return k.audit.Sync(ctx)
 }
 
 func specOf(te *toolEntry) route.ToolSpec {

@@ -407,3 +407,23 @@ func TestInboundDedupe(t *testing.T) {
 		t.Fatalf("%d duplicates audited", n)
 	}
 }
+
+// L2 quotas: an actor over their turn quota is refused with a stable code;
+// other actors are unaffected.
+func TestQuota(t *testing.T) {
+	e := kt.New(t, kt.Options{Config: kernel.Config{TurnsPerMinute: 4}})
+	codes := map[string]int{}
+	for i := 0; i < 5; i++ {
+		codes[kt.ErrCode(e.Say(t, kt.Bob, `hosting.list_servers {}`))]++
+	}
+	if codes[session.CodeRateLimited] == 0 {
+		t.Fatalf("no refusal: %v", codes)
+	}
+	if c := kt.ErrCode(e.Say(t, kt.Alice, `hosting.list_servers {}`)); c != "" {
+		t.Fatalf("alice limited by bob's quota: %q", c)
+	}
+	e.Clock.Advance(time.Minute)
+	if c := kt.ErrCode(e.Say(t, kt.Bob, `hosting.list_servers {}`)); c != "" {
+		t.Fatalf("quota did not refill: %q", c)
+	}
+}

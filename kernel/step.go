@@ -206,8 +206,14 @@ func backupArgs(te, bte *toolEntry, args json.RawMessage) json.RawMessage {
 // dispatch invokes a handler with the kernel-injected caller and records
 // the outcome verbatim in the fact ledger (AF-01), failures as failures.
 func (k *Kernel) dispatch(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage) (session.Fact, error) {
-	if err := k.mustAudit(ctx, a, turn, audit.KindDispatch, map[string]any{"step": step, "tool": te.id, "level": te.level, "args": args, "args_hash": ArgsHash(te.id, args)}); err != nil {
-		return session.Fact{}, err
+	rec := map[string]any{"step": step, "tool": te.id, "level": te.level, "args": args, "args_hash": ArgsHash(te.id, args)}
+	if te.level >= 1 {
+		// A change is never made without a durable record that it was about to be.
+		if err := k.mustAudit(ctx, a, turn, audit.KindDispatch, rec); err != nil {
+			return session.Fact{}, err
+		}
+	} else {
+		k.write(ctx, a, turn, audit.KindDispatch, rec)
 	}
 	caller := sdk.Caller{Actor: a.ID, Tenant: a.Tenant, Roles: append([]string(nil), a.Roles...), Manager: a.Manager}
 	cctx, cancel := context.WithTimeout(ctx, k.cfg.ToolTimeout)
@@ -239,7 +245,7 @@ func (k *Kernel) dispatch(ctx context.Context, a session.Actor, turn session.Tur
 		return f, fmt.Errorf("record fact: %w", rerr)
 	}
 	f.ID = id
-	rec := map[string]any{"step": step, "tool": te.id, "ok": f.OK, "fact": id, "output_sha256": sha(f.Output)}
+	rec = map[string]any{"step": step, "tool": te.id, "ok": f.OK, "fact": id, "output_sha256": sha(f.Output)}
 	if f.OK {
 		rec["output"] = f.Output
 	} else {

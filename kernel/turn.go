@@ -47,6 +47,9 @@ func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound
 		parts = append(parts, &session.Error{Code: ke.Code, Message: ke.Message})
 	}
 	out.Parts = parts
+	if err := k.audit.Sync(ctx); err != nil {
+		return out, fmt.Errorf("audit: %w", err)
+	}
 	if key != "" {
 		if b, err := json.Marshal(out); err == nil {
 			if err := k.st.FinishInbound(ctx, key, b); err != nil {
@@ -60,6 +63,9 @@ func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound
 // duplicate answers a redelivered inbound event without running it again.
 func (k *Kernel) duplicate(ctx context.Context, a session.Actor, in session.Inbound, out session.Outbound, prev json.RawMessage) session.Outbound {
 	k.write(ctx, a, out.Turn, audit.KindDuplicate, map[string]string{"channel": in.From.Channel, "inbound": in.ID})
+	if err := k.audit.Sync(ctx); err != nil {
+		k.log.ErrorContext(ctx, "audit sync failed", "err", err)
+	}
 	var stored struct {
 		Turn    session.TurnID    `json:"turn_id"`
 		Replies []json.RawMessage `json:"replies"`
@@ -115,16 +121,17 @@ func (k *Kernel) handle(ctx context.Context, a session.Actor, in session.Inbound
 		}
 		return k.decide(ctx, a, turn, *act)
 	}
-	text := strings.TrimSpace(in.Text)
+	text := k.mask.Secrets(strings.TrimSpace(in.Text)) // ISO-05
 	if text == "" {
 		return nil, Errf(session.CodeBadRequest, "The message is empty; say what you need, for example \"list my servers\".")
 	}
 	if len(text) > MaxTextLen {
 		return nil, Errf(session.CodeBadRequest, "The message is longer than %d characters.", MaxTextLen)
 	}
-	if err := k.mustAudit(ctx, a, turn, audit.KindAsked, map[string]any{"channel": in.From.Channel, "text": text, "inbound": in.ID}); err != nil {
-		return nil, err
-	}
+	// Queued, not awaited: nothing changes before the next durable record
+	// (a dispatch at level ≥ 1, a proposal), which commits it first, and
+	// the turn syncs before it answers.
+	k.write(ctx, a, turn, audit.KindAsked, map[string]any{"channel": in.From.Channel, "text": text, "inbound": in.ID})
 	r, err := k.route(ctx, a, turn, text)
 	if err != nil {
 		return nil, err
@@ -176,8 +183,7 @@ func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID
 		return nil, fmt.Errorf("context: %w", err)
 	}
 	for i := range facts { // AF-10: what reaches a router is masked
-		facts[i].Output = k.mask.JSON(facts[i].Output)
-		facts[i].Args = k.mask.JSON(facts[i].Args)
+		facts[i] = k.maskedFact(facts[i])
 	}
 	rt := route.Turn{Text: text, Actor: a, Resources: res, Facts: facts, Catalog: k.Catalog()}
 	for _, m := range members {
@@ -321,7 +327,7 @@ func (k *Kernel) Classify(ctx context.Context, a session.Actor, text string) (se
 	if err != nil {
 		return session.Classification{}, err
 	}
-	text = strings.TrimSpace(text)
+	text = k.mask.Secrets(strings.TrimSpace(text))
 	if text == "" || len(text) > MaxTextLen {
 		return session.Classification{}, Errf(session.CodeBadRequest, "The text must be 1–%d characters.", MaxTextLen)
 	}
@@ -336,6 +342,9 @@ func (k *Kernel) Classify(ctx context.Context, a session.Actor, text string) (se
 			return session.Classification{}, err
 		}
 		return session.Classification{Intent: session.IntentNone, Confidence: r0(r), Steps: []session.PlanStep{}, Clarify: ke.Message}, nil
+	}
+	if err := k.audit.Sync(ctx); err != nil {
+		return session.Classification{}, fmt.Errorf("audit: %w", err)
 	}
 	c := session.Classification{Intent: r.kind, Confidence: r.intent.Confidence, Domains: r.intent.Domains, Steps: []session.PlanStep{}, Clarify: r.clarify}
 	if r.clarify == "" {

@@ -338,3 +338,68 @@ func TestChatCommand(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// ISO-05: a real token never appears in logs, audit or ledger, even when a
+// user pastes it into a message.
+func TestSecretsNeverWritten(t *testing.T) {
+	const secret = "tok-3f9a8b7c6d5e4f3a2b1c"
+	dir := t.TempDir()
+	base, err := os.ReadFile("../../configs/steward.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(base), "demo_tokens: true", "demo_tokens: false", 1)
+	cfg = strings.Replace(cfg, "alice: {roles: [admin]}", "alice: {roles: [admin], token_env: TEST_ALICE_TOKEN}", 1)
+	path := filepath.Join(dir, "steward.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	cmd := exec.Command(binary, "serve", "--config", path, "--addr", "127.0.0.1:0", "--data", data, "--set", "log.level=debug")
+	cmd.Env = append(cleanEnv(), "TEST_ALICE_TOKEN="+secret)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g := &gateway{t: t, cmd: cmd, data: data, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			g.logs.WriteString(sc.Text() + "\n")
+			if m := reAddr.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		g.done <- cmd.Wait()
+	}()
+	select {
+	case a := <-addr:
+		g.base = "http://" + a
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("no start\n%s", g.logs)
+	}
+	if status, _ := g.post("demo-alice", "/v1/messages", map[string]string{"text": "hi"}); status != 401 {
+		t.Fatalf("demo token accepted with demo_tokens=false: %d", status)
+	}
+	g.say(secret, "create a task to rotate "+secret)
+	g.say(secret, "list my servers")
+	g.stop()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "steward.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var audit, facts string
+	_ = db.QueryRow(`SELECT coalesce(group_concat(data, ' '), '') FROM audit`).Scan(&audit)
+	_ = db.QueryRow(`SELECT coalesce(group_concat(args || coalesce(output, ''), ' '), '') FROM facts`).Scan(&facts)
+	if !strings.Contains(audit, "list") {
+		t.Fatalf("audit is empty: the turns did not run")
+	}
+	for name, text := range map[string]string{"logs": g.logs.String(), "audit": audit, "facts": facts} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the token appears in %s", name)
+		}
+	}
+}

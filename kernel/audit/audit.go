@@ -45,9 +45,12 @@ const (
 	KindDuplicate    = "duplicate"
 )
 
-// Appender is the storage the Log needs.
+// Appender is the storage the Log needs. AppendAudit returns once the
+// entries (and everything enqueued before them) are durable; EnqueueAudit
+// queues entries in order without waiting.
 type Appender interface {
 	AppendAudit(ctx context.Context, entries ...store.AuditEntry) ([]store.AuditRow, error)
+	EnqueueAudit(ctx context.Context, entries ...store.AuditEntry) error
 }
 
 // Log writes audit records.
@@ -65,8 +68,25 @@ func New(app Appender, mask *redact.Masker, clock func() time.Time) *Log {
 	return &Log{app: app, mask: mask, clock: clock}
 }
 
-// Write appends one record. data is marshalled to JSON and masked.
+// Write appends one record and returns when it is durable. data is
+// marshalled to JSON and masked.
 func (l *Log) Write(ctx context.Context, tenant session.TenantID, actor session.ActorID, turn session.TurnID, kind string, data any) error {
+	return l.write(ctx, tenant, actor, turn, kind, data, true)
+}
+
+// Enqueue appends one record without waiting for the disk; the next Write
+// or Sync from the same goroutine makes it durable.
+func (l *Log) Enqueue(ctx context.Context, tenant session.TenantID, actor session.ActorID, turn session.TurnID, kind string, data any) error {
+	return l.write(ctx, tenant, actor, turn, kind, data, false)
+}
+
+// Sync returns when every record enqueued before it is durable.
+func (l *Log) Sync(ctx context.Context) error {
+	_, err := l.app.AppendAudit(ctx)
+	return err
+}
+
+func (l *Log) write(ctx context.Context, tenant session.TenantID, actor session.ActorID, turn session.TurnID, kind string, data any, wait bool) error {
 	var raw json.RawMessage
 	switch d := data.(type) {
 	case nil:
@@ -83,7 +103,14 @@ func (l *Log) Write(ctx context.Context, tenant session.TenantID, actor session.
 	if tenant == "" {
 		tenant = "_system"
 	}
-	if _, err := l.app.AppendAudit(ctx, store.AuditEntry{Tenant: tenant, At: l.clock(), Kind: kind, Actor: actor, Turn: turn, Data: raw}); err != nil {
+	e := store.AuditEntry{Tenant: tenant, At: l.clock(), Kind: kind, Actor: actor, Turn: turn, Data: raw}
+	var err error
+	if wait {
+		_, err = l.app.AppendAudit(ctx, e)
+	} else {
+		err = l.app.EnqueueAudit(ctx, e)
+	}
+	if err != nil {
 		return fmt.Errorf("audit %s: %w", kind, err)
 	}
 	return nil

@@ -164,6 +164,9 @@ func New(t testing.TB, o Options) *Env {
 	if o.Planner != nil {
 		pl = o.Planner
 	}
+	if o.Config.TurnsPerMinute == 0 {
+		o.Config.TurnsPerMinute = 1 << 30 // the fake clock never refills a quota
+	}
 	k, err := kernel.New(o.Config, kernel.Deps{Store: st, Directory: d, Router: rt, Planner: pl, Clock: clock.Now, Masker: redact.New(o.Secrets...)})
 	if err != nil {
 		t.Fatalf("kernel: %v", err)

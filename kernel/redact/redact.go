@@ -48,8 +48,11 @@ func short(s string) string {
 	return hex.EncodeToString(h[:4])
 }
 
-// String masks one string.
-func (m *Masker) String(s string) string {
+// Secrets removes credentials only (configured secrets and well-known
+// token shapes), leaving personal data in place. The kernel applies it to
+// inbound text so a pasted credential never reaches a router, a tool, the
+// ledger or the audit trail.
+func (m *Masker) Secrets(s string) string {
 	if m == nil {
 		return s
 	}
@@ -58,17 +61,58 @@ func (m *Masker) String(s string) string {
 			s = strings.ReplaceAll(s, sec, "[secret]")
 		}
 	}
-	s = reBearer.ReplaceAllString(s, "Bearer [secret]")
-	s = reTokens.ReplaceAllString(s, "[secret]")
-	s = reEmail.ReplaceAllStringFunc(s, func(e string) string { return "<email:" + short(e) + ">" })
-	s = rePhone.ReplaceAllStringFunc(s, func(p string) string {
-		digits := 0
-		for _, r := range p {
-			if r >= '0' && r <= '9' {
-				digits++
-			}
+	if hasFold(s, "bearer") {
+		s = reBearer.ReplaceAllString(s, "Bearer [secret]")
+	}
+	if len(s) >= 16 && mayHoldToken(s) {
+		s = reTokens.ReplaceAllString(s, "[secret]")
+	}
+	return s
+}
+
+// mayHoldToken is a cheap pre-check for reTokens' shapes.
+func mayHoldToken(s string) bool {
+	for _, p := range []string{"sk-", "xox", "xapp-", "gh", "AKIA", ":"} {
+		if strings.Contains(s, p) {
+			return true
 		}
-		if digits < 9 || reIPv4.MatchString(p) { // dates, sizes, ids and addresses are not phone numbers
+	}
+	return false
+}
+
+func hasFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func digits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// String masks one string: secrets and personal data.
+func (m *Masker) String(s string) string {
+	if m == nil {
+		return s
+	}
+	s = m.Secrets(s)
+	if strings.IndexByte(s, '@') >= 0 {
+		s = reEmail.ReplaceAllStringFunc(s, func(e string) string { return "<email:" + short(e) + ">" })
+	}
+	if digits(s) < 9 { // a phone number has at least nine digits
+		return s
+	}
+	s = rePhone.ReplaceAllStringFunc(s, func(p string) string {
+		if digits(p) < 9 || reIPv4.MatchString(p) { // dates, sizes, ids and addresses are not phone numbers
 			return p
 		}
 		return "<phone:" + short(p) + ">"

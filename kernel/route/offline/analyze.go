@@ -2,6 +2,7 @@ package offline
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,6 +45,8 @@ type analysis struct {
 	mentAt []int // token → mention index, or -1
 	terms  []term
 	enums  []enumHit
+	enumAt []int  // token → enum hit index, or -1
+	isTerm []bool // token starts a lexical term
 	titles []titleHit
 	// phraseUsed marks tokens inside a multi-word expression ("tell me").
 	phraseUsed []bool
@@ -82,18 +85,39 @@ func analyze(ix *index, g *gazetteer, t route.Turn, now time.Time) *analysis {
 	used := make([]bool, len(a.toks))
 	a.terms = ix.lx.terms(a.toks, func(i int) bool { return a.mentAt[i] >= 0 || a.toks[i].quoted || value[i] }, used)
 	// Words that are only names ("order" near the database "orders") are
-	// not vocabulary.
+	// not vocabulary. A term counts once, where it first occurs.
 	kept := a.terms[:0]
 	for _, tm := range a.terms {
-		if g.nameStems[tm.term] && !ix.vocab[tm.term] {
+		if g.nameStems[tm.term] && !ix.vocab[tm.term] || slices.ContainsFunc(kept, func(k term) bool { return k.term == tm.term }) {
 			continue
 		}
 		kept = append(kept, tm)
 	}
 	a.terms = kept
+	for k := range a.terms {
+		tm := &a.terms[k]
+		tm.id, tm.surfaceID, tm.idf = -1, -1, unknownW
+		if id, ok := ix.termID[tm.term]; ok {
+			tm.id, tm.idf = id, ix.idf[tm.term]
+		}
+		if id, ok := ix.termID[tm.surfaceKey]; ok && tm.surfaceKey != "" {
+			tm.surfaceID = id
+		}
+	}
 	a.phraseUsed = used
+	a.isTerm = make([]bool, len(a.toks))
+	for _, tm := range a.terms {
+		a.isTerm[tm.pos] = true
+	}
 	a.enums = a.findEnums(used)
-	a.titles = a.findTitles()
+	a.enumAt = make([]int, len(a.toks))
+	for i := range a.enumAt {
+		a.enumAt[i] = -1
+	}
+	for k, e := range a.enums {
+		a.enumAt[e.pos] = k
+	}
+	a.titles = a.findTitles(g)
 	a.head, a.payload = len(a.toks), len(a.toks)
 	return a
 }
@@ -174,39 +198,31 @@ type titleHit struct {
 // findTitles matches the request's words against resources' "title" (or
 // "name") attributes: at least 60% of a title's words, and two of them
 // when it has more than one.
-func (a *analysis) findTitles() []titleHit {
-	at := map[string][]int{}
+func (a *analysis) findTitles(g *gazetteer) []titleHit {
+	if len(g.titles) == 0 {
+		return nil
+	}
+	at := map[string]int{}
 	for i, tk := range a.toks {
 		if tk.kind == tkWord && !stopwords[tk.low] && a.mentAt[i] < 0 && !tk.quoted {
-			s := stem(tk.low)
-			at[s] = append(at[s], i)
+			if _, ok := at[stem(tk.low)]; !ok {
+				at[stem(tk.low)] = i
+			}
 		}
 	}
 	var out []titleHit
-	for _, r := range a.turn.Resources {
-		title := r.Attrs["title"]
-		if title == "" {
-			title = r.Attrs["name"]
-		}
-		if title == "" {
-			continue
-		}
-		var n int
+	for _, t := range g.titles {
 		var toks []int
-		for _, tk := range tokenize(title) {
-			if tk.kind != tkWord || stopwords[tk.low] {
-				continue
-			}
-			n++
-			if is := at[stem(tk.low)]; len(is) > 0 {
-				toks = append(toks, is[0])
+		for _, s := range t.stems {
+			if i, ok := at[s]; ok {
+				toks = append(toks, i)
 			}
 		}
-		hit := len(toks)
-		if n == 0 || hit < min(2, n) || float64(hit) < 0.6*float64(n) {
+		n, hit := len(t.stems), len(toks)
+		if hit < min(2, n) || float64(hit) < 0.6*float64(n) {
 			continue
 		}
-		out = append(out, titleHit{kind: r.Kind, id: r.ID, toks: toks, score: float64(hit) / float64(n)})
+		out = append(out, titleHit{kind: t.kind, id: t.id, toks: toks, score: float64(hit) / float64(n)})
 	}
 	return out
 }
@@ -240,44 +256,31 @@ func (a *analysis) score(ti int, limit int) toolScore {
 	d := &a.ix.tools[ti]
 	s := toolScore{tool: ti}
 	var explained, weight float64
-	enumAt := map[int]enumHit{}
-	for _, e := range a.enums {
-		if a.inHead(e.pos, limit) {
-			enumAt[e.pos] = e
-		}
-	}
-	seen := map[string]bool{}
-	termAt := map[int]bool{}
 	anchored := false
-	titled := map[int]bool{} // tokens of a title of a resource this tool takes
 	var titleEv float64
+	var titled []int // tokens of the title of a resource this tool takes
 	for _, h := range a.titles {
 		if _, ok := d.kinds[h.kind]; ok && a.titleIn(h, limit) {
-			for _, i := range h.toks {
-				titled[i] = true
-			}
+			titled = append(titled, h.toks...)
 			titleEv = max(titleEv, wEntReq*strWeak*h.score)
 		}
 	}
 	for _, tm := range a.terms {
-		if !a.inHead(tm.pos, limit) || seen[tm.term] {
+		if !a.inHead(tm.pos, limit) {
 			continue
 		}
-		seen[tm.term] = true
-		termAt[tm.pos] = true
-		l := a.ix.bm25(d, tm.term)
-		if tm.surface != "" {
-			l += surfaceW * a.ix.bm25(d, surfacePf+tm.surface)
+		var l float64
+		if tm.id >= 0 {
+			l = a.ix.weight[tm.id][ti]
+			anchored = anchored || a.ix.anchor[tm.id][ti]
+		}
+		if tm.surfaceID >= 0 {
+			l += surfaceW * a.ix.weight[tm.surfaceID][ti]
 		}
 		s.lex += l
-		anchored = anchored || d.anchor[tm.term]
-		w, known := a.ix.idf[tm.term]
-		if !known {
-			w = unknownW
-		}
+		w := tm.idf
 		weight += w
-		e, isEnum := enumAt[tm.pos]
-		if l > 0 || isEnum && d.hasEnum(e.value) || titled[tm.pos] {
+		if l > 0 || a.enumAt[tm.pos] >= 0 && d.enums[a.enums[a.enumAt[tm.pos]].value] != "" || slices.Contains(titled, tm.pos) {
 			explained += w
 		}
 	}
@@ -319,12 +322,13 @@ func (a *analysis) score(ti int, limit int) toolScore {
 		if e.natural {
 			w = wEnumNat
 		}
-		if d.hasEnum(e.value) {
+		_, accepts := d.enums[e.value]
+		if accepts {
 			ev += w
 		}
-		if !termAt[e.pos] {
+		if !a.isTerm[e.pos] {
 			weight += enumItemW * w
-			if d.hasEnum(e.value) {
+			if accepts {
 				explained += enumItemW * w
 			}
 		}
@@ -438,7 +442,7 @@ func (a *analysis) findPayload(tools []int) {
 		}
 	}
 	for _, c := range cues {
-		if c.head == 0 || c.payload >= len(a.toks) && a.toks[len(a.toks)-1].kind != tkWord {
+		if c.head == 0 {
 			continue
 		}
 		r := a.rank(tools, c.head)

@@ -63,6 +63,13 @@ type gazetteer struct {
 	// stems of single-word names: such words are names, not vocabulary.
 	nameStems map[string]bool
 	maxSpan   int
+	titles    []titleDef
+}
+
+// titleDef is a resource's "title" (or "name") attribute as content stems.
+type titleDef struct {
+	kind, id string
+	stems    []string
 }
 
 // normName folds case and separators: "Web 1", "web-1" and "web1" agree.
@@ -97,6 +104,21 @@ func buildGazetteer(t route.Turn, ix *index) *gazetteer {
 	}
 	for _, r := range t.Resources {
 		addExact(r.Kind, r.ID)
+		title := r.Attrs["title"]
+		if title == "" {
+			title = r.Attrs["name"]
+		}
+		if title != "" {
+			td := titleDef{kind: r.Kind, id: r.ID}
+			for _, tk := range tokenize(title) {
+				if tk.kind == tkWord && !stopwords[tk.low] {
+					td.stems = append(td.stems, stem(tk.low))
+				}
+			}
+			if len(td.stems) > 0 {
+				g.titles = append(g.titles, td)
+			}
+		}
 		for _, a := range weakAliases(r.ID) {
 			if stopwords[a] || ix.vocab[stem(a)] || ix.vocab[ix.lx.concept[stem(a)]] {
 				continue

@@ -283,31 +283,51 @@ func (c routeCase) check(o outcome) string {
 	return ""
 }
 
+// measure is what a set scored.
+type measure struct {
+	inScope, correct int
+	outOfScope       int
+	forceFits        int
+	// harmful counts wrong state-changing choices: a tool at safety level
+	// ≥ 1 other than the expected one, planned without a question.
+	harmful int
+}
+
+func (m measure) accuracy() float64 { return float64(m.correct) / float64(m.inScope) }
+
 // score runs a set and reports in-scope accuracy and out-of-scope force-fits.
-func score(t *testing.T, name string, cases []routeCase) (acc float64, forceFits int) {
+func score(t *testing.T, name string, cases []routeCase) measure {
 	t.Helper()
 	catalog := loadCatalog(t)
+	level := map[string]int{}
+	for _, s := range catalog {
+		level[s.ID] = s.SafetyLevel
+	}
 	r := newTestRouter()
-	var inScope, ok int
+	var m measure
 	for _, c := range cases {
 		o := run(t, r, catalog, c.text)
 		msg := c.check(o)
+		if o.tool != "" && o.tool != c.tool && level[o.tool] >= 1 && o.plan.Clarify == "" {
+			m.harmful++
+			t.Logf("%s HARMFUL %q: %s", name, c.text, o.tool)
+		}
 		if c.tool == "" {
+			m.outOfScope++
 			if msg != "" {
-				forceFits++
+				m.forceFits++
 				t.Logf("%s FORCE-FIT %q: %s", name, c.text, msg)
 			}
 			continue
 		}
-		inScope++
+		m.inScope++
 		if msg == "" {
-			ok++
+			m.correct++
 		} else {
 			t.Logf("%s MISS %q: %s", name, c.text, msg)
 		}
 	}
-	acc = float64(ok) / float64(inScope)
-	t.Logf("%s: %d/%d in scope correct (%.1f%%), %d out-of-scope force-fits of %d",
-		name, ok, inScope, 100*acc, forceFits, len(cases)-inScope)
-	return acc, forceFits
+	t.Logf("%s: %d/%d in scope correct (%.1f%%), %d/%d out-of-scope force-fits, %d harmful",
+		name, m.correct, m.inScope, 100*m.accuracy(), m.forceFits, m.outOfScope, m.harmful)
+	return m
 }

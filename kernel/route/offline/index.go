@@ -106,10 +106,15 @@ func equalStrings(a, b []string) bool {
 
 // term is one lexical unit found in a token sequence.
 type term struct {
-	term    string // canonical stem or concept
-	surface string // the word as written (single words only)
-	pos     int    // index of its first token
-	last    int    // index of its last token
+	term       string // canonical stem or concept
+	surface    string // the word as written (single words only)
+	surfaceKey string // surfacePf + surface
+	// Resolved against an index by analyze: term ids (-1 when unknown) and
+	// the term's idf (unknownW when unknown).
+	id, surfaceID int
+	idf           float64
+	pos           int // index of its first token
+	last          int // index of its last token
 }
 
 // lexable reports whether a word token may carry a lexical term: values
@@ -150,7 +155,7 @@ func (lx *lexer) terms(toks []token, skip func(i int) bool, used []bool) []term 
 		if c, ok := lx.concept[s]; ok {
 			t = c
 		}
-		out = append(out, term{term: t, surface: low, pos: i, last: i})
+		out = append(out, term{term: t, surface: low, surfaceKey: surfacePf + low, pos: i, last: i})
 	}
 	return out
 }
@@ -229,10 +234,16 @@ type index struct {
 	byID   map[string]int
 	idf    map[string]float64
 	avgLen float64
+	// Precomputed per term: its id, and for each tool its BM25 weight and
+	// whether it is one of the tool's own words (anchor).
+	termID map[string]int
+	weight [][]float64     // [term][tool]
+	anchor [][]bool        // [term][tool]
 	vocab  map[string]bool // terms of names, keywords, descriptions
 	// slotNames are the names of short string parameters; resource attributes
 	// with the same key are values of them ("region").
 	slotNames map[string]bool
+	slotList  []string          // slotNames, sorted
 	exts      []string          // extension ids in catalog order
 	help      map[string]string // extension → one example request
 }
@@ -321,12 +332,33 @@ func buildIndex(catalog []route.ToolSpec) *index {
 			}
 		}
 	}
+	for k := range ix.slotNames {
+		ix.slotList = append(ix.slotList, k)
+	}
+	sort.Strings(ix.slotList)
 	n := float64(len(catalog))
 	for t, c := range df {
 		ix.idf[t] = math.Log(1 + (n-float64(c)+0.5)/(float64(c)+0.5))
 	}
 	if len(catalog) > 0 {
 		ix.avgLen = total / n
+	}
+	ix.termID = make(map[string]int, len(df))
+	terms := make([]string, 0, len(df))
+	for t := range df {
+		terms = append(terms, t)
+	}
+	sort.Strings(terms)
+	for id, t := range terms {
+		ix.termID[t] = id
+		ws := make([]float64, len(ix.tools))
+		an := make([]bool, len(ix.tools))
+		for ti := range ix.tools {
+			ws[ti] = ix.bm25(&ix.tools[ti], t)
+			an[ti] = ix.tools[ti].anchor[t]
+		}
+		ix.weight = append(ix.weight, ws)
+		ix.anchor = append(ix.anchor, an)
 	}
 	return ix
 }
@@ -391,6 +423,19 @@ func fingerprint(seed maphash.Seed, catalog []route.ToolSpec) uint64 {
 		w("\x03")
 	}
 	return h.Sum64()
+}
+
+// same reports whether catalog is the catalog ix was built from.
+func (ix *index) same(catalog []route.ToolSpec) bool {
+	if len(catalog) != len(ix.tools) {
+		return false
+	}
+	for i := range catalog {
+		if !sameSpec(&catalog[i], &ix.tools[i].spec) {
+			return false
+		}
+	}
+	return true
 }
 
 // sameSpec reports whether two tool specs are identical.

@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-os/steward/kernel/route"
@@ -42,6 +43,7 @@ type Router struct {
 	seed maphash.Seed
 
 	indexes cache[*index]
+	last    atomic.Pointer[index] // the index used last
 	names   cache[*gazetteer]
 }
 
@@ -93,13 +95,20 @@ func (c *cache[V]) put(k uint64, v V) {
 }
 
 func (r *Router) index(catalog []route.ToolSpec) *index {
+	// Fast path: the same catalog as last time (comparing strings that
+	// share memory is cheap).
+	if ix := r.last.Load(); ix != nil && ix.same(catalog) {
+		return ix
+	}
 	fp := fingerprint(r.seed, catalog)
 	if ix, ok := r.indexes.get(fp); ok {
+		r.last.Store(ix)
 		return ix
 	}
 	ix := buildIndex(catalog)
 	ix.fp = fp
 	r.indexes.put(fp, ix)
+	r.last.Store(ix)
 	return ix
 }
 
@@ -121,7 +130,7 @@ func (r *Router) gazetteer(ix *index, t route.Turn) *gazetteer {
 		for _, k := range []string{"title", "name"} {
 			w(res.Attrs[k])
 		}
-		for k := range ix.slotNames {
+		for _, k := range ix.slotList {
 			w(res.Attrs[k])
 		}
 		h.WriteByte(1)

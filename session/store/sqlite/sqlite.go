@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -34,6 +35,7 @@ const FileName = "steward.db"
 // Store is the SQLite back-end.
 type Store struct {
 	w, r   *sql.DB
+	stmts  map[string]*sql.Stmt // prepared once: parsing SQL is a large share of a turn's cost
 	log    *slog.Logger
 	audit  chan *appendReq
 	done   chan struct{}
@@ -66,6 +68,17 @@ CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT);
 `
 
+// hot are the statements every turn runs; "r:" ones use the read pool.
+var hot = map[string]string{
+	"auditInsert": `INSERT INTO audit (tenant, seq, at, kind, actor, turn, data, prev, hash) VALUES (?,?,?,?,?,?,?,?,?)`,
+	"auditHead":   `SELECT seq, hash FROM audit_head WHERE tenant = ?`,
+	"headUpsert":  `INSERT INTO audit_head (tenant, seq, hash) VALUES (?,?,?) ON CONFLICT(tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+	"factInsert":  `INSERT INTO facts (session, turn, step, tool, args, args_hash, ok, output, error, at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+	"r:recent":    `SELECT id, turn, step, tool, args, args_hash, ok, output, error, at FROM facts WHERE session = ? ORDER BY id DESC LIMIT ?`,
+	"r:stateGet":  `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? AND key = ?`,
+	"r:stateList": `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? ORDER BY key`,
+}
+
 // Open opens (creating if needed) the store in dir.
 func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	if log == nil {
@@ -92,7 +105,20 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("create schema in %s: %w", path, err)
 	}
-	s := &Store{w: w, r: r, log: log, audit: make(chan *appendReq, 256), done: make(chan struct{}), closed: make(chan struct{})}
+	s := &Store{w: w, r: r, log: log, audit: make(chan *appendReq, 256), done: make(chan struct{}), closed: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
+	for name, q := range hot {
+		db := w
+		if strings.HasPrefix(name, "r:") {
+			db = r
+		}
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("prepare %s: %w", name, err)
+		}
+		s.stmts[name] = st
+	}
 	go s.appender()
 	return s, nil
 }
@@ -106,6 +132,9 @@ func (s *Store) Close() error {
 	}
 	close(s.done)
 	<-s.closed
+	for _, st := range s.stmts {
+		st.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -122,6 +151,7 @@ type appendReq struct {
 	entries []store.AuditEntry
 	rows    []store.AuditRow
 	err     chan error
+	async   bool
 }
 
 // AppendAudit appends entries to their tenants' chains durably, in order.
@@ -142,13 +172,44 @@ func (s *Store) AppendAudit(ctx context.Context, entries ...store.AuditEntry) ([
 	return req.rows, nil
 }
 
+// EnqueueAudit queues entries for the next group commit without waiting.
+// Entries queued by one goroutine are committed in order, before anything
+// it appends later with AppendAudit, so a later AppendAudit that returns
+// nil proves the earlier queued entries are durable too. A failure is
+// logged (and surfaces in the next AppendAudit of the same batch).
+func (s *Store) EnqueueAudit(ctx context.Context, entries ...store.AuditEntry) error {
+	req := &appendReq{entries: entries, err: make(chan error, 1), async: true}
+	select {
+	case s.audit <- req:
+		return nil
+	case <-s.done:
+		return errors.New("store closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 func (s *Store) appender() {
 	defer close(s.closed)
 	for {
 		var batch []*appendReq
 		select {
 		case <-s.done:
-			return
+			// Commit whatever was queued before Close.
+			for {
+				select {
+				case req := <-s.audit:
+					batch = append(batch, req)
+				default:
+					if len(batch) > 0 {
+						err := s.commitAudit(batch)
+						for _, req := range batch {
+							req.err <- err
+						}
+					}
+					return
+				}
+			}
 		case req := <-s.audit:
 			batch = append(batch, req)
 		}
@@ -162,6 +223,9 @@ func (s *Store) appender() {
 			}
 		}
 		err := s.commitAudit(batch)
+		if err != nil {
+			s.log.Error("audit group commit failed", "records", len(batch), "err", err)
+		}
 		for _, req := range batch {
 			req.err <- err
 		}
@@ -180,13 +244,14 @@ func (s *Store) commitAudit(batch []*appendReq) error {
 		hash string
 	}
 	heads := map[session.TenantID]*head{}
+	insert := tx.StmtContext(ctx, s.stmts["auditInsert"])
 	for _, req := range batch {
 		req.rows = req.rows[:0]
 		for _, e := range req.entries {
 			h, ok := heads[e.Tenant]
 			if !ok {
 				h = &head{hash: store.GenesisHash}
-				err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE tenant = ?`, string(e.Tenant)).Scan(&h.seq, &h.hash)
+				err := tx.StmtContext(ctx, s.stmts["auditHead"]).QueryRowContext(ctx, string(e.Tenant)).Scan(&h.seq, &h.hash)
 				if err != nil && !errors.Is(err, sql.ErrNoRows) {
 					return fmt.Errorf("audit: read head: %w", err)
 				}
@@ -198,8 +263,7 @@ func (s *Store) commitAudit(batch []*appendReq) error {
 			}
 			row := store.AuditRow{Tenant: e.Tenant, Seq: h.seq + 1, At: e.At.UTC(), Kind: e.Kind, Actor: e.Actor, Turn: e.Turn, Data: data, Prev: h.hash}
 			row.Hash = store.ChainHash(row)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit (tenant, seq, at, kind, actor, turn, data, prev, hash) VALUES (?,?,?,?,?,?,?,?,?)`,
-				string(row.Tenant), row.Seq, ts(row.At), row.Kind, string(row.Actor), string(row.Turn), string(row.Data), row.Prev, row.Hash); err != nil {
+			if _, err := insert.ExecContext(ctx, string(row.Tenant), row.Seq, ts(row.At), row.Kind, string(row.Actor), string(row.Turn), string(row.Data), row.Prev, row.Hash); err != nil {
 				return fmt.Errorf("audit: insert: %w", err)
 			}
 			h.seq, h.hash = row.Seq, row.Hash
@@ -207,7 +271,7 @@ func (s *Store) commitAudit(batch []*appendReq) error {
 		}
 	}
 	for t, h := range heads {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_head (tenant, seq, hash) VALUES (?,?,?) ON CONFLICT(tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, string(t), h.seq, h.hash); err != nil {
+		if _, err := tx.StmtContext(ctx, s.stmts["headUpsert"]).ExecContext(ctx, string(t), h.seq, h.hash); err != nil {
 			return fmt.Errorf("audit: update head: %w", err)
 		}
 	}
@@ -397,8 +461,7 @@ func (s *Store) Record(ctx context.Context, f session.Fact) (int64, error) {
 	if len(f.Output) > 0 {
 		out = string(f.Output)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO facts (session, turn, step, tool, args, args_hash, ok, output, error, at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		string(f.Session), string(f.Turn), f.Step, f.Tool, string(f.Args), f.ArgsHash, f.OK, out, errJSON, ts(f.At))
+	res, err := s.stmts["factInsert"].ExecContext(ctx, string(f.Session), string(f.Turn), f.Step, f.Tool, string(f.Args), f.ArgsHash, f.OK, out, errJSON, ts(f.At))
 	if err != nil {
 		return 0, fmt.Errorf("record fact: %w", err)
 	}
@@ -411,7 +474,7 @@ func (s *Store) Recent(ctx context.Context, sid session.SessionID, c session.Cap
 	if limit <= 0 {
 		limit = 20
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, turn, step, tool, args, args_hash, ok, output, error, at FROM facts WHERE session = ? ORDER BY id DESC LIMIT ?`, string(sid), limit)
+	rows, err := s.stmts["r:recent"].QueryContext(ctx, string(sid), limit)
 	if err != nil {
 		return nil, fmt.Errorf("recent facts: %w", err)
 	}
@@ -454,7 +517,7 @@ func (s *Store) Recent(ctx context.Context, sid session.SessionID, c session.Cap
 // StateGet reads one value; ok is false when absent.
 func (s *Store) StateGet(ctx context.Context, ext string, tenant session.TenantID, coll, key string) (json.RawMessage, bool, error) {
 	var v string
-	err := s.w.QueryRowContext(ctx, `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? AND key = ?`, ext, string(tenant), coll, key).Scan(&v)
+	err := s.stmts["r:stateGet"].QueryRowContext(ctx, ext, string(tenant), coll, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -484,7 +547,7 @@ func (s *Store) StateDelete(ctx context.Context, ext string, tenant session.Tena
 
 // StateList returns a collection's values ordered by key.
 func (s *Store) StateList(ctx context.Context, ext string, tenant session.TenantID, coll string) ([]json.RawMessage, error) {
-	rows, err := s.w.QueryContext(ctx, `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? ORDER BY key`, ext, string(tenant), coll)
+	rows, err := s.stmts["r:stateList"].QueryContext(ctx, ext, string(tenant), coll)
 	if err != nil {
 		return nil, fmt.Errorf("state list: %w", err)
 	}
