@@ -16,8 +16,10 @@ import (
 	"github.com/steward-os/steward/session/store"
 )
 
-// impact derives direct targets, and at levels 3–4 the cascade through the
-// extensions' relations (CTX-06, SAFE-06).
+// impact derives direct targets and the cascade through the extensions'
+// relations (CTX-06, SAFE-06: at every level that proposes, the stricter
+// reading of the specification), reversibility, and at levels 3–4 the
+// backup that runs first.
 func (k *Kernel) impact(te *toolEntry, args json.RawMessage, resources []route.Resource) session.Impact {
 	am := argMap(args)
 	t := te.b.Tool
@@ -53,7 +55,7 @@ func (k *Kernel) impact(te *toolEntry, args json.RawMessage, resources []route.R
 			im.Targets = append(im.Targets, sdk.Resource{Kind: kd, ID: v})
 		}
 	}
-	if te.level >= 3 {
+	{
 		dependents := map[key][]sdk.Resource{}
 		for _, r := range resources {
 			for _, rel := range r.Relations {

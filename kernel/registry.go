@@ -288,3 +288,32 @@ func (o outbox) Deliver(ctx context.Context, n sdk.Note) (string, error) {
 	}
 	return fmt.Sprintf("m-%d", id), nil
 }
+
+// Manifests returns the effective manifest of every loaded extension: as
+// declared, with each tool's parameters (the handler's inferred schema with
+// the manifest's annotations) and return shape filled in.
+func (k *Kernel) Manifests() []manifest.Manifest {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	var out []manifest.Manifest
+	for _, id := range k.order {
+		x := k.exts[id]
+		m := *x.m
+		m.Tools = make([]manifest.Tool, len(x.m.Tools))
+		for i, t := range x.m.Tools {
+			if te, ok := k.tools[id+"."+t.Name]; ok {
+				if b, err := json.Marshal(te.b.Schema); err == nil {
+					t.Parameters = b
+				}
+				if len(t.Returns) == 0 && te.b.Returns != nil {
+					if b, err := json.Marshal(te.b.Returns); err == nil {
+						t.Returns = b
+					}
+				}
+			}
+			m.Tools[i] = t
+		}
+		out = append(out, m)
+	}
+	return out
+}

@@ -38,7 +38,9 @@ func count(rows []kt.AuditRow, kind, contains string) int {
 	return n
 }
 
-// SAFE-02: confirmation escalates with the level.
+// SAFE-02 SAFE-06 SAFE-10: confirmation escalates with the level; each
+// step is gated at its own level (single-step plans here; chains add more
+// steps to the same gate).
 func TestSAFE02_Escalation(t *testing.T) {
 	e := kt.New(t, kt.Options{})
 	cases := []struct {
@@ -49,7 +51,8 @@ func TestSAFE02_Escalation(t *testing.T) {
 	}{
 		{"level 0 runs", `hosting.list_servers {}`, false, false, false},
 		{"level 1 runs", `hosting.snapshot_server {"server":"web-2"}`, false, false, false},
-		{"level 2 two-step", `hosting.restart_server {"server":"web-1"}`, true, false, false},
+		{"level 2 two-step with cascade", `hosting.restart_server {"server":"web-1"}`, true, false, true},
+		{"level 2 without dependents", `hosting.restart_server {"server":"staging-1"}`, true, false, false},
 		{"level 3 two-step with cascade", `hosting.stop_server {"server":"web-1"}`, true, false, true},
 		{"level 4 danger phrase", `hosting.delete_server {"server":"staging-1"}`, true, true, false},
 	}

@@ -403,3 +403,34 @@ func TestSecretsNeverWritten(t *testing.T) {
 		}
 	}
 }
+
+// EXT-01: the effective manifest declares parameters and return shapes.
+func TestToolsCommand(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "tools", "messaging")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var m struct {
+		ID    string `json:"id"`
+		Tools []struct {
+			Name       string          `json:"name"`
+			Parameters json.RawMessage `json:"parameters"`
+			Returns    json.RawMessage `json:"returns"`
+		} `json:"tools"`
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil || m.ID != "messaging" || len(m.Tools) != 1 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var p, r struct {
+		Type     string   `json:"type"`
+		Required []string `json:"required"`
+	}
+	_ = json.Unmarshal(m.Tools[0].Parameters, &p)
+	_ = json.Unmarshal(m.Tools[0].Returns, &r)
+	if p.Type != "object" || strings.Join(p.Required, ",") != "to,body" {
+		t.Errorf("parameters %s", m.Tools[0].Parameters)
+	}
+	if r.Type != "object" {
+		t.Errorf("returns %s", m.Tools[0].Returns)
+	}
+}

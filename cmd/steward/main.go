@@ -4,6 +4,7 @@
 //	steward chat      [--as USER] [common flags]
 //	steward classify  [--as USER] [TEXT…]     (reads one request per line from stdin without TEXT)
 //	steward validate  PATH…
+//	steward tools     [EXTENSION…]            (the effective manifests, as JSON)
 //	steward audit verify [--data DIR]
 //	steward version
 //
@@ -45,6 +46,7 @@ Usage:
   steward chat      [--as USER] [--config FILE] [--data DIR]
   steward classify  [--as USER] [--config FILE] [--data DIR] [TEXT...]
   steward validate  PATH...
+  steward tools     [--config FILE] [EXTENSION...]
   steward audit verify [--config FILE] [--data DIR]
   steward version
 `
@@ -103,6 +105,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = classify(ctx, rest, stdin, stdout, stderr)
 	case "validate":
 		return validate(rest, stdout, stderr)
+	case "tools":
+		err = tools(ctx, rest, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, rest, stdout, stderr)
 	case "version":
@@ -254,6 +258,48 @@ func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	return sc.Err()
+}
+
+// tools prints the effective manifests: declared fields plus the
+// parameter and return schemas inferred from the handlers.
+func tools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := flags("tools", &c, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	if c.data == "" {
+		dir, err := os.MkdirTemp("", "steward-tools")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		cfg.Data = dir // listing tools must not create ./data
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	want := map[string]bool{}
+	for _, id := range fs.Args() {
+		want[id] = true
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	for _, m := range a.kernel.Manifests() {
+		if len(want) == 0 || want[m.ID] {
+			if err := enc.Encode(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {
