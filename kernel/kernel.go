@@ -71,6 +71,8 @@ type Config struct {
 	LedgerCap session.Cap
 	// TurnsPerMinute is each actor's quota (L2); 0 means 120.
 	TurnsPerMinute int
+	// TenantTurnsPerMinute overrides TurnsPerMinute for a tenant's actors.
+	TenantTurnsPerMinute map[session.TenantID]int
 	// ToolTimeout bounds one inline dispatch (default 60 s).
 	ToolTimeout time.Duration
 }
@@ -86,7 +88,7 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("cooling period %s is below the minimum %s", c.Cooling, MinCooling)
 	}
 	if c.MinConfidence <= 0 {
-		c.MinConfidence = 0.4
+		c.MinConfidence = 0.45
 	}
 	if c.PlanRetries <= 0 {
 		c.PlanRetries = 2
@@ -127,6 +129,8 @@ type Store interface {
 	ClaimExecution(ctx context.Context, key string, at time.Time) (bool, error)
 	ClaimInbound(ctx context.Context, key string, at time.Time) (bool, json.RawMessage, error)
 	FinishInbound(ctx context.Context, key string, outcome json.RawMessage) error
+	ForgetUnfinishedInbound(ctx context.Context) (int64, error)
+	ProposalsInState(ctx context.Context, state store.ProposalState) ([]store.ProposalRow, error)
 	Record(ctx context.Context, f session.Fact) (int64, error)
 	Recent(ctx context.Context, s session.SessionID, c session.Cap) ([]session.Fact, error)
 	StateGet(ctx context.Context, ext string, tenant session.TenantID, coll, key string) (json.RawMessage, bool, error)
@@ -230,13 +234,20 @@ func newID(prefix string) string {
 	return prefix + idEnc.EncodeToString(b[:])
 }
 
+func (k *Kernel) quota(t session.TenantID) int {
+	if q, ok := k.cfg.TenantTurnsPerMinute[t]; ok && q > 0 {
+		return q
+	}
+	return k.cfg.TurnsPerMinute
+}
+
 // allow applies the actor's turn quota (L2).
 func (k *Kernel) allow(a session.Actor) bool {
 	key := string(a.Tenant) + "/" + string(a.ID)
 	k.qmu.Lock()
 	lim, ok := k.quotas[key]
 	if !ok {
-		per := k.cfg.TurnsPerMinute
+		per := k.quota(a.Tenant)
 		lim = rate.NewLimiter(rate.Limit(float64(per)/60), per/4+1)
 		k.quotas[key] = lim
 	}
@@ -314,4 +325,32 @@ func (k *Kernel) Refuse(ctx context.Context, a *session.Actor, channel, code, de
 // terminal's --as), the only way to act as someone else (ISO-03).
 func (k *Kernel) RecordActAs(ctx context.Context, a session.Actor, channel string) error {
 	return k.mustAudit(ctx, session.Actor{ID: session.SystemActor, Tenant: a.Tenant}, "", audit.KindActAs, map[string]string{"as": string(a.ID), "channel": channel})
+}
+
+// Recover settles what a previous process left unfinished: a proposal
+// caught between acceptance and its outcome is marked failed (it never runs
+// again: its execution claim stays) and its actor can see why; dedupe keys
+// of turns that never finished are released. Call it once at start-up,
+// before serving.
+func (k *Kernel) Recover(ctx context.Context) (interrupted int, err error) {
+	ps, err := k.st.ProposalsInState(ctx, store.ProposalExecuting)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range ps {
+		msg := "Interrupted by a restart while it was being carried out; it will not run again. Check the target's state before asking again."
+		outcome, _ := json.Marshal(session.Outbound{Turn: p.Turn, Parts: []session.Part{&session.Error{Code: session.CodeInterrupted, Message: msg}}})
+		ok, err := k.st.TransitionProposal(ctx, p.ID, store.ProposalExecuting, store.ProposalFailed, k.now(), outcome)
+		if err != nil {
+			return interrupted, err
+		}
+		if ok {
+			interrupted++
+			k.write(ctx, session.Actor{ID: p.Actor, Tenant: p.Tenant}, p.Turn, audit.KindInterrupted, map[string]any{"proposal": p.ID, "tool": p.Tool})
+		}
+	}
+	if _, err := k.st.ForgetUnfinishedInbound(ctx); err != nil {
+		return interrupted, err
+	}
+	return interrupted, k.audit.Sync(ctx)
 }

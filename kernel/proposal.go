@@ -130,6 +130,10 @@ func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.Turn
 	if te.level >= 4 {
 		card.DangerPhraseRequired = true
 		row.Phrase, _ = argMap(args)[te.b.Tool.DangerPhrase].(string)
+		if strings.TrimSpace(row.Phrase) == "" {
+			// Never create a level-4 proposal that an empty phrase could confirm.
+			return nil, Errf(session.CodeInvalidArguments, "%s needs the name of its target (%s) before it can be proposed.", te.id, te.b.Tool.DangerPhrase)
+		}
 		cu := now.Add(k.cfg.Cooling)
 		card.CoolingUntil, row.CoolingUntil = &cu, cu
 	}
@@ -236,6 +240,10 @@ func (k *Kernel) decide(ctx context.Context, a session.Actor, turn session.TurnI
 		return nil, refuse(session.CodeAlreadyExecuted, "This proposal was already carried out; nothing ran again.", nil)
 	}
 	if err := k.mustAudit(ctx, a, turn, audit.KindConfirmed, map[string]any{"proposal": p.ID, "tool": p.Tool, "args_hash": p.ArgsHash, "level": p.Level, "proposed_in": p.Turn}); err != nil {
+		// Nothing ran; the proposal is settled as failed rather than left
+		// half-accepted, and it cannot run later (its claim stays).
+		outcome, _ := json.Marshal(session.Outbound{Turn: turn, Parts: []session.Part{&session.Error{Code: session.CodeUnavailable, Message: "not carried out: the audit trail was unavailable"}}})
+		_, _ = k.st.TransitionProposal(ctx, p.ID, store.ProposalExecuting, store.ProposalFailed, k.now(), outcome)
 		return nil, err
 	}
 	parts, execErr := k.execute(ctx, a, turn, "s1", te, p.Args, resources)

@@ -192,7 +192,7 @@ func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID
 	k.write(ctx, a, turn, audit.KindContext, map[string]any{
 		"L0":    map[string]any{"kernel": Version, "conformance_level": ConformanceLevel},
 		"L1":    map[string]any{"actor": a.ID, "roles": a.Roles, "ceiling": k.ceiling(a)},
-		"L2":    map[string]any{"tenant": a.Tenant, "turns_per_minute": k.cfg.TurnsPerMinute, "confirm_level1": k.cfg.ConfirmLevel1[a.Tenant]},
+		"L2":    map[string]any{"tenant": a.Tenant, "turns_per_minute": k.quota(a.Tenant), "confirm_level1": k.cfg.ConfirmLevel1[a.Tenant]},
 		"L3_L8": map[string]any{"resources": len(res), "members": len(members), "facts": len(facts)},
 	})
 	r := &routed{turn: rt}

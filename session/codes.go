@@ -26,6 +26,7 @@ const (
 	CodeToolFailed        = "tool_failed"
 	CodeChainUnsupported  = "chain_unsupported"
 	CodeDuplicate         = "duplicate_in_progress"
+	CodeInterrupted       = "interrupted"
 	CodeInternal          = "internal"
 	CodeUnavailable       = "unavailable"
 )

@@ -85,6 +85,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for _, m := range []string{http.MethodGet, http.MethodPost} {
 			probe.Method = m
 			if _, p := a.mux.Handler(probe); p != "" && m != r.Method {
+				w.Header().Set("Allow", m)
 				a.fail(w, r, nil, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, fmt.Sprintf("%s is not allowed here; use %s.", r.Method, m))
 				return
 			}
@@ -116,7 +117,9 @@ func (a *API) authed(h authedHandler) http.HandlerFunc {
 
 // decode reads a bounded, strictly-typed JSON object into v.
 func (a *API) decode(w http.ResponseWriter, r *http.Request, actor *session.Actor, v any) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") && !strings.HasPrefix(ct, "text/plain") {
+	// JSON, or no declared type. curl's -d default (form-urlencoded) is
+	// accepted too because the body is still parsed as strict JSON.
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 		a.fail(w, r, actor, http.StatusUnsupportedMediaType, session.CodeUnsupportedMedia, "Send a JSON body (Content-Type: application/json).")
 		return false
 	}
@@ -271,9 +274,10 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case session.CodeNotFound, session.CodeProposalNotFound:
 		return http.StatusNotFound
-	case session.CodeProposalExpired, session.CodeProposalRejected, session.CodeAlreadyExecuted, session.CodeCoolingPeriod, session.CodeArgsTampered:
+	case session.CodeProposalExpired, session.CodeProposalRejected, session.CodeAlreadyExecuted, session.CodeCoolingPeriod, session.CodeArgsTampered,
+		session.CodeDuplicate, session.CodeInterrupted, "conflict":
 		return http.StatusConflict
-	case session.CodeWrongDangerPhrase, session.CodeInvalidArguments, session.CodeUnknownTool, session.CodeChainUnsupported:
+	case session.CodeWrongDangerPhrase, session.CodeInvalidArguments, session.CodeUnknownTool, session.CodeChainUnsupported, "invalid_argument":
 		return http.StatusUnprocessableEntity
 	case session.CodeBodyTooLarge:
 		return http.StatusRequestEntityTooLarge
@@ -286,7 +290,8 @@ func statusOf(code string) int {
 	case session.CodeInternal:
 		return http.StatusInternalServerError
 	}
-	return http.StatusOK
+	// Any other code (one an extension chose) is still a refusal.
+	return http.StatusUnprocessableEntity
 }
 
 func (a *API) fail(w http.ResponseWriter, r *http.Request, actor *session.Actor, status int, code, msg string) {

@@ -104,10 +104,10 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*app, 
 		return nil, err
 	}
 	confirm1 := map[session.TenantID]bool{}
-	turns := 0
+	quota := map[session.TenantID]int{}
 	for tn, t := range cfg.Tenants {
 		confirm1[session.TenantID(tn)] = t.ConfirmLevel1
-		turns = max(turns, t.TurnsPerMinute)
+		quota[session.TenantID(tn)] = t.TurnsPerMinute
 	}
 	roles := map[string]kernel.Role{}
 	for n, r := range cfg.Roles {
@@ -117,7 +117,7 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*app, 
 	k, err := kernel.New(kernel.Config{
 		Roles: roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
 		ConfirmLevel1: confirm1, MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries,
-		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TurnsPerMinute: turns,
+		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TenantTurnsPerMinute: quota,
 		ToolTimeout: cfg.Safety.ToolTimeout.D(),
 	}, kernel.Deps{Store: st, Directory: dir, Router: rt, Planner: rt, Masker: redact.New(secrets...), Log: log})
 	if err != nil {
@@ -140,6 +140,12 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*app, 
 	if err := a.seed(ctx); err != nil {
 		st.Close()
 		return nil, err
+	}
+	if n, err := k.Recover(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("recover: %w", err)
+	} else if n > 0 {
+		log.Warn("proposals interrupted by the previous shutdown were marked failed", "count", n)
 	}
 	return a, nil
 }

@@ -43,6 +43,7 @@ const (
 	KindRequestError = "request_refused"
 	KindActAs        = "act_as"
 	KindDuplicate    = "duplicate"
+	KindInterrupted  = "interrupted"
 )
 
 // Appender is the storage the Log needs. AppendAudit returns once the

@@ -64,7 +64,9 @@ func Bind(m *Manifest, handlers []sdk.Handler) (map[string]*BoundTool, []Issue) 
 		if eff.Properties == nil {
 			eff.Properties = map[string]*jsonschema.Schema{}
 		}
-		out = append(out, checkParamRefs(p, t, eff)...)
+		if len(t.Parameters) == 0 { // declared parameters were checked by Validate
+			out = append(out, checkParamRefs(p, t, eff)...)
+		}
 		for name, a := range t.Params {
 			ps, ok := eff.Properties[name]
 			if !ok {

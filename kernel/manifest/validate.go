@@ -58,6 +58,8 @@ var (
 	reID    = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
 	reTool  = regexp.MustCompile(`^[a-z][a-z0-9_]{1,63}$`)
 	reScope = regexp.MustCompile(`^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$`)
+	// reSemver insists on all three numbers (semver.IsValid accepts "v1").
+	reSemver = regexp.MustCompile(`^\d+\.\d+\.\d+(?:[-+].*)?$`)
 )
 
 // Parse decodes a YAML or JSON manifest strictly and validates it. The
@@ -91,7 +93,7 @@ func Validate(m *Manifest) []Issue {
 	if !reID.MatchString(m.ID) {
 		add("M001", SeverityError, "id", fmt.Sprintf("id %q must be 2–32 lowercase letters, digits or _ and start with a letter", m.ID), "set id to a short lowercase name such as hosting")
 	}
-	if !semver.IsValid("v"+m.Version) || strings.HasPrefix(m.Version, "v") {
+	if !semver.IsValid("v"+m.Version) || !reSemver.MatchString(m.Version) {
 		add("M002", SeverityError, "version", fmt.Sprintf("version %q is not a semantic version", m.Version), "use MAJOR.MINOR.PATCH, e.g. 1.0.0")
 	}
 	if m.ProtocolVersion != ProtocolVersion {
@@ -225,6 +227,9 @@ func checkParamRefs(p string, t Tool, s *jsonschema.Schema) []Issue {
 	}
 	if t.DangerPhrase != "" && !slices.Contains(s.Required, t.DangerPhrase) {
 		out = append(out, Issue{Rule: "M020", Severity: SeverityError, Path: p + ".danger_phrase", Message: fmt.Sprintf("danger_phrase parameter %q must be required", t.DangerPhrase), Fix: "make the parameter required"})
+	}
+	if ps, ok := s.Properties[t.DangerPhrase]; t.DangerPhrase != "" && ok && ps.Type != "string" {
+		out = append(out, Issue{Rule: "M020", Severity: SeverityError, Path: p + ".danger_phrase", Message: fmt.Sprintf("danger_phrase parameter %q must be a string (the target's name)", t.DangerPhrase), Fix: "name a string parameter that identifies the target"})
 	}
 	return out
 }

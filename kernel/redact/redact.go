@@ -111,13 +111,38 @@ func (m *Masker) String(s string) string {
 	if digits(s) < 9 { // a phone number has at least nine digits
 		return s
 	}
-	s = rePhone.ReplaceAllStringFunc(s, func(p string) string {
-		if digits(p) < 9 || reIPv4.MatchString(p) { // dates, sizes, ids and addresses are not phone numbers
-			return p
+	return maskPhones(s)
+}
+
+// maskPhones replaces phone numbers: runs of at least nine digits (with
+// spaces, dots, dashes or parentheses) that stand alone. A run glued to a
+// letter, a digit or a colon is part of something else (a hash, a
+// timestamp, an identifier) and is left alone, as are IPv4 addresses.
+func maskPhones(s string) string {
+	locs := rePhone.FindAllStringIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		p := s[l[0]:l[1]]
+		if digits(p) < 9 || reIPv4.MatchString(p) || glued(s, l[0], l[1]) {
+			continue
 		}
-		return "<phone:" + short(p) + ">"
-	})
-	return s
+		b.WriteString(s[last:l[0]])
+		b.WriteString("<phone:" + short(p) + ">")
+		last = l[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func glued(s string, start, end int) bool {
+	isWord := func(c byte) bool {
+		return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == ':' || c == '_'
+	}
+	return start > 0 && isWord(s[start-1]) || end < len(s) && isWord(s[end])
 }
 
 // Value masks every string inside a JSON-like value (maps, slices, strings).

@@ -25,7 +25,8 @@ func TestMask(t *testing.T) {
 		}
 	}
 	// Dates, sizes and ids are left alone.
-	for _, keep := range []string{"due 2026-12-01", "size 1240 MB", "web-1", "T-3", "203.0.113.10"} {
+	for _, keep := range []string{"due 2026-12-01", "size 1240 MB", "web-1", "T-3", "203.0.113.10",
+		"6196415212c55bcdb8fc32e67790ddc333febd90ecafe0438cbc135544fdac97", "2026-11-23T16:18:38.977501316Z"} {
 		if got := m.String(keep); got != keep {
 			t.Errorf("%q → %q", keep, got)
 		}

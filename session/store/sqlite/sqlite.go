@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -36,6 +37,7 @@ const FileName = "steward.db"
 type Store struct {
 	w, r   *sql.DB
 	stmts  map[string]*sql.Stmt // prepared once: parsing SQL is a large share of a turn's cost
+	broken atomic.Pointer[error]
 	log    *slog.Logger
 	audit  chan *appendReq
 	done   chan struct{}
@@ -156,6 +158,9 @@ type appendReq struct {
 
 // AppendAudit appends entries to their tenants' chains durably, in order.
 func (s *Store) AppendAudit(ctx context.Context, entries ...store.AuditEntry) ([]store.AuditRow, error) {
+	if b := s.broken.Load(); b != nil {
+		return nil, fmt.Errorf("audit trail unavailable: earlier records could not be written: %w", *b)
+	}
 	req := &appendReq{entries: entries, err: make(chan error, 1)}
 	select {
 	case s.audit <- req:
@@ -168,6 +173,9 @@ func (s *Store) AppendAudit(ctx context.Context, entries ...store.AuditEntry) ([
 	// caller never believes a durable record was lost.
 	if err := <-req.err; err != nil {
 		return nil, err
+	}
+	if b := s.broken.Load(); b != nil { // a queued record before this one was lost
+		return nil, fmt.Errorf("audit trail unavailable: earlier records could not be written: %w", *b)
 	}
 	return req.rows, nil
 }
@@ -202,10 +210,7 @@ func (s *Store) appender() {
 					batch = append(batch, req)
 				default:
 					if len(batch) > 0 {
-						err := s.commitAudit(batch)
-						for _, req := range batch {
-							req.err <- err
-						}
+						s.commitBatch(batch)
 					}
 					return
 				}
@@ -222,17 +227,48 @@ func (s *Store) appender() {
 				break drain
 			}
 		}
-		err := s.commitAudit(batch)
-		if err != nil {
-			s.log.Error("audit group commit failed", "records", len(batch), "err", err)
-		}
-		for _, req := range batch {
-			req.err <- err
-		}
+		s.commitBatch(batch)
 	}
 }
 
-func (s *Store) commitAudit(batch []*appendReq) error {
+// commitBatch commits a batch; when the group fails it retries each request
+// alone so one bad request cannot sink the others. A queued (unawaited)
+// request that still fails breaks the store for audit writes: its caller
+// was promised the record would be durable before the turn answered, so
+// every later append fails closed until the process restarts.
+func (s *Store) commitBatch(batch []*appendReq) {
+	err := s.commitAudit(batch)
+	if err == nil || len(batch) == 1 {
+		s.finish(batch, err)
+		return
+	}
+	s.log.Error("audit group commit failed; retrying one by one", "requests", len(batch), "err", err)
+	for _, req := range batch {
+		s.finish([]*appendReq{req}, s.commitAudit([]*appendReq{req}))
+	}
+}
+
+func (s *Store) finish(reqs []*appendReq, err error) {
+	for _, req := range reqs {
+		if err != nil && req.async {
+			s.broken.CompareAndSwap(nil, &err)
+			s.log.Error("queued audit records were lost; refusing further audit writes", "err", err)
+		}
+		req.err <- err
+	}
+}
+
+func (s *Store) commitAudit(batch []*appendReq) (err error) {
+	for _, req := range batch {
+		req.rows = req.rows[:0]
+	}
+	defer func() {
+		if err != nil {
+			for _, req := range batch {
+				req.rows = nil
+			}
+		}
+	}()
 	ctx := context.Background()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -246,7 +282,6 @@ func (s *Store) commitAudit(batch []*appendReq) error {
 	heads := map[session.TenantID]*head{}
 	insert := tx.StmtContext(ctx, s.stmts["auditInsert"])
 	for _, req := range batch {
-		req.rows = req.rows[:0]
 		for _, e := range req.entries {
 			h, ok := heads[e.Tenant]
 			if !ok {
@@ -404,6 +439,29 @@ func (s *Store) TransitionProposal(ctx context.Context, id session.ProposalID, f
 	return true, nil
 }
 
+// ProposalsInState lists the proposals in a state, oldest first.
+func (s *Store) ProposalsInState(ctx context.Context, state store.ProposalState) ([]store.ProposalRow, error) {
+	rows, err := s.w.QueryContext(ctx, `SELECT row FROM proposals WHERE state = ? ORDER BY rowid`, string(state))
+	if err != nil {
+		return nil, fmt.Errorf("proposals in state: %w", err)
+	}
+	defer rows.Close()
+	var out []store.ProposalRow
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, err
+		}
+		var p store.ProposalRow
+		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			return nil, fmt.Errorf("decode proposal: %w", err)
+		}
+		p.State = state
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // ---- executions (idempotency) ----
 
 // ClaimExecution records that the action with this key is about to run; it
@@ -438,6 +496,18 @@ func (s *Store) ClaimInbound(ctx context.Context, key string, at time.Time) (boo
 		return false, nil, nil
 	}
 	return false, json.RawMessage(out.String), nil
+}
+
+// ForgetUnfinishedInbound drops dedupe keys whose first delivery never
+// finished (the process died mid-turn), so a redelivery is handled instead
+// of being answered "in progress" forever. Confirmed actions stay
+// protected by their proposals' states and execution claims.
+func (s *Store) ForgetUnfinishedInbound(ctx context.Context) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM inbound WHERE outcome IS NULL`)
+	if err != nil {
+		return 0, fmt.Errorf("forget unfinished inbound: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // FinishInbound stores the outcome of a claimed inbound event.
