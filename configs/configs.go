@@ -92,6 +92,26 @@ type Config struct {
 	Extensions []string          `json:"extensions"`
 	World      string            `json:"world"`
 	Tenants    map[string]Tenant `json:"tenants"`
+
+	// Warnings found while loading (for example an environment variable
+	// that names no setting); the caller logs them.
+	Warnings []string `json:"-"`
+}
+
+// EnvName is the environment variable that overrides a dotted path.
+func EnvName(path string) string {
+	return "STEWARD_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(path))
+}
+
+func (c *Config) tokenEnv(name string) bool {
+	for _, t := range c.Tenants {
+		for _, u := range t.Users {
+			if u.TokenEnv == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Role is a role's safety ceiling and scopes.
@@ -140,23 +160,29 @@ func Load(path string, environ []string, sets []string) (*Config, error) {
 			env[k] = v
 		}
 	}
-	// Short forms.
-	alias := map[string]string{"STEWARD_ADDR": "server.addr", "STEWARD_DATA": "data"}
+	// Order: short forms, then full path names (which win over a short
+	// form for the same key), then sets.
 	var overrides [][2]string
-	for k, p := range alias {
-		if v, ok := env[k]; ok {
-			overrides = append(overrides, [2]string{p, v})
-			delete(env, k)
+	for _, a := range [][2]string{{"STEWARD_ADDR", "server.addr"}, {"STEWARD_DATA", "data"}} {
+		if v, ok := env[a[0]]; ok {
+			overrides = append(overrides, [2]string{a[1], v})
+			delete(env, a[0])
 		}
 	}
-	for _, p := range leafPaths(reflect.TypeFor[Config](), root, "") {
-		name := "STEWARD_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(p))
+	paths := leafPaths(reflect.TypeFor[Config](), root, "")
+	sort.Strings(paths)
+	for _, p := range paths {
+		name := EnvName(p)
 		if v, ok := env[name]; ok {
 			overrides = append(overrides, [2]string{p, v})
 			delete(env, name)
 		}
 	}
-	sort.Slice(overrides, func(i, j int) bool { return overrides[i][0] < overrides[j][0] })
+	unused := make([]string, 0, len(env))
+	for k := range env {
+		unused = append(unused, k)
+	}
+	sort.Strings(unused)
 	for _, s := range sets {
 		p, v, ok := strings.Cut(s, "=")
 		if !ok {
@@ -172,6 +198,13 @@ func Load(path string, environ []string, sets []string) (*Config, error) {
 	var c Config
 	if err := strict.DecodeValue(root, &c); err != nil {
 		return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
+	}
+	// A STEWARD_* variable that sets nothing is most likely misspelt;
+	// variables named by token_env are credentials, not settings.
+	for _, k := range unused {
+		if !c.tokenEnv(k) {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s does not name a setting; it was ignored", k))
+		}
 	}
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
@@ -316,8 +349,14 @@ func (c *Config) Validate() error {
 	if c.Router.Kind != "offline" {
 		errs = append(errs, fmt.Errorf("router.kind %q: only \"offline\" is available in this build", c.Router.Kind))
 	}
-	if c.Router.MinConfidence < 0 || c.Router.MinConfidence > 1 {
-		errs = append(errs, errors.New("router.min_confidence must be between 0 and 1"))
+	if c.Router.MinConfidence <= 0 || c.Router.MinConfidence > 1 {
+		errs = append(errs, errors.New("router.min_confidence must be above 0 and at most 1 (0 would act on any guess)"))
+	}
+	if c.Safety.PlanRetries < 1 || c.Safety.PlanRetries > 5 {
+		errs = append(errs, errors.New("safety.plan_retries must be 1–5: a planner always gets a bounded retry"))
+	}
+	if c.Safety.ToolTimeout.D() <= 0 {
+		errs = append(errs, errors.New("safety.tool_timeout must be positive"))
 	}
 	if c.Safety.CoolingPeriod.D() < 30*time.Second {
 		errs = append(errs, fmt.Errorf("safety.cooling_period %s: the cooling period can only be raised above 30s, never lowered", c.Safety.CoolingPeriod.D()))
@@ -325,7 +364,7 @@ func (c *Config) Validate() error {
 	if c.Safety.ProposalTTL.D() <= 0 {
 		errs = append(errs, errors.New("safety.proposal_ttl must be positive"))
 	}
-	if c.Safety.ProposalTTL.D() < c.Safety.CoolingPeriod.D() {
+	if c.Safety.ProposalTTL.D() <= c.Safety.CoolingPeriod.D() {
 		errs = append(errs, errors.New("safety.proposal_ttl must be longer than the cooling period"))
 	}
 	switch c.Log.Level {
@@ -375,17 +414,26 @@ func DemoTokensAllowed(addr string) bool {
 }
 
 // Token resolves a user's credential from the environment or a file. It
-// returns "" when the user has none configured.
+// returns "" when the user has none configured, and an error when one is
+// configured but missing or empty (never a silent fallback).
 func (u User) Token(getenv func(string) string) (string, error) {
 	switch {
 	case u.TokenEnv != "":
-		return strings.TrimSpace(getenv(u.TokenEnv)), nil
+		tok := strings.TrimSpace(getenv(u.TokenEnv))
+		if tok == "" {
+			return "", fmt.Errorf("token_env %s is not set or empty", u.TokenEnv)
+		}
+		return tok, nil
 	case u.TokenFile != "":
 		b, err := os.ReadFile(u.TokenFile)
 		if err != nil {
 			return "", fmt.Errorf("read token file: %w", err)
 		}
-		return strings.TrimSpace(string(b)), nil
+		tok := strings.TrimSpace(string(b))
+		if tok == "" {
+			return "", fmt.Errorf("token_file %s is empty", u.TokenFile)
+		}
+		return tok, nil
 	}
 	return "", nil
 }

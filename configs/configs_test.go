@@ -44,6 +44,11 @@ func TestOverrides(t *testing.T) {
 		c.Router.MinConfidence != 0.6 || c.Safety.ProposalTTL.D() != 20*time.Minute {
 		t.Fatalf("overrides not applied: %+v", c)
 	}
+	// The full name wins over the short form; a misspelt variable is reported.
+	c, err = configs.Load("", []string{"STEWARD_SERVER_ADDR=127.0.0.1:3", "STEWARD_ADDR=127.0.0.1:4", "STEWARD_SAFTEY_COOLING_PERIOD=1s"}, nil)
+	if err != nil || c.Server.Addr != "127.0.0.1:3" || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "STEWARD_SAFTEY_COOLING_PERIOD") {
+		t.Fatalf("precedence/warnings: %v %v %v", c.Server.Addr, c.Warnings, err)
+	}
 	// Flags (sets) win over the environment.
 	c, err = configs.Load("", []string{"STEWARD_ADDR=127.0.0.1:1"}, []string{"server.addr=127.0.0.1:2"})
 	if err != nil || c.Server.Addr != "127.0.0.1:2" {
@@ -69,6 +74,9 @@ func TestStrictAndValidation(t *testing.T) {
 		{"bad duration", "", "", []string{"safety.cooling_period=soon"}, "duration"},
 		{"unknown set path", "", "", []string{"server.nope=1"}, "unknown key"},
 		{"unknown role", "", "", []string{"tenants.acme.users.bob.roles=root"}, "unknown role"},
+		{"zero confidence", "", "", []string{"router.min_confidence=0"}, "min_confidence"},
+		{"no retries", "", "", []string{"safety.plan_retries=0"}, "plan_retries"},
+		{"ttl not above cooling", "", "", []string{"safety.proposal_ttl=30s"}, "proposal_ttl"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -101,6 +109,10 @@ func TestTokensFromEnvAndFile(t *testing.T) {
 	u = configs.User{TokenEnv: "X_TOKEN"}
 	if tok, _ := u.Token(func(k string) string { return map[string]string{"X_TOKEN": "env-token"}[k] }); tok != "env-token" {
 		t.Fatalf("%q", tok)
+	}
+	// A configured but missing credential is an error, never a fallback.
+	if _, err := u.Token(func(string) string { return "" }); err == nil {
+		t.Fatal("unset token_env accepted")
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/sdk"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store"
 )
 
 // canonical re-encodes JSON with sorted keys and no insignificant space, so
@@ -165,6 +164,13 @@ func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.Turn
 			return nil, Errf(session.CodeUnavailable, "The backup step for %s is not available, so nothing was done.", te.id)
 		}
 		bargs := backupArgs(te, bte, args)
+		// The backup is a dispatch like any other: schema-checked and authorized.
+		if err := validateArgs(bte, bargs); err != nil {
+			return nil, Errf(session.CodeUnavailable, "The backup step for %s could not be prepared, so nothing was done.", te.id)
+		}
+		if err := k.authorize(ctx, a, turn, bte, bargs, resources); err != nil {
+			return nil, err
+		}
 		k.write(ctx, a, turn, audit.KindBackup, map[string]any{"for": te.id, "tool": bte.id, "args": bargs})
 		f, err := k.dispatch(ctx, a, turn, step+".backup", bte, bargs)
 		if err != nil {
@@ -338,5 +344,3 @@ func writeValue(b *strings.Builder, v any, prefix string) {
 		fmt.Fprintf(b, "%s%s", prefix, enc)
 	}
 }
-
-var _ = store.ErrNotFound

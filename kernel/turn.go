@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/route"
@@ -125,7 +126,7 @@ func (k *Kernel) handle(ctx context.Context, a session.Actor, in session.Inbound
 	if text == "" {
 		return nil, Errf(session.CodeBadRequest, "The message is empty; say what you need, for example \"list my servers\".")
 	}
-	if len(text) > MaxTextLen {
+	if utf8.RuneCountInString(text) > MaxTextLen {
 		return nil, Errf(session.CodeBadRequest, "The message is longer than %d characters.", MaxTextLen)
 	}
 	// Queued, not awaited: nothing changes before the next durable record
@@ -327,8 +328,11 @@ func (k *Kernel) Classify(ctx context.Context, a session.Actor, text string) (se
 	if err != nil {
 		return session.Classification{}, err
 	}
+	if !k.allow(a) {
+		return session.Classification{}, Errf(session.CodeRateLimited, "You are sending requests faster than your quota allows; wait a moment and try again.")
+	}
 	text = k.mask.Secrets(strings.TrimSpace(text))
-	if text == "" || len(text) > MaxTextLen {
+	if text == "" || utf8.RuneCountInString(text) > MaxTextLen {
 		return session.Classification{}, Errf(session.CodeBadRequest, "The text must be 1–%d characters.", MaxTextLen)
 	}
 	turn := session.TurnID(newID("t_"))

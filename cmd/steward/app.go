@@ -95,6 +95,9 @@ func available() map[string]sdk.Extension {
 }
 
 func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*app, error) {
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
 	dir, secrets, err := buildDirectory(cfg)
 	if err != nil {
 		return nil, err

@@ -289,6 +289,15 @@ func tools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, id := range fs.Args() {
 		want[id] = true
 	}
+	for _, m := range a.kernel.Manifests() {
+		delete(want, m.ID)
+	}
+	for id := range want {
+		return fmt.Errorf("no extension %q is loaded", id)
+	}
+	for _, id := range fs.Args() {
+		want[id] = true
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")

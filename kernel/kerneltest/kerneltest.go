@@ -26,6 +26,7 @@ import (
 	"github.com/steward-os/steward/kernel/redact"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
 	"github.com/steward-os/steward/session/store/sqlite"
 )
 
@@ -279,7 +280,7 @@ func (e *Env) Call(t testing.TB, a session.Actor, tool string, args string) map[
 func (e *Env) Audit(t testing.TB, tenant session.TenantID) []AuditRow {
 	t.Helper()
 	var out []AuditRow
-	err := e.Store.AuditChain(context.Background(), tenant, func(r sqliteRow) error {
+	err := e.Store.AuditChain(context.Background(), tenant, func(r store.AuditRow) error {
 		out = append(out, AuditRow{Seq: r.Seq, Kind: r.Kind, Actor: string(r.Actor), Turn: string(r.Turn), Data: string(r.Data)})
 		return nil
 	})

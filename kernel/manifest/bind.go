@@ -90,7 +90,42 @@ func Bind(m *Manifest, handlers []sdk.Handler) (map[string]*BoundTool, []Issue) 
 		ret, _ := h.ResultSchema()
 		bound[t.Name] = &BoundTool{Tool: t, Handler: h, Schema: eff, Resolved: res, Returns: ret}
 	}
+	out = append(out, checkBackups(m, bound)...)
 	return bound, out
+}
+
+// checkBackups makes sure the kernel can call each declared backup tool:
+// every backup_args entry maps a parameter of the backup tool (B005) to a
+// parameter of the tool (B005), and every required parameter of the backup
+// tool is supplied (B006).
+func checkBackups(m *Manifest, bound map[string]*BoundTool) []Issue {
+	var out []Issue
+	for i, t := range m.Tools {
+		bt, ok := bound[t.Backup]
+		self, ok2 := bound[t.Name]
+		if t.Backup == "" || !ok || !ok2 {
+			continue
+		}
+		p := fmt.Sprintf("tools[%d].backup_args", i)
+		for to, from := range t.BackupArgs {
+			if _, ok := bt.Schema.Properties[to]; !ok {
+				out = append(out, Issue{Rule: "B005", Severity: SeverityError, Path: p + "." + to, Message: fmt.Sprintf("%q is not a parameter of the backup tool %s", to, t.Backup), Fix: "map the backup tool's parameters only"})
+			}
+			if _, ok := self.Schema.Properties[from]; !ok {
+				out = append(out, Issue{Rule: "B005", Severity: SeverityError, Path: p + "." + to, Message: fmt.Sprintf("%q is not a parameter of %s", from, t.Name), Fix: "map from this tool's parameters"})
+			}
+		}
+		for _, req := range bt.Schema.Required {
+			from := req
+			if f, ok := t.BackupArgs[req]; ok {
+				from = f
+			}
+			if _, ok := self.Schema.Properties[from]; !ok {
+				out = append(out, Issue{Rule: "B006", Severity: SeverityError, Path: fmt.Sprintf("tools[%d].backup", i), Message: fmt.Sprintf("the backup tool %s needs %q, which %s cannot supply", t.Backup, req, t.Name), Fix: "add a backup_args entry mapping it from one of this tool's parameters"})
+			}
+		}
+	}
+	return out
 }
 
 func sameShape(declared, inferred *jsonschema.Schema) string {
