@@ -132,6 +132,9 @@ type Store interface {
 	ForgetUnfinishedInbound(ctx context.Context) (int64, error)
 	ProposalsInState(ctx context.Context, state store.ProposalState) ([]store.ProposalRow, error)
 	Record(ctx context.Context, f session.Fact) (int64, error)
+	Fact(ctx context.Context, id int64) (session.Fact, error)
+	SaveChain(ctx context.Context, c store.ChainRow) error
+	GetChain(ctx context.Context, id string) (store.ChainRow, error)
 	Recent(ctx context.Context, s session.SessionID, c session.Cap) ([]session.Fact, error)
 	StateGet(ctx context.Context, ext string, tenant session.TenantID, coll, key string) (json.RawMessage, bool, error)
 	StatePut(ctx context.Context, ext string, tenant session.TenantID, coll, key string, v json.RawMessage) error

@@ -111,7 +111,7 @@ func describe(rs []sdk.Resource) string {
 }
 
 // propose freezes the step as a proposal and returns its card.
-func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.TurnID, te *toolEntry, args json.RawMessage, resources []route.Resource) (*session.ProposalCard, error) {
+func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.TurnID, te *toolEntry, args json.RawMessage, resources []route.Resource, ch *store.ChainRow, st *store.ChainStep, sources []session.Source) (*session.ProposalCard, error) {
 	now := k.now().UTC()
 	card := &session.ProposalCard{
 		ID: session.ProposalID(newID("p_")), Tool: te.id, Args: args, ArgsHash: ArgsHash(te.id, args),
@@ -127,6 +127,10 @@ func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.Turn
 		ID: card.ID, Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: turn, Tool: te.id,
 		Args: args, ArgsHash: card.ArgsHash, Level: te.level, CreatedAt: now, ExpiresAt: card.ExpiresAt, State: store.ProposalPending,
 	}
+	if ch != nil && st != nil && len(ch.Steps) > 1 {
+		row.Chain, row.Step = ch.ID, st.ID
+		card.Chain, card.Step, card.Sources, card.Remaining = ch.ID, st.ID, sources, remaining(ch, st)
+	}
 	if te.level >= 4 {
 		card.DangerPhraseRequired = true
 		row.Phrase, _ = argMap(args)[te.b.Tool.DangerPhrase].(string)
@@ -141,7 +145,7 @@ func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.Turn
 	if err := k.st.CreateProposal(ctx, row); err != nil {
 		return nil, fmt.Errorf("store proposal: %w", err)
 	}
-	if err := k.mustAudit(ctx, a, turn, audit.KindProposed, map[string]any{"proposal": card.ID, "tool": te.id, "args": args, "args_hash": card.ArgsHash, "level": te.level, "impact": card.Impact, "expires_at": card.ExpiresAt, "cooling_until": card.CoolingUntil}); err != nil {
+	if err := k.mustAudit(ctx, a, turn, audit.KindProposed, map[string]any{"proposal": card.ID, "chain": row.Chain, "step": row.Step, "sources": sources, "tool": te.id, "args": args, "args_hash": card.ArgsHash, "level": te.level, "impact": card.Impact, "expires_at": card.ExpiresAt, "cooling_until": card.CoolingUntil}); err != nil {
 		return nil, err
 	}
 	return card, nil
@@ -186,10 +190,15 @@ func (k *Kernel) decide(ctx context.Context, a session.Actor, turn session.TurnI
 		return nil, refuse(session.CodeProposalExpired, "This proposal has expired; nothing ran. Ask again if you still want it.", nil)
 	}
 	if !now.Before(p.ExpiresAt) {
+		var more []session.Part
 		if ok, _ := k.st.TransitionProposal(ctx, p.ID, store.ProposalPending, store.ProposalExpired, now, nil); ok {
 			k.write(ctx, a, turn, audit.KindExpired, map[string]any{"proposal": p.ID})
+			var err error
+			if more, err = k.settleChainStep(ctx, a, turn, p, store.StepExpired, 0, "expired"); err != nil {
+				return nil, err
+			}
 		}
-		return nil, refuse(session.CodeProposalExpired, "This proposal has expired; nothing ran. Ask again if you still want it.", nil)
+		return more, refuse(session.CodeProposalExpired, "This proposal has expired; nothing ran. Ask again if you still want it.", nil)
 	}
 	if act.Kind == session.ActionReject {
 		ok, err := k.st.TransitionProposal(ctx, p.ID, store.ProposalPending, store.ProposalRejected, now, nil)
@@ -199,8 +208,10 @@ func (k *Kernel) decide(ctx context.Context, a session.Actor, turn session.TurnI
 		if !ok {
 			return nil, refuse(session.CodeAlreadyExecuted, "This proposal was already decided; nothing changed.", nil)
 		}
-		k.write(ctx, a, turn, audit.KindRejected, map[string]any{"proposal": p.ID, "tool": p.Tool})
-		return []session.Part{&session.Text{Text: "Cancelled: nothing was changed."}}, nil
+		k.write(ctx, a, turn, audit.KindRejected, map[string]any{"proposal": p.ID, "tool": p.Tool, "chain": p.Chain, "step": p.Step})
+		parts := []session.Part{&session.Text{Text: "Cancelled: nothing was changed."}}
+		more, err := k.settleChainStep(ctx, a, turn, p, store.StepRejected, 0, "rejected")
+		return append(parts, more...), err
 	}
 	if p.Level >= 4 {
 		if now.Before(p.CoolingUntil) {
@@ -246,14 +257,37 @@ func (k *Kernel) decide(ctx context.Context, a session.Actor, turn session.TurnI
 		_, _ = k.st.TransitionProposal(ctx, p.ID, store.ProposalExecuting, store.ProposalFailed, k.now(), outcome)
 		return nil, err
 	}
-	parts, execErr := k.execute(ctx, a, turn, "s1", te, p.Args, resources)
-	final := store.ProposalExecuted
-	if execErr != nil {
-		final = store.ProposalFailed
+	step := p.Step
+	if step == "" {
+		step = "s1"
 	}
-	outcome, _ := json.Marshal(session.Outbound{Turn: turn, Parts: parts})
+	parts, f, execErr := k.execute(ctx, a, turn, step, te, p.Args, resources)
+	final, stepState := store.ProposalExecuted, store.StepDone
+	recorded := parts
+	if execErr != nil {
+		final, stepState = store.ProposalFailed, store.StepFailed
+		ke := AsError(execErr)
+		recorded = append(slices.Clone(parts), &session.Error{Code: ke.Code, Message: ke.Message})
+	}
+	outcome, _ := json.Marshal(session.Outbound{Turn: turn, Parts: recorded})
 	if _, err := k.st.TransitionProposal(ctx, p.ID, store.ProposalExecuting, final, k.now(), outcome); err != nil {
 		k.log.ErrorContext(ctx, "finish proposal", "proposal", p.ID, "err", err)
 	}
-	return parts, execErr
+	if p.Chain == "" {
+		return parts, execErr
+	}
+	// A step of a multi-step plan: report it, then resume the plan.
+	if execErr != nil {
+		ke := AsError(execErr)
+		parts = append(parts, &session.Error{Code: ke.Code, Message: fmt.Sprintf("Step %s (%s) failed: %s", step, p.Tool, ke.Message)})
+	}
+	more, err := k.settleChainStep(ctx, a, turn, p, stepState, f.ID, errText(execErr))
+	return append(parts, more...), err
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return AsError(err).Message
 }

@@ -430,3 +430,24 @@ func TestQuota(t *testing.T) {
 		t.Fatalf("quota did not refill: %q", c)
 	}
 }
+
+// LRO-04 (proposals part) and SAFE-11: a proposal caught between acceptance
+// and its outcome by a crash is settled as failed at start-up and never runs.
+func TestRecoverInterruptedProposal(t *testing.T) {
+	e := kt.New(t, kt.Options{})
+	ctx := context.Background()
+	card := kt.Card(t, e.Say(t, kt.Alice, `hosting.restart_server {"server":"db-1"}`))
+	if ok, err := e.Store.TransitionProposal(ctx, card.ID, "pending", "executing", e.Clock.Now(), nil); !ok || err != nil {
+		t.Fatalf("simulate crash: %v %v", ok, err)
+	}
+	n, err := e.K.Recover(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("recover: %d %v", n, err)
+	}
+	if c := kt.ErrCode(e.Decide(t, kt.Alice, card.ID, session.ActionAccept, "")); c != session.CodeAlreadyExecuted {
+		t.Fatalf("accept after recovery: %q", c)
+	}
+	if count(e.Audit(t, "acme"), "interrupted", string(card.ID)) != 1 || count(e.Audit(t, "acme"), "dispatch", "restart") != 0 {
+		t.Fatal("recovery not audited, or the restart ran")
+	}
+}

@@ -48,9 +48,9 @@ func argMap(raw json.RawMessage) map[string]any {
 	return m
 }
 
-// authorize checks tenant, scopes and the role's safety ceiling, and that
-// every resource named in the arguments belongs to the actor's tenant.
-func (k *Kernel) authorize(ctx context.Context, a session.Actor, turn session.TurnID, te *toolEntry, args json.RawMessage, resources []route.Resource) error {
+// authorizeRole checks the actor's scopes and role safety ceiling for a tool
+// (SAFE-09); every refusal is audited.
+func (k *Kernel) authorizeRole(ctx context.Context, a session.Actor, turn session.TurnID, te *toolEntry) error {
 	deny := func(code, reason string, e *Error) error {
 		k.write(ctx, a, turn, audit.KindDenied, map[string]any{"tool": te.id, "code": code, "reason": reason, "roles": a.Roles})
 		return e
@@ -63,6 +63,15 @@ func (k *Kernel) authorize(ctx context.Context, a session.Actor, turn session.Tu
 	if c := k.ceiling(a); te.level > c {
 		return deny(session.CodeSafetyCeiling, fmt.Sprintf("level %d above ceiling %d", te.level, c),
 			Errf(session.CodeSafetyCeiling, "%s is a level-%d action; your role (%s) may go up to level %d. Ask someone with a higher role.", te.id, te.level, strings.Join(a.Roles, ", "), max(c, 0)))
+	}
+	return nil
+}
+
+// authorize checks tenant, scopes and the role's safety ceiling, and that
+// every resource named in the arguments belongs to the actor's tenant.
+func (k *Kernel) authorize(ctx context.Context, a session.Actor, turn session.TurnID, te *toolEntry, args json.RawMessage, resources []route.Resource) error {
+	if err := k.authorizeRole(ctx, a, turn, te); err != nil {
+		return err
 	}
 	am := argMap(args)
 	for _, p := range te.spec.Params {
@@ -130,67 +139,44 @@ func (k *Kernel) ownerElsewhere(ctx context.Context, self session.TenantID, kind
 	return ""
 }
 
-// runStep authorizes one planned step and either runs it or proposes it.
-func (k *Kernel) runStep(ctx context.Context, a session.Actor, turn session.TurnID, r *routed, st route.Step) ([]session.Part, error) {
-	te, ok := k.tool(st.Tool)
-	if !ok {
-		return nil, Errf(session.CodeUnknownTool, "The tool %q is not available for this request.", st.Tool)
-	}
-	args, err := canonical(st.Args)
-	if err != nil {
-		return nil, Errf(session.CodeInvalidArguments, "The arguments for %s are not valid JSON.", te.id)
-	}
-	if err := k.authorize(ctx, a, turn, te, args, r.turn.Resources); err != nil {
-		return nil, err
-	}
-	needsConfirm := te.level >= 2 || (te.level == 1 && k.cfg.ConfirmLevel1[a.Tenant])
-	if needsConfirm {
-		card, err := k.propose(ctx, a, turn, te, args, r.turn.Resources)
-		if err != nil {
-			return nil, err
-		}
-		return []session.Part{card}, nil
-	}
-	return k.execute(ctx, a, turn, "s1", te, args, r.turn.Resources)
-}
-
 // execute runs the declared backup (levels 3–4) then the tool, records
 // both verbatim and narrates the result.
-func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage, resources []route.Resource) ([]session.Part, error) {
+func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage, resources []route.Resource) ([]session.Part, session.Fact, error) {
 	var parts []session.Part
+	var none session.Fact
 	if te.level >= 3 && te.b.Tool.Backup != "" {
 		bte, ok := k.tool(te.ext.m.ID + "." + te.b.Tool.Backup)
 		if !ok {
-			return nil, Errf(session.CodeUnavailable, "The backup step for %s is not available, so nothing was done.", te.id)
+			return nil, none, Errf(session.CodeUnavailable, "The backup step for %s is not available, so nothing was done.", te.id)
 		}
 		bargs := backupArgs(te, bte, args)
 		// The backup is a dispatch like any other: schema-checked and authorized.
 		if err := validateArgs(bte, bargs); err != nil {
-			return nil, Errf(session.CodeUnavailable, "The backup step for %s could not be prepared, so nothing was done.", te.id)
+			return nil, none, Errf(session.CodeUnavailable, "The backup step for %s could not be prepared, so nothing was done.", te.id)
 		}
 		if err := k.authorize(ctx, a, turn, bte, bargs, resources); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 		k.write(ctx, a, turn, audit.KindBackup, map[string]any{"for": te.id, "tool": bte.id, "args": bargs})
 		f, err := k.dispatch(ctx, a, turn, step+".backup", bte, bargs)
 		if err != nil {
-			return nil, err
+			return nil, none, err
 		}
 		if !f.OK {
-			return nil, Errf(session.CodeToolFailed, "The backup (%s) failed, so %s was not run: %s", bte.id, te.id, f.Error.Message)
+			return nil, none, Errf(session.CodeToolFailed, "The backup (%s) failed, so %s was not run: %s", bte.id, te.id, f.Error.Message)
 		}
 		parts = append(parts, &session.Text{Text: k.narrate(bte, f)})
 	}
 	f, err := k.dispatch(ctx, a, turn, step, te, args)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	if !f.OK {
-		return parts, &Error{Code: f.Error.Code, Message: f.Error.Message}
+		return parts, f, &Error{Code: f.Error.Code, Message: f.Error.Message}
 	}
 	text := k.narrate(te, f)
 	k.write(ctx, a, turn, audit.KindReplied, map[string]any{"fact": f.ID, "text": text})
-	return append(parts, &session.Text{Text: text}), nil
+	return append(parts, &session.Text{Text: text}), f, nil
 }
 
 func backupArgs(te, bte *toolEntry, args json.RawMessage) json.RawMessage {

@@ -141,10 +141,10 @@ func (k *Kernel) handle(ctx context.Context, a session.Actor, in session.Inbound
 		k.write(ctx, a, turn, audit.KindReplied, map[string]string{"clarify": r.clarify})
 		return []session.Part{&session.Text{Text: r.clarify}}, nil
 	}
-	if len(r.plan.Steps) != 1 {
-		return nil, Errf(session.CodeChainUnsupported, "That needs %d steps; multi-step requests are not supported yet. Please ask for one thing at a time.", len(r.plan.Steps))
+	if r.plan.Answer != nil {
+		return k.answer(ctx, a, turn, *r.plan.Answer)
 	}
-	return k.runStep(ctx, a, turn, r, r.plan.Steps[0])
+	return k.runChain(ctx, a, turn, r)
 }
 
 // resolveActor re-reads the actor from the directory: the channel says who
@@ -227,7 +227,10 @@ func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID
 			r.kind = session.IntentNone
 			return r, nil
 		}
-		problems := k.checkPlan(r.plan, r.surface)
+		var problems []*Error
+		if r.plan.Answer == nil {
+			_, problems = k.checkChain(ctx, a, r.plan, r.surface)
+		}
 		k.write(ctx, a, turn, audit.KindPlanned, map[string]any{"steps": r.plan.Steps, "confidence": r.plan.Confidence, "problems": problems, "attempt": attempt + 1})
 		if len(problems) == 0 {
 			break
@@ -240,6 +243,10 @@ func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID
 		for _, p := range problems {
 			rt.Feedback = append(rt.Feedback, p.Message)
 		}
+	}
+	if r.plan.Answer != nil {
+		r.kind = session.IntentRead
+		return r, nil
 	}
 	if len(r.plan.Steps) == 0 {
 		r.kind, r.clarify = session.IntentNone, k.cannotHelp()
@@ -273,26 +280,6 @@ func (k *Kernel) kindOf(p route.Plan) string {
 	default:
 		return session.IntentRead
 	}
-}
-
-// checkPlan validates every step against the routed surface and its schema.
-func (k *Kernel) checkPlan(p route.Plan, surface []route.ToolSpec) []*Error {
-	var out []*Error
-	for _, s := range p.Steps {
-		if !slices.ContainsFunc(surface, func(t route.ToolSpec) bool { return t.ID == s.Tool }) {
-			out = append(out, Errf(session.CodeUnknownTool, "The tool %q is not available for this request.", s.Tool))
-			continue
-		}
-		te, ok := k.tool(s.Tool)
-		if !ok {
-			out = append(out, Errf(session.CodeUnknownTool, "The tool %q is not available for this request.", s.Tool))
-			continue
-		}
-		if err := validateArgs(te, s.Args); err != nil {
-			out = append(out, err)
-		}
-	}
-	return out
 }
 
 func validateArgs(te *toolEntry, args json.RawMessage) *Error {

@@ -122,6 +122,22 @@ type ProposalCard struct {
 	DangerPhraseRequired bool            `json:"danger_phrase_required"`
 	CoolingUntil         *time.Time      `json:"cooling_until,omitempty"`
 	ExpiresAt            time.Time       `json:"expires_at"`
+	// For a step of a multi-step plan: which step, the producer facts its
+	// arguments were resolved from, and what remains of the plan.
+	Chain     string     `json:"chain,omitempty"`
+	Step      string     `json:"step,omitempty"`
+	Sources   []Source   `json:"sources,omitempty"`
+	Remaining []PlanStep `json:"remaining,omitempty"`
+}
+
+// Source says where a resolved argument came from: a ledger fact (verbatim
+// output of an earlier step or turn) and the pointer into it.
+type Source struct {
+	Param string          `json:"param"`
+	Ref   string          `json:"ref"`
+	Fact  int64           `json:"fact"`
+	Tool  string          `json:"tool"`
+	Value json.RawMessage `json:"value"`
 }
 
 func (*Text) partType() string         { return "text" }

@@ -275,9 +275,9 @@ func statusOf(code string) int {
 	case session.CodeNotFound, session.CodeProposalNotFound:
 		return http.StatusNotFound
 	case session.CodeProposalExpired, session.CodeProposalRejected, session.CodeAlreadyExecuted, session.CodeCoolingPeriod, session.CodeArgsTampered,
-		session.CodeDuplicate, session.CodeInterrupted, "conflict":
+		session.CodeDuplicate, session.CodeInterrupted, session.CodeDependencyFailed, "conflict":
 		return http.StatusConflict
-	case session.CodeWrongDangerPhrase, session.CodeInvalidArguments, session.CodeUnknownTool, session.CodeChainUnsupported, "invalid_argument":
+	case session.CodeWrongDangerPhrase, session.CodeInvalidArguments, session.CodeUnknownTool, session.CodeInvalidPlan, "invalid_argument":
 		return http.StatusUnprocessableEntity
 	case session.CodeBodyTooLarge:
 		return http.StatusRequestEntityTooLarge

@@ -5,15 +5,19 @@
 // The scripted router understands requests of the form
 //
 //	[route:EXT[,EXT]] TOOL_ID {json args}
+//	plan: [{"id":"s1","tool":…,"args":…,"depends_on":[…]}, …]
+//	answer: {"fact":…,"path":…,"op":…}
 //
-// routes to the named extensions (default: the tool's own), and plans
-// exactly that step. Anything else classifies as "none". It records the
+// routes to the named extensions (default: the tools' own), and plans
+// exactly those steps (or that ledger answer). Anything else classifies as
+// "none". It records the
 // turns and surfaces it saw so tests can check what reached it.
 package kerneltest
 
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -85,11 +89,39 @@ func parse(text string) (domains []string, tool string, args json.RawMessage, ok
 	return domains, tool, json.RawMessage(a), true
 }
 
+func parsePlan(text string) ([]route.Step, *route.LedgerQuery, []string, bool) {
+	if rest, ok := strings.CutPrefix(text, "plan:"); ok {
+		var steps []route.Step
+		if err := json.Unmarshal([]byte(rest), &steps); err != nil {
+			return nil, nil, nil, false
+		}
+		var domains []string
+		for _, st := range steps {
+			d := strings.SplitN(st.Tool, ".", 2)[0]
+			if !slices.Contains(domains, d) {
+				domains = append(domains, d)
+			}
+		}
+		return steps, nil, domains, true
+	}
+	if rest, ok := strings.CutPrefix(text, "answer:"); ok {
+		var q route.LedgerQuery
+		if err := json.Unmarshal([]byte(rest), &q); err != nil {
+			return nil, nil, nil, false
+		}
+		return nil, &q, []string{"hosting"}, true
+	}
+	return nil, nil, nil, false
+}
+
 // Route implements route.Router.
 func (s *Script) Route(_ context.Context, t route.Turn) (route.Intent, error) {
 	s.mu.Lock()
 	s.Turns = append(s.Turns, t)
 	s.mu.Unlock()
+	if _, _, d, ok := parsePlan(t.Text); ok {
+		return route.Intent{Kind: session.IntentChain, Confidence: 0.9, Domains: d}, nil
+	}
 	d, _, _, ok := parse(t.Text)
 	if !ok {
 		return route.Intent{Kind: session.IntentNone, Confidence: 0.05, Clarify: "I can't help with that."}, nil
@@ -105,6 +137,9 @@ func (s *Script) Plan(_ context.Context, t route.Turn, _ route.Intent, surface [
 	attempt := s.Plans
 	ov := s.Override
 	s.mu.Unlock()
+	if steps, q, _, ok := parsePlan(t.Text); ok {
+		return route.Plan{Steps: steps, Answer: q, Confidence: 0.9}, nil
+	}
 	_, tool, args, _ := parse(t.Text)
 	st := route.Step{ID: "s1", Tool: tool, Args: args, DependsOn: []string{}}
 	if ov != nil {

@@ -67,6 +67,20 @@ type Intent struct {
 }
 
 // Step is one planned tool call.
+//
+// An argument value may be a step-output reference instead of a literal:
+//
+//	{"$ref": "s1"}                   the whole verbatim output of step s1
+//	{"$ref": "s1#/tasks/0/id"}       a JSON Pointer into that output
+//	{"$ref": "fact:42#/servers/0/name"}  a fact recorded on an earlier turn
+//
+// The kernel resolves references at dispatch time from the producer's
+// verbatim output in the fact ledger, never from narrated text. A step
+// that references another step must list it in DependsOn. A reference to
+// a failed, rejected or dropped producer fails the step. When a reference
+// that resolves to an object or array fills a string parameter, the kernel
+// renders the producer's fact with the producer tool's narration template
+// (deterministic, from the verbatim output).
 type Step struct {
 	ID        string          `json:"id"`
 	Tool      string          `json:"tool"`
@@ -78,9 +92,39 @@ type Step struct {
 type Plan struct {
 	Steps      []Step  `json:"steps"`
 	Confidence float64 `json:"confidence"`
+	// Answer, when set (and Steps empty), asks the kernel to answer from a
+	// fact already in the ledger instead of running a tool ("how many of
+	// those are in eu-west?").
+	Answer *LedgerQuery `json:"answer,omitempty"`
 	// Clarify, when set, is a question for the user instead of running
 	// anything (for example a required argument nobody named).
 	Clarify string `json:"clarify,omitempty"`
+}
+
+// LedgerQuery is a question answered from one verbatim fact.
+type LedgerQuery struct {
+	// Fact is the ledger id of the fact (from Turn.Facts).
+	Fact int64 `json:"fact"`
+	// Path is a JSON Pointer to an array in the fact's output ("/servers").
+	Path string `json:"path"`
+	// Where keeps the items whose field equals the value (strings compared
+	// case-insensitively); empty keeps every item.
+	Where map[string]string `json:"where,omitempty"`
+	// Op is "count" (how many) or "list" (which ones).
+	Op string `json:"op"`
+	// Field names each item in the answer ("name"); empty means the whole item.
+	Field string `json:"field,omitempty"`
+}
+
+// IsRef reports whether an argument value is a step-output reference and
+// returns its target.
+func IsRef(v any) (string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return "", false
+	}
+	s, ok := m["$ref"].(string)
+	return s, ok
 }
 
 // Router classifies a turn.

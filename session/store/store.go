@@ -101,7 +101,10 @@ type ProposalRow struct {
 	ExpiresAt    time.Time          `json:"expires_at"`
 	State        ProposalState      `json:"state"`
 	DecidedAt    time.Time          `json:"decided_at"`
-	Outcome      json.RawMessage    `json:"outcome,omitempty"` // the replies of the execution
+	// Chain and Step name the plan step this proposal gates, if any.
+	Chain   string          `json:"chain,omitempty"`
+	Step    string          `json:"step,omitempty"`
+	Outcome json.RawMessage `json:"outcome,omitempty"` // the replies of the execution
 }
 
 // Note is a delivered message.
@@ -113,4 +116,41 @@ type Note struct {
 	Subject string           `json:"subject,omitempty"`
 	Body    string           `json:"body"`
 	At      time.Time        `json:"at"`
+}
+
+// Chain step states.
+const (
+	StepPlanned   = "planned"
+	StepWaiting   = "waiting" // a proposal awaits its actor's decision
+	StepDone      = "done"
+	StepFailed    = "failed"
+	StepRejected  = "rejected"
+	StepExpired   = "expired"
+	StepCancelled = "cancelled" // a step it depends on did not complete
+)
+
+// ChainStep is one step of a running plan.
+type ChainStep struct {
+	ID        string             `json:"id"`
+	Tool      string             `json:"tool"`
+	Args      json.RawMessage    `json:"args"` // as planned, references unresolved
+	DependsOn []string           `json:"depends_on"`
+	Level     int                `json:"level"`
+	State     string             `json:"state"`
+	Fact      int64              `json:"fact,omitempty"`
+	Proposal  session.ProposalID `json:"proposal,omitempty"`
+	Reason    string             `json:"reason,omitempty"`
+}
+
+// ChainRow is a plan being carried out, persisted while it waits for a
+// decision so that accepting or rejecting a step can resume it.
+type ChainRow struct {
+	ID        string            `json:"id"`
+	Tenant    session.TenantID  `json:"tenant"`
+	Actor     session.ActorID   `json:"actor"`
+	Session   session.SessionID `json:"session"`
+	Turn      session.TurnID    `json:"turn"`
+	Steps     []ChainStep       `json:"steps"` // in execution (topological) order
+	State     string            `json:"state"` // running, waiting, done
+	CreatedAt time.Time         `json:"created_at"`
 }

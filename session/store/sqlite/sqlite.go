@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS notes (
   id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, recipient TEXT NOT NULL, sender TEXT NOT NULL,
   subject TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chains (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, state TEXT NOT NULL, row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT);
 `
 
@@ -462,6 +463,38 @@ func (s *Store) ProposalsInState(ctx context.Context, state store.ProposalState)
 	return out, rows.Err()
 }
 
+// ---- chains ----
+
+// SaveChain creates or replaces a chain's persisted state.
+func (s *Store) SaveChain(ctx context.Context, c store.ChainRow) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO chains (id, tenant, state, row) VALUES (?,?,?,?) ON CONFLICT(id) DO UPDATE SET state = excluded.state, row = excluded.row`,
+		c.ID, string(c.Tenant), c.State, string(b)); err != nil {
+		return fmt.Errorf("save chain: %w", err)
+	}
+	return nil
+}
+
+// GetChain loads a chain; store.ErrNotFound when absent.
+func (s *Store) GetChain(ctx context.Context, id string) (store.ChainRow, error) {
+	var raw string
+	err := s.w.QueryRowContext(ctx, `SELECT row FROM chains WHERE id = ?`, id).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ChainRow{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.ChainRow{}, fmt.Errorf("get chain: %w", err)
+	}
+	var c store.ChainRow
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return store.ChainRow{}, fmt.Errorf("decode chain: %w", err)
+	}
+	return c, nil
+}
+
 // ---- executions (idempotency) ----
 
 // ClaimExecution records that the action with this key is about to run; it
@@ -536,6 +569,30 @@ func (s *Store) Record(ctx context.Context, f session.Fact) (int64, error) {
 		return 0, fmt.Errorf("record fact: %w", err)
 	}
 	return res.LastInsertId()
+}
+
+// Fact loads one fact by id; store.ErrNotFound when absent.
+func (s *Store) Fact(ctx context.Context, id int64) (session.Fact, error) {
+	var f session.Fact
+	var sid, turn, args, at string
+	var output, errJSON sql.NullString
+	err := s.w.QueryRowContext(ctx, `SELECT id, session, turn, step, tool, args, args_hash, ok, output, error, at FROM facts WHERE id = ?`, id).
+		Scan(&f.ID, &sid, &turn, &f.Step, &f.Tool, &args, &f.ArgsHash, &f.OK, &output, &errJSON, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, store.ErrNotFound
+	}
+	if err != nil {
+		return f, fmt.Errorf("fact: %w", err)
+	}
+	f.Session, f.Turn, f.Args, f.At = session.SessionID(sid), session.TurnID(turn), json.RawMessage(args), parseTS(at)
+	if output.Valid {
+		f.Output = json.RawMessage(output.String)
+	}
+	if errJSON.Valid {
+		f.Error = &session.Error{}
+		_ = json.Unmarshal([]byte(errJSON.String), f.Error)
+	}
+	return f, nil
 }
 
 // Recent returns the session's newest facts, oldest first, within the cap.
