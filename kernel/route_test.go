@@ -257,3 +257,27 @@ func TestOBS06_TamperEvident(t *testing.T) {
 		})
 	}
 }
+
+// AF-12: substituting a ledger value is detectable through the hash chain.
+func TestAF12_LedgerSubstitutionDetected(t *testing.T) {
+	e := kt.New(t, kt.Options{})
+	e.Say(t, kt.Alice, `hosting.server_metrics {"server":"web-1"}`)
+	e.Say(t, kt.Alice, `hosting.list_servers {}`)
+	ctx := context.Background()
+	rep, err := audit.VerifyLedger(ctx, e.Store, e.Store)
+	if err != nil || !rep.OK || rep.Checked < 2 {
+		t.Fatalf("intact ledger: %+v %v", rep, err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(e.Data, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE facts SET output = replace(output, '"cpu":38', '"cpu":3') WHERE tool = 'hosting.server_metrics'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	rep, err = audit.VerifyLedger(ctx, e.Store, e.Store)
+	if err != nil || rep.OK || !strings.Contains(rep.Reason, "altered") {
+		t.Fatalf("substitution not detected: %+v %v", rep, err)
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/steward-os/steward/configs"
 	"github.com/steward-os/steward/extensions/demo"
@@ -94,7 +96,10 @@ func available() map[string]sdk.Extension {
 	return out
 }
 
-func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*app, error) {
+// openApp wires the gateway. recover settles what a previous serving
+// process left unfinished; only `serve` (which holds the data directory's
+// lock) may do that, never a tool run beside a live server.
+func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover bool) (*app, error) {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
@@ -144,11 +149,13 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*app, 
 		st.Close()
 		return nil, err
 	}
-	if n, err := k.Recover(ctx); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("recover: %w", err)
-	} else if n > 0 {
-		log.Warn("proposals interrupted by the previous shutdown were marked failed", "count", n)
+	if recover {
+		if n, err := k.Recover(ctx); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("recover: %w", err)
+		} else if n > 0 {
+			log.Warn("proposals interrupted by the previous shutdown were marked failed", "count", n)
+		}
 	}
 	return a, nil
 }
@@ -226,4 +233,22 @@ func (a *app) actorFor(ctx context.Context, as string) (session.Actor, error) {
 		return found[0], nil
 	}
 	return session.Actor{}, fmt.Errorf("--as %s: the name exists in several tenants; write TENANT/USER", as)
+}
+
+// lockData takes the data directory's serve lock, so two gateways never
+// share one store (and start-up recovery never touches a live server's
+// work). The lock is released when the process exits.
+func lockData(dir string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another steward serve is using %s", dir)
+	}
+	return f, nil
 }

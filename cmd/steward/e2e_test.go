@@ -434,3 +434,14 @@ func TestToolsCommand(t *testing.T) {
 		t.Errorf("returns %s", m.Tools[0].Returns)
 	}
 }
+
+// Two gateways never share one data directory.
+func TestServeLocksDataDir(t *testing.T) {
+	data := t.TempDir()
+	g := start(t, data)
+	_, errOut, code := runCmd(t, "", "serve", "--addr", "127.0.0.1:0", "--data", data)
+	if code == 0 || !strings.Contains(errOut, "another steward serve") {
+		t.Fatalf("second serve: exit %d: %s", code, errOut)
+	}
+	g.stop()
+}

@@ -145,7 +145,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a, err := openApp(ctx, cfg, log)
+	lock, err := lockData(cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
@@ -191,7 +196,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), false)
 	if err != nil {
 		return err
 	}
@@ -221,7 +226,7 @@ func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), false)
 	if err != nil {
 		return err
 	}
@@ -280,7 +285,7 @@ func tools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer os.RemoveAll(dir)
 		cfg.Data = dir // listing tools must not create ./data
 	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), false)
 	if err != nil {
 		return err
 	}
@@ -381,6 +386,17 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			bad = true
 			fmt.Fprintf(stdout, "BROKEN  %-12s at record %d: %s\n", r.Tenant, r.BrokenAt, r.Reason)
 		}
+	}
+	lr, err := audit.VerifyLedger(ctx, st, st)
+	if err != nil {
+		fmt.Fprintf(stderr, "steward audit verify: %v\n", err)
+		return 2
+	}
+	if lr.OK {
+		fmt.Fprintf(stdout, "ok      ledger       %d facts match their audit records\n", lr.Checked)
+	} else {
+		bad = true
+		fmt.Fprintf(stdout, "BROKEN  ledger       %s\n", lr.Reason)
 	}
 	if bad {
 		return 1

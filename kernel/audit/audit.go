@@ -11,6 +11,8 @@ package audit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -189,3 +191,61 @@ func Verify(ctx context.Context, r Reader) ([]ChainReport, error) {
 }
 
 var errStop = fmt.Errorf("stop")
+
+// FactReader loads ledger facts by id.
+type FactReader interface {
+	Fact(ctx context.Context, id int64) (session.Fact, error)
+}
+
+// LedgerReport is the result of checking the fact ledger against the
+// audit trail.
+type LedgerReport struct {
+	Checked int64  `json:"checked"`
+	OK      bool   `json:"ok"`
+	Fact    int64  `json:"fact,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// VerifyLedger checks every fact the audit trail recorded (AF-12): each
+// "result" record carries the SHA-256 of the fact's verbatim output, so a
+// ledger value substituted after the fact no longer matches its record,
+// and the record itself is protected by the hash chain.
+func VerifyLedger(ctx context.Context, r Reader, facts FactReader) (LedgerReport, error) {
+	rep := LedgerReport{OK: true}
+	tenants, err := r.AuditTenants(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, t := range tenants {
+		err := r.AuditChain(ctx, t, func(row store.AuditRow) error {
+			if row.Kind != KindResult {
+				return nil
+			}
+			var d struct {
+				Fact int64  `json:"fact"`
+				Sum  string `json:"output_sha256"`
+			}
+			if json.Unmarshal(row.Data, &d) != nil || d.Fact == 0 {
+				return nil
+			}
+			f, err := facts.Fact(ctx, d.Fact)
+			if err != nil {
+				rep.OK, rep.Fact, rep.Reason = false, d.Fact, fmt.Sprintf("fact %d (audit record %s/%d) is missing from the ledger", d.Fact, t, row.Seq)
+				return errStop
+			}
+			if sum := sha256.Sum256(f.Output); hex.EncodeToString(sum[:]) != d.Sum {
+				rep.OK, rep.Fact, rep.Reason = false, d.Fact, fmt.Sprintf("fact %d no longer matches the output recorded in audit record %s/%d: it was altered", d.Fact, t, row.Seq)
+				return errStop
+			}
+			rep.Checked++
+			return nil
+		})
+		if err != nil && err != errStop {
+			return rep, err
+		}
+		if !rep.OK {
+			return rep, nil
+		}
+	}
+	return rep, nil
+}
