@@ -85,6 +85,11 @@ type Config struct {
 		ReplayCount int `json:"replay_count"`
 		ReplayBytes int `json:"replay_bytes"`
 	} `json:"ledger"`
+	Privacy struct {
+		// MaskedFields are object fields whose whole value is masked in
+		// anything sent to a router or model (AF-10).
+		MaskedFields []string `json:"masked_fields"`
+	} `json:"privacy"`
 	Roles map[string]Role `json:"roles"`
 	Auth  struct {
 		DemoTokens bool `json:"demo_tokens"`
@@ -122,7 +127,10 @@ type Role struct {
 
 // Tenant is one organisation.
 type Tenant struct {
-	ConfirmLevel1  bool            `json:"confirm_level1"`
+	ConfirmLevel1 bool `json:"confirm_level1"`
+	// UnmaskPII opts the tenant in to unmasked context for routers and
+	// models; every such turn is audited.
+	UnmaskPII      bool            `json:"unmask_pii"`
 	TurnsPerMinute int             `json:"turns_per_minute"`
 	Users          map[string]User `json:"users"`
 }

@@ -71,6 +71,9 @@ type Config struct {
 	LedgerCap session.Cap
 	// TurnsPerMinute is each actor's quota (L2); 0 means 120.
 	TurnsPerMinute int
+	// UnmaskPII lists tenants that opted in to unmasked context for
+	// routers and models (AF-10); every such turn is audited.
+	UnmaskPII map[session.TenantID]bool
 	// TenantTurnsPerMinute overrides TurnsPerMinute for a tenant's actors.
 	TenantTurnsPerMinute map[session.TenantID]int
 	// ToolTimeout bounds one inline dispatch (default 60 s).

@@ -193,7 +193,7 @@ func (k *Kernel) resources(ctx context.Context, tenant session.TenantID) ([]rout
 			return nil, fmt.Errorf("context from %s: %w", x.m.ID, err)
 		}
 		for _, r := range rs {
-			out = append(out, route.Resource{Extension: x.m.ID, Resource: r})
+			out = append(out, route.Resource{Extension: x.m.ID, Level: x.m.LevelOf(r.Kind), Resource: r})
 		}
 	}
 	return out, nil

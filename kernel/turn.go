@@ -133,7 +133,7 @@ func (k *Kernel) handle(ctx context.Context, a session.Actor, in session.Inbound
 	// (a dispatch at level ≥ 1, a proposal), which commits it first, and
 	// the turn syncs before it answers.
 	k.write(ctx, a, turn, audit.KindAsked, map[string]any{"channel": in.From.Channel, "text": text, "inbound": in.ID})
-	r, err := k.route(ctx, a, turn, text)
+	r, err := k.route(ctx, a, turn, in.From.Channel, text)
 	if err != nil {
 		return nil, err
 	}
@@ -170,8 +170,8 @@ type routed struct {
 // route resolves context (L0–L2 always, L3–L8 from extensions, all
 // filtered to the actor's tenant), classifies, plans on the routed surface
 // and checks the plan. It runs nothing.
-func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID, text string) (*routed, error) {
-	res, err := k.resources(ctx, a.Tenant)
+func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID, channel, text string) (*routed, error) {
+	lv, err := k.resolveContext(ctx, a, channel)
 	if err != nil {
 		return nil, fmt.Errorf("context: %w", err)
 	}
@@ -183,19 +183,20 @@ func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID
 	if err != nil {
 		return nil, fmt.Errorf("context: %w", err)
 	}
-	for i := range facts { // AF-10: what reaches a router is masked
-		facts[i] = k.maskedFact(facts[i])
+	unmask := k.cfg.UnmaskPII[a.Tenant]
+	if !unmask {
+		for i := range facts { // AF-10: what reaches a router or model is masked
+			facts[i] = k.maskedFact(facts[i])
+		}
 	}
-	rt := route.Turn{Text: text, Actor: a, Resources: res, Facts: facts, Catalog: k.Catalog()}
+	rt := route.Turn{Text: text, Actor: a, Resources: lv.Resources(), Facts: facts, Catalog: k.Catalog()}
 	for _, m := range members {
 		rt.Members = append(rt.Members, sdk.Member{ID: m.ID, Roles: m.Roles, Manager: m.Manager})
 	}
-	k.write(ctx, a, turn, audit.KindContext, map[string]any{
-		"L0":    map[string]any{"kernel": Version, "conformance_level": ConformanceLevel},
-		"L1":    map[string]any{"actor": a.ID, "roles": a.Roles, "ceiling": k.ceiling(a)},
-		"L2":    map[string]any{"tenant": a.Tenant, "turns_per_minute": k.quota(a.Tenant), "confirm_level1": k.cfg.ConfirmLevel1[a.Tenant]},
-		"L3_L8": map[string]any{"resources": len(res), "members": len(members), "facts": len(facts)},
-	})
+	k.write(ctx, a, turn, audit.KindContext, lv.Summary(len(members), len(facts)))
+	if unmask {
+		k.write(ctx, a, turn, audit.KindUnmasked, map[string]any{"facts": len(facts), "reason": "tenant policy unmask_pii"})
+	}
 	r := &routed{turn: rt}
 	r.intent, err = k.rt.Route(ctx, rt)
 	if err != nil {
@@ -326,7 +327,7 @@ func (k *Kernel) Classify(ctx context.Context, a session.Actor, text string) (se
 	if err := k.mustAudit(ctx, a, turn, audit.KindAsked, map[string]any{"text": text, "classify_only": true}); err != nil {
 		return session.Classification{}, err
 	}
-	r, err := k.route(ctx, a, turn, text)
+	r, err := k.route(ctx, a, turn, "classify", text)
 	if err != nil {
 		ke := AsError(err)
 		if ke.Code == session.CodeInternal {

@@ -113,8 +113,10 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 	}
 	confirm1 := map[session.TenantID]bool{}
 	quota := map[session.TenantID]int{}
+	unmask := map[session.TenantID]bool{}
 	for tn, t := range cfg.Tenants {
 		confirm1[session.TenantID(tn)] = t.ConfirmLevel1
+		unmask[session.TenantID(tn)] = t.UnmaskPII
 		quota[session.TenantID(tn)] = t.TurnsPerMinute
 	}
 	roles := map[string]kernel.Role{}
@@ -125,9 +127,9 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 	k, err := kernel.New(kernel.Config{
 		Roles: roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
 		ConfirmLevel1: confirm1, MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries,
-		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TenantTurnsPerMinute: quota,
+		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TenantTurnsPerMinute: quota, UnmaskPII: unmask,
 		ToolTimeout: cfg.Safety.ToolTimeout.D(),
-	}, kernel.Deps{Store: st, Directory: dir, Router: rt, Planner: rt, Masker: redact.New(secrets...), Log: log})
+	}, kernel.Deps{Store: st, Directory: dir, Router: rt, Planner: rt, Masker: redact.New(secrets...).WithFields(cfg.Privacy.MaskedFields...), Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -17,6 +17,7 @@ const (
 	KindZone        = "zone"
 	KindDNSRecord   = "dns_record"
 	KindCertificate = "certificate"
+	KindRegion      = "region"
 )
 
 // resources describes the tenant's fleet for routing and cascade analysis:
@@ -49,9 +50,15 @@ func (h *hosting) resources(ctx context.Context, _ sdk.TenantID, st sdk.State) (
 	}
 
 	var out []sdk.Resource
+	regions := map[string]bool{}
 	for _, s := range servers {
 		out = append(out, sdk.Resource{Kind: KindServer, ID: s.Name,
-			Attrs: map[string]string{"region": s.Region, "status": s.Status, "size": s.Size}})
+			Attrs:     map[string]string{"region": s.Region, "status": s.Status, "size": s.Size},
+			Relations: []sdk.Relation{{Type: "in", Kind: KindRegion, ID: s.Region}}})
+		if s.Region != "" && !regions[s.Region] {
+			regions[s.Region] = true
+			out = append(out, sdk.Resource{Kind: KindRegion, ID: s.Region})
+		}
 	}
 	siteNames := make(map[string]bool, len(sites))
 	for _, s := range sites {

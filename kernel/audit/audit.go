@@ -51,6 +51,7 @@ const (
 	KindStepCancelled = "step_cancelled"
 	KindChainDone     = "chain_done"
 	KindAnswered      = "answered"
+	KindUnmasked      = "pii_unmasked"
 )
 
 // Appender is the storage the Log needs. AppendAudit returns once the

@@ -26,9 +26,27 @@ type Manifest struct {
 	Description      string   `json:"description"`
 	Scopes           []string `json:"scopes"`
 	// Resources lists the resource kinds this extension's context provider
-	// describes (for routing and cascade analysis).
-	Resources []string `json:"resources,omitempty"`
-	Tools     []Tool   `json:"tools"`
+	// describes and the ICNLI context level of each (L4 environment, L5
+	// application, L6 resource; default L6). The extension itself is the
+	// L3 service; relations are L7 (inside it) and L8 (across services).
+	Resources []ResourceKind `json:"resources,omitempty"`
+	Tools     []Tool         `json:"tools"`
+}
+
+// ResourceKind places a resource kind at a context level.
+type ResourceKind struct {
+	Kind  string `json:"kind"`
+	Level string `json:"level"`
+}
+
+// LevelOf returns the context level of a kind ("L6" when undeclared).
+func (m *Manifest) LevelOf(kind string) string {
+	for _, r := range m.Resources {
+		if r.Kind == kind && r.Level != "" {
+			return r.Level
+		}
+	}
+	return "L6"
 }
 
 // Tool declares one tool.

@@ -113,6 +113,22 @@ func Validate(m *Manifest) []Issue {
 			add("M008", SeverityError, fmt.Sprintf("scopes[%d]", i), fmt.Sprintf("scope %q is not of the form area:verb", s), "write scopes as area:verb, e.g. hosting:read")
 		}
 	}
+	kinds := map[string]bool{}
+	for i, r := range m.Resources {
+		p := fmt.Sprintf("resources[%d]", i)
+		switch {
+		case !reTool.MatchString(r.Kind):
+			add("M032", SeverityError, p+".kind", fmt.Sprintf("resource kind %q must be lowercase letters, digits or _", r.Kind), "name kinds like server or dns_record")
+		case kinds[r.Kind]:
+			add("M032", SeverityError, p+".kind", fmt.Sprintf("resource kind %q is declared twice", r.Kind), "declare each kind once")
+		}
+		kinds[r.Kind] = true
+		switch r.Level {
+		case "L4", "L5", "L6":
+		default:
+			add("M033", SeverityError, p+".level", fmt.Sprintf("level %q is not a context level an extension's resources take", r.Level), "use L4 (environment), L5 (application) or L6 (resource); the extension itself is the L3 service and relations are L7/L8")
+		}
+	}
 	if len(m.Tools) == 0 {
 		add("M010", SeverityError, "tools", "no tools declared", "declare at least one tool")
 	}

@@ -29,6 +29,25 @@ var (
 // Masker masks PII and secrets.
 type Masker struct {
 	secrets []string // longest first
+	fields  map[string]bool
+}
+
+// WithFields returns a copy that also masks the whole value of every
+// object field with one of these names (configured personal fields).
+func (m *Masker) WithFields(names ...string) *Masker {
+	c := &Masker{secrets: m.secrets, fields: map[string]bool{}}
+	for k := range m.fields {
+		c.fields[k] = true
+	}
+	for _, n := range names {
+		c.fields[strings.ToLower(n)] = true
+	}
+	return c
+}
+
+// MaskedField reports whether a field is configured to be masked whole.
+func (m *Masker) MaskedField(name string) bool {
+	return m != nil && m.fields[strings.ToLower(name)]
 }
 
 // New returns a masker that also removes each of the given secret values.
@@ -153,6 +172,10 @@ func (m *Masker) Value(v any) any {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
+			if m.MaskedField(k) {
+				out[k] = "<masked>"
+				continue
+			}
 			out[k] = m.Value(e)
 		}
 		return out

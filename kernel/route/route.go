@@ -41,9 +41,11 @@ type ToolSpec struct {
 	Params      []Param  `json:"params"`
 }
 
-// Resource is a context resource tagged with the extension that owns it.
+// Resource is a context resource tagged with the extension that owns it
+// and its ICNLI context level (L4 environment, L5 application, L6 resource).
 type Resource struct {
 	Extension string `json:"extension"`
+	Level     string `json:"level,omitempty"`
 	sdk.Resource
 }
 

@@ -62,14 +62,17 @@ type ManifestTool struct {
 // (often a stray comma in a flow mapping) is an error.
 func ManifestTools(manifest []byte) (map[string]ManifestTool, error) {
 	var m struct {
-		ID               string         `yaml:"id"`
-		Version          string         `yaml:"version"`
-		ProtocolVersion  string         `yaml:"protocol_version"`
-		ConformanceLevel int            `yaml:"conformance_level"`
-		Description      string         `yaml:"description"`
-		Scopes           []string       `yaml:"scopes"`
-		Resources        []string       `yaml:"resources"`
-		Tools            []ManifestTool `yaml:"tools"`
+		ID               string   `yaml:"id"`
+		Version          string   `yaml:"version"`
+		ProtocolVersion  string   `yaml:"protocol_version"`
+		ConformanceLevel int      `yaml:"conformance_level"`
+		Description      string   `yaml:"description"`
+		Scopes           []string `yaml:"scopes"`
+		Resources        []struct {
+			Kind  string `yaml:"kind"`
+			Level string `yaml:"level"`
+		} `yaml:"resources"`
+		Tools []ManifestTool `yaml:"tools"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(manifest))
 	dec.KnownFields(true)
