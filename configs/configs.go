@@ -79,8 +79,13 @@ type Config struct {
 		ProposalTTL   Duration `json:"proposal_ttl"`
 		CoolingPeriod Duration `json:"cooling_period"`
 		PlanRetries   int      `json:"plan_retries"`
-		ToolTimeout   Duration `json:"tool_timeout"`
 	} `json:"safety"`
+	Tasks struct {
+		InlineBudget   Duration `json:"inline_budget"`
+		DefaultCap     Duration `json:"default_cap"`
+		MaxCap         Duration `json:"max_cap"`
+		MaxResultBytes int      `json:"max_result_bytes"`
+	} `json:"tasks"`
 	Ledger struct {
 		ReplayCount int `json:"replay_count"`
 		ReplayBytes int `json:"replay_bytes"`
@@ -363,8 +368,14 @@ func (c *Config) Validate() error {
 	if c.Safety.PlanRetries < 1 || c.Safety.PlanRetries > 5 {
 		errs = append(errs, errors.New("safety.plan_retries must be 1–5: a planner always gets a bounded retry"))
 	}
-	if c.Safety.ToolTimeout.D() <= 0 {
-		errs = append(errs, errors.New("safety.tool_timeout must be positive"))
+	if c.Tasks.InlineBudget.D() <= 0 || c.Tasks.DefaultCap.D() <= 0 || c.Tasks.MaxCap.D() < c.Tasks.DefaultCap.D() {
+		errs = append(errs, errors.New("tasks: inline_budget and default_cap must be positive and max_cap at least default_cap"))
+	}
+	if c.Tasks.MaxCap.D() > 30*time.Minute {
+		errs = append(errs, errors.New("tasks.max_cap may not exceed 30m"))
+	}
+	if c.Tasks.MaxResultBytes < 1024 {
+		errs = append(errs, errors.New("tasks.max_result_bytes must be at least 1024"))
 	}
 	if c.Safety.CoolingPeriod.D() < 30*time.Second {
 		errs = append(errs, fmt.Errorf("safety.cooling_period %s: the cooling period can only be raised above 30s, never lowered", c.Safety.CoolingPeriod.D()))

@@ -359,11 +359,23 @@ func (k *Kernel) advance(ctx context.Context, a session.Actor, turn session.Turn
 			}
 			return append(parts, card), nil
 		}
-		stepParts, f, err := k.execute(ctx, a, turn, st.ID, te, args, resources)
+		stepParts, f, err := k.execute(ctx, a, turn, st.ID, te, args, resources, ch.ID)
 		if multi {
 			stepParts = labelled(st, stepParts)
 		}
 		parts = append(parts, stepParts...)
+		var pr *promoted
+		if errors.As(err, &pr) {
+			// The step runs on as a task; the plan waits for it (LRO-03).
+			st.State, st.Task = store.StepWaiting, pr.task.ID
+			ch.State = "waiting"
+			if multi {
+				if err := k.st.SaveChain(ctx, *ch); err != nil {
+					return parts, fmt.Errorf("save chain: %w", err)
+				}
+			}
+			return parts, nil
+		}
 		if f.ID != 0 {
 			st.Fact = f.ID
 		}
@@ -591,15 +603,24 @@ func remaining(ch *store.ChainRow, st *store.ChainStep) []session.PlanStep {
 // resumes the chain: its dependents are cancelled if the step did not
 // complete, and independent steps carry on.
 func (k *Kernel) settleChainStep(ctx context.Context, a session.Actor, turn session.TurnID, p store.ProposalRow, state string, fact int64, reason string) ([]session.Part, error) {
-	if p.Chain == "" {
+	return k.settleChain(ctx, a, turn, p.Chain, p.Step, state, fact, reason)
+}
+
+// settleChain records a waiting step's outcome (a decision or a finished
+// task) and resumes the chain.
+func (k *Kernel) settleChain(ctx context.Context, a session.Actor, turn session.TurnID, chain, step, state string, fact int64, reason string) ([]session.Part, error) {
+	if chain == "" {
 		return nil, nil
 	}
-	ch, err := k.st.GetChain(ctx, p.Chain)
+	ch, err := k.st.GetChain(ctx, chain)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil // a single-step plan is never stored
+	}
 	if err != nil {
-		return nil, fmt.Errorf("load chain %s: %w", p.Chain, err)
+		return nil, fmt.Errorf("load chain %s: %w", chain, err)
 	}
 	for i := range ch.Steps {
-		if ch.Steps[i].ID == p.Step {
+		if ch.Steps[i].ID == step {
 			ch.Steps[i].State, ch.Steps[i].Fact, ch.Steps[i].Reason = state, fact, reason
 		}
 	}
@@ -705,4 +726,21 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// markChainTask notes that a waiting step now runs as a task.
+func (k *Kernel) markChainTask(ctx context.Context, chain, step, task string) error {
+	ch, err := k.st.GetChain(ctx, chain)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load chain %s: %w", chain, err)
+	}
+	for i := range ch.Steps {
+		if ch.Steps[i].ID == step {
+			ch.Steps[i].Task = task
+		}
+	}
+	return k.st.SaveChain(ctx, ch)
 }

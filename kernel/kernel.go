@@ -76,8 +76,14 @@ type Config struct {
 	UnmaskPII map[session.TenantID]bool
 	// TenantTurnsPerMinute overrides TurnsPerMinute for a tenant's actors.
 	TenantTurnsPerMinute map[session.TenantID]int
-	// ToolTimeout bounds one inline dispatch (default 60 s).
-	ToolTimeout time.Duration
+	// InlineBudget is how long a dispatch runs inline before it is promoted
+	// to a background task (default 5 s; LRO-01).
+	InlineBudget time.Duration
+	// TaskCap bounds a task (default 180 s); a manifest may opt in to more,
+	// up to MaxTaskCap (default 1800 s).
+	TaskCap, MaxTaskCap time.Duration
+	// MaxResultBytes bounds a recorded result (default 64 KB).
+	MaxResultBytes int
 }
 
 func (c *Config) defaults() error {
@@ -105,8 +111,17 @@ func (c *Config) defaults() error {
 	if c.TurnsPerMinute <= 0 {
 		c.TurnsPerMinute = 120
 	}
-	if c.ToolTimeout <= 0 {
-		c.ToolTimeout = 60 * time.Second
+	if c.InlineBudget <= 0 {
+		c.InlineBudget = 5 * time.Second
+	}
+	if c.TaskCap <= 0 {
+		c.TaskCap = 180 * time.Second
+	}
+	if c.MaxTaskCap <= 0 {
+		c.MaxTaskCap = 1800 * time.Second
+	}
+	if c.MaxResultBytes <= 0 {
+		c.MaxResultBytes = 64 << 10
 	}
 	if len(c.Roles) == 0 {
 		c.Roles = DefaultRoles()
@@ -134,6 +149,12 @@ type Store interface {
 	FinishInbound(ctx context.Context, key string, outcome json.RawMessage) error
 	ForgetUnfinishedInbound(ctx context.Context) (int64, error)
 	ProposalsInState(ctx context.Context, state store.ProposalState) ([]store.ProposalRow, error)
+	SaveTask(ctx context.Context, t store.TaskRow) error
+	FinishTask(ctx context.Context, t store.TaskRow) (bool, error)
+	GetTask(ctx context.Context, id string) (store.TaskRow, error)
+	Tasks(ctx context.Context, tenant session.TenantID, actor session.ActorID, state store.TaskState) ([]store.TaskRow, error)
+	AppendEvent(ctx context.Context, sid session.SessionID, at time.Time, out json.RawMessage) (int64, error)
+	Events(ctx context.Context, sid session.SessionID, after int64, limit int) ([]store.Event, error)
 	Record(ctx context.Context, f session.Fact) (int64, error)
 	Fact(ctx context.Context, id int64) (session.Fact, error)
 	SaveChain(ctx context.Context, c store.ChainRow) error
@@ -181,6 +202,14 @@ type Kernel struct {
 
 	fmu    sync.Mutex
 	masked map[int64]session.Fact // facts are immutable: mask each once
+
+	bg       context.Context // handlers run under it, detached from requests
+	stop     context.CancelFunc
+	inflight sync.WaitGroup
+	tmu      sync.Mutex
+	running  map[string]*invocation // task id → running handler
+	emu      sync.Mutex
+	waiters  map[session.SessionID]chan struct{}
 }
 
 const maskedCacheSize = 8192
@@ -222,7 +251,9 @@ func New(cfg Config, d Deps) (*Kernel, error) {
 	if d.Masker == nil {
 		d.Masker = redact.New()
 	}
+	bg, stop := context.WithCancel(context.Background())
 	return &Kernel{
+		bg: bg, stop: stop, running: map[string]*invocation{}, waiters: map[session.SessionID]chan struct{}{},
 		cfg: cfg, st: d.Store, dir: d.Directory, rt: d.Router, pl: d.Planner, mask: d.Masker,
 		log: d.Log, now: d.Clock, audit: audit.New(d.Store, d.Masker, d.Clock),
 		exts: map[string]*extension{}, tools: map[string]*toolEntry{}, quotas: map[string]*rate.Limiter{}, masked: map[int64]session.Fact{},
@@ -354,6 +385,13 @@ func (k *Kernel) Recover(ctx context.Context) (interrupted int, err error) {
 			interrupted++
 			k.write(ctx, session.Actor{ID: p.Actor, Tenant: p.Tenant}, p.Turn, audit.KindInterrupted, map[string]any{"proposal": p.ID, "tool": p.Tool})
 		}
+	}
+	failed, resumed, err := k.recoverTasks(ctx)
+	if err != nil {
+		return interrupted, err
+	}
+	if failed+resumed > 0 {
+		k.log.Warn("tasks left running by the previous process", "failed", failed, "resumed", resumed)
 	}
 	if _, err := k.st.ForgetUnfinishedInbound(ctx); err != nil {
 		return interrupted, err

@@ -261,7 +261,21 @@ func (k *Kernel) decide(ctx context.Context, a session.Actor, turn session.TurnI
 	if step == "" {
 		step = "s1"
 	}
-	parts, f, execErr := k.execute(ctx, a, turn, step, te, p.Args, resources)
+	parts, f, execErr := k.execute(ctx, a, turn, step, te, p.Args, resources, p.Chain)
+	var pr *promoted
+	if errors.As(execErr, &pr) {
+		// Carried out once; it runs on as a task, whose end resumes the plan.
+		outcome, _ := json.Marshal(session.Outbound{Turn: turn, Parts: parts})
+		if _, err := k.st.TransitionProposal(ctx, p.ID, store.ProposalExecuting, store.ProposalExecuted, k.now(), outcome); err != nil {
+			k.log.ErrorContext(ctx, "finish proposal", "proposal", p.ID, "err", err)
+		}
+		if p.Chain != "" {
+			if err := k.markChainTask(ctx, p.Chain, step, pr.task.ID); err != nil {
+				return parts, err
+			}
+		}
+		return parts, nil
+	}
 	final, stepState := store.ProposalExecuted, store.StepDone
 	recorded := parts
 	if execErr != nil {

@@ -240,6 +240,7 @@ type env struct {
 	x      *extension
 	caller sdk.Caller
 	turn   session.TurnID
+	inv    *invocation // progress goes here
 }
 
 func (e *env) State() sdk.State { return e.k.state(e.x.m.ID, e.caller.Tenant) }
@@ -260,7 +261,11 @@ func (e *env) Outbox() (sdk.Outbox, error) {
 	return outbox{e}, nil
 }
 
-func (e *env) Progress(int, string) {}
+func (e *env) Progress(percent int, message string) {
+	if e.inv != nil {
+		e.inv.progress(percent, message)
+	}
+}
 
 type dirView struct{ e *env }
 

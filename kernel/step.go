@@ -16,6 +16,7 @@ import (
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/sdk"
 	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
 )
 
 // canonical re-encodes JSON with sorted keys and no insignificant space, so
@@ -141,7 +142,10 @@ func (k *Kernel) ownerElsewhere(ctx context.Context, self session.TenantID, kind
 
 // execute runs the declared backup (levels 3–4) then the tool, records
 // both verbatim and narrates the result.
-func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage, resources []route.Resource) ([]session.Part, session.Fact, error) {
+//
+// When the tool is still running after the inline budget, it returns the
+// parts announcing the task and a *promoted error carrying it.
+func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage, resources []route.Resource, chain string) ([]session.Part, session.Fact, error) {
 	var parts []session.Part
 	var none session.Fact
 	if te.level >= 3 && te.b.Tool.Backup != "" {
@@ -158,7 +162,7 @@ func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.Turn
 			return nil, none, err
 		}
 		k.write(ctx, a, turn, audit.KindBackup, map[string]any{"for": te.id, "tool": bte.id, "args": bargs})
-		f, err := k.dispatch(ctx, a, turn, step+".backup", bte, bargs)
+		f, _, err := k.dispatch(ctx, a, turn, step+".backup", bte, bargs, "", false)
 		if err != nil {
 			return nil, none, err
 		}
@@ -167,9 +171,17 @@ func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.Turn
 		}
 		parts = append(parts, &session.Text{Text: k.narrate(bte, f)})
 	}
-	f, err := k.dispatch(ctx, a, turn, step, te, args)
+	f, task, err := k.dispatch(ctx, a, turn, step, te, args, chain, true)
 	if err != nil {
 		return nil, none, err
+	}
+	if task != nil {
+		msg := fmt.Sprintf("This is taking a while, so %s carries on in the background as task %s; I'll tell you when it's done. Say \"cancel %s\" to stop it.", te.id, task.ID, task.ID)
+		if te.b.Tool.LongRunning {
+			msg = fmt.Sprintf("%s runs in the background as task %s; I'll tell you when it's done. Say \"cancel %s\" to stop it.", te.id, task.ID, task.ID)
+		}
+		parts = append(parts, progressPart(*task), &session.Text{Text: msg})
+		return parts, none, &promoted{task: task}
 	}
 	if !f.OK {
 		return parts, f, &Error{Code: f.Error.Code, Message: f.Error.Message}
@@ -193,58 +205,6 @@ func backupArgs(te, bte *toolEntry, args json.RawMessage) json.RawMessage {
 	}
 	b, _ := json.Marshal(out)
 	return b
-}
-
-// dispatch invokes a handler with the kernel-injected caller and records
-// the outcome verbatim in the fact ledger (AF-01), failures as failures.
-func (k *Kernel) dispatch(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage) (session.Fact, error) {
-	rec := map[string]any{"step": step, "tool": te.id, "level": te.level, "args": args, "args_hash": ArgsHash(te.id, args)}
-	if te.level >= 1 {
-		// A change is never made without a durable record that it was about to be.
-		if err := k.mustAudit(ctx, a, turn, audit.KindDispatch, rec); err != nil {
-			return session.Fact{}, err
-		}
-	} else {
-		k.write(ctx, a, turn, audit.KindDispatch, rec)
-	}
-	caller := sdk.Caller{Actor: a.ID, Tenant: a.Tenant, Roles: append([]string(nil), a.Roles...), Manager: a.Manager}
-	cctx, cancel := context.WithTimeout(ctx, k.cfg.ToolTimeout)
-	res, err := invoke(cctx, te, caller, &env{k: k, x: te.ext, caller: caller, turn: turn}, args)
-	cancel()
-	f := session.Fact{Session: session.SessionFor(a), Turn: turn, Step: step, Tool: te.id, Args: args, ArgsHash: ArgsHash(te.id, args), At: k.now()}
-	if err == nil {
-		out, merr := json.Marshal(res)
-		if merr != nil {
-			err = fmt.Errorf("marshal result: %w", merr)
-		} else {
-			f.OK, f.Output = true, out
-		}
-	}
-	if err != nil {
-		var se *sdk.Error
-		switch {
-		case errors.As(err, &se):
-			f.Error = &session.Error{Code: se.Code, Message: se.Message}
-		case errors.Is(err, context.DeadlineExceeded):
-			f.Error = &session.Error{Code: session.CodeToolFailed, Message: fmt.Sprintf("%s did not finish within %s.", te.id, k.cfg.ToolTimeout)}
-		default:
-			k.log.ErrorContext(ctx, "tool failed", "tool", te.id, "err", err)
-			f.Error = &session.Error{Code: session.CodeToolFailed, Message: fmt.Sprintf("%s failed.", te.id)}
-		}
-	}
-	id, rerr := k.st.Record(ctx, f)
-	if rerr != nil {
-		return f, fmt.Errorf("record fact: %w", rerr)
-	}
-	f.ID = id
-	rec = map[string]any{"step": step, "tool": te.id, "ok": f.OK, "fact": id, "output_sha256": sha(f.Output)}
-	if f.OK {
-		rec["output"] = f.Output
-	} else {
-		rec["error"] = f.Error
-	}
-	k.write(ctx, a, turn, audit.KindResult, rec)
-	return f, nil
 }
 
 func sha(b []byte) string {
@@ -330,3 +290,8 @@ func writeValue(b *strings.Builder, v any, prefix string) {
 		fmt.Fprintf(b, "%s%s", prefix, enc)
 	}
 }
+
+// promoted is execute's signal that the step became a background task.
+type promoted struct{ task *store.TaskRow }
+
+func (p *promoted) Error() string { return "promoted to task " + p.task.ID }

@@ -133,6 +133,9 @@ func (k *Kernel) handle(ctx context.Context, a session.Actor, in session.Inbound
 	// (a dispatch at level ≥ 1, a proposal), which commits it first, and
 	// the turn syncs before it answers.
 	k.write(ctx, a, turn, audit.KindAsked, map[string]any{"channel": in.From.Channel, "text": text, "inbound": in.ID})
+	if parts, ok, err := k.cancelByText(ctx, a, text); ok {
+		return parts, err
+	}
 	r, err := k.route(ctx, a, turn, in.From.Channel, text)
 	if err != nil {
 		return nil, err

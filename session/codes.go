@@ -28,6 +28,10 @@ const (
 	CodeDependencyFailed  = "dependency_failed"
 	CodeDuplicate         = "duplicate_in_progress"
 	CodeInterrupted       = "interrupted"
+	CodeCancelled         = "cancelled"
+	CodeTimedOut          = "timed_out"
+	CodeTaskNotFound      = "task_not_found"
+	CodeTaskEnded         = "task_ended"
 	CodeInternal          = "internal"
 	CodeUnavailable       = "unavailable"
 )

@@ -87,7 +87,8 @@ type Outbound struct {
 	Parts []Part  `json:"replies"`
 }
 
-// Part is one piece of an outbound message: *Text, *ProposalCard or *Error.
+// Part is one piece of an outbound message: *Text, *ProposalCard, *Error
+// or *Progress.
 type Part interface{ partType() string }
 
 // Text is plain narrated text.
@@ -140,6 +141,16 @@ type Source struct {
 	Value json.RawMessage `json:"value"`
 }
 
+// Progress reports a background task's state and progress.
+type Progress struct {
+	Task    string `json:"task_id"`
+	Tool    string `json:"tool"`
+	State   string `json:"state"`
+	Percent int    `json:"percent"`
+	Message string `json:"message,omitempty"`
+}
+
+func (*Progress) partType() string     { return "progress" }
 func (*Text) partType() string         { return "text" }
 func (*Error) partType() string        { return "error" }
 func (*ProposalCard) partType() string { return "proposal" }
@@ -182,6 +193,8 @@ func UnmarshalPart(b []byte) (Part, error) {
 		p = &Error{}
 	case "proposal":
 		p = &ProposalCard{}
+	case "progress":
+		p = &Progress{}
 	default:
 		return nil, fmt.Errorf("unknown part type %q", head.Type)
 	}

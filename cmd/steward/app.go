@@ -128,7 +128,8 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 		Roles: roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
 		ConfirmLevel1: confirm1, MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries,
 		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TenantTurnsPerMinute: quota, UnmaskPII: unmask,
-		ToolTimeout: cfg.Safety.ToolTimeout.D(),
+		InlineBudget: cfg.Tasks.InlineBudget.D(), TaskCap: cfg.Tasks.DefaultCap.D(), MaxTaskCap: cfg.Tasks.MaxCap.D(),
+		MaxResultBytes: cfg.Tasks.MaxResultBytes,
 	}, kernel.Deps{Store: st, Directory: dir, Router: rt, Planner: rt, Masker: redact.New(secrets...).WithFields(cfg.Privacy.MaskedFields...), Log: log})
 	if err != nil {
 		st.Close()

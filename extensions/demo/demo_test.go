@@ -100,8 +100,8 @@ func TestWorldSeedsEveryTenant(t *testing.T) {
 		}
 	}
 	want := map[string]int{
-		"acme/hosting": 18, "acme/tasks": 5, "acme/messaging": 0,
-		"globex/hosting": 6, "globex/tasks": 1, "globex/messaging": 0,
+		"acme/hosting": 20, "acme/tasks": 5, "acme/messaging": 0,
+		"globex/hosting": 7, "globex/tasks": 1, "globex/messaging": 0,
 	}
 	for k, v := range want {
 		if counts[k] != v {

@@ -623,7 +623,7 @@ func TestContext(t *testing.T) {
 		byKey[r.Kind+"/"+r.ID] = r
 		kinds[r.Kind]++
 	}
-	wantKinds := map[string]int{"server": 4, "site": 3, "database": 2, "backup": 2, "zone": 1, "dns_record": 4, "certificate": 2}
+	wantKinds := map[string]int{"server": 4, "site": 3, "database": 2, "backup": 2, "zone": 1, "dns_record": 4, "certificate": 2, "region": 2}
 	if !jsonEqual(t, kinds, wantKinds) {
 		t.Errorf("kinds = %v, want %v", kinds, wantKinds)
 	}

@@ -52,6 +52,10 @@ const (
 	KindChainDone     = "chain_done"
 	KindAnswered      = "answered"
 	KindUnmasked      = "pii_unmasked"
+	KindPromoted      = "promoted"
+	KindTaskDone      = "task_done"
+	KindTaskCancel    = "task_cancel"
+	KindTaskResumed   = "task_resumed"
 )
 
 // Appender is the storage the Log needs. AppendAudit returns once the

@@ -85,8 +85,15 @@ type Tool struct {
 	Propose string `json:"propose,omitempty"`
 	// Narrate is a text/template over the result, used as the reply.
 	Narrate string `json:"narrate,omitempty"`
-	// LongRunning asks the kernel to run the tool as a background task.
+	// LongRunning asks the kernel to run the tool as a background task at
+	// once instead of inline first.
 	LongRunning bool `json:"long_running,omitempty"`
+	// MaxDuration opts in to a task cap above the default (180 s), up to
+	// 30m, as a Go duration ("20m").
+	MaxDuration string `json:"max_duration,omitempty"`
+	// Idempotent says a run interrupted by a restart may be started again
+	// with the same arguments.
+	Idempotent bool `json:"idempotent,omitempty"`
 }
 
 // Param annotates one parameter.

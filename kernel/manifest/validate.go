@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"golang.org/x/mod/semver"
@@ -177,6 +178,15 @@ func Validate(m *Manifest) []Issue {
 		}
 		if lvl >= 3 && t.Backup == "" {
 			add("M022", SeverityError, p+".backup", fmt.Sprintf("a level-%d tool must declare the backup tool the kernel runs first", lvl), "name a tool of this extension, e.g. snapshot_server")
+		}
+		if t.MaxDuration != "" {
+			d, err := time.ParseDuration(t.MaxDuration)
+			switch {
+			case err != nil || d <= 0:
+				add("M034", SeverityError, p+".max_duration", fmt.Sprintf("max_duration %q is not a positive duration", t.MaxDuration), "write a duration such as 20m")
+			case d > 30*time.Minute:
+				add("M034", SeverityError, p+".max_duration", fmt.Sprintf("max_duration %s is above the 30m limit", d), "use at most 30m; split longer work")
+			}
 		}
 		if len(t.Examples) == 0 {
 			add("M027", SeverityError, p+".examples", "no examples of how people ask for this tool", "add a few natural requests")

@@ -139,6 +139,7 @@ type ChainStep struct {
 	State     string             `json:"state"`
 	Fact      int64              `json:"fact,omitempty"`
 	Proposal  session.ProposalID `json:"proposal,omitempty"`
+	Task      string             `json:"task,omitempty"`
 	Reason    string             `json:"reason,omitempty"`
 }
 
@@ -153,4 +154,52 @@ type ChainRow struct {
 	Steps     []ChainStep       `json:"steps"` // in execution (topological) order
 	State     string            `json:"state"` // running, waiting, done
 	CreatedAt time.Time         `json:"created_at"`
+}
+
+// TaskState is where a background task is in its life.
+type TaskState string
+
+// Task states.
+const (
+	TaskRunning   TaskState = "running"
+	TaskSucceeded TaskState = "succeeded"
+	TaskFailed    TaskState = "failed"
+	TaskCancelled TaskState = "cancelled"
+	TaskTimedOut  TaskState = "timed_out"
+)
+
+// Terminal reports whether a task in this state has ended.
+func (s TaskState) Terminal() bool { return s != TaskRunning }
+
+// TaskRow is a dispatch promoted to the background.
+type TaskRow struct {
+	ID         string            `json:"id"`
+	Tenant     session.TenantID  `json:"tenant"`
+	Actor      session.ActorID   `json:"actor"`
+	Session    session.SessionID `json:"session"`
+	Turn       session.TurnID    `json:"turn"`
+	Step       string            `json:"step"`
+	Chain      string            `json:"chain,omitempty"`
+	Tool       string            `json:"tool"`
+	Args       json.RawMessage   `json:"args"`
+	State      TaskState         `json:"state"`
+	Percent    int               `json:"percent"`
+	Message    string            `json:"message,omitempty"`
+	CapSeconds int               `json:"cap_seconds"`
+	Idempotent bool              `json:"idempotent"`
+	Attempts   int               `json:"attempts"`
+	Fact       int64             `json:"fact,omitempty"`
+	Error      *session.Error    `json:"error,omitempty"`
+	CreatedAt  time.Time         `json:"created_at"`
+	Heartbeat  time.Time         `json:"heartbeat"`
+	FinishedAt *time.Time        `json:"finished_at,omitempty"`
+}
+
+// Event is an outbound message delivered to a session outside a request:
+// a task's result or progress, later alerts.
+type Event struct {
+	ID      int64             `json:"id"`
+	Session session.SessionID `json:"session"`
+	At      time.Time         `json:"at"`
+	Out     json.RawMessage   `json:"outbound"`
 }

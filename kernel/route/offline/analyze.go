@@ -52,14 +52,25 @@ type analysis struct {
 	phraseUsed []bool
 	dates      []dateHit
 	durs       []durationHit
+	// lists are coordinated names of one kind ("web-1, web-2 and db-1"),
+	// as indexes into ments; refs holds what pronoun candidates stand for.
+	lists [][]int
+	refs  []refTarget
+	// implicit kinds are supplied by an earlier clause (see scope).
+	implicit map[string]bool
 	// head is where the command ends: tokens from payload on are content
 	// (the text of a message or a reminder) and are not routing evidence.
 	head, payload int
 }
 
-func analyze(ix *index, g *gazetteer, t route.Turn, now time.Time) *analysis {
+func analyze(ix *index, g *gazetteer, t route.Turn, now time.Time, sc *scope) *analysis {
 	a := &analysis{ix: ix, turn: t, now: now, toks: tokenize(t.Text)}
 	a.ments = g.findMentions(a.toks, t)
+	a.negate()
+	if sc != nil {
+		a.addPronouns(g, sc)
+	}
+	a.lists = findLists(a.toks, a.ments)
 	a.mentAt = make([]int, len(a.toks))
 	for i := range a.mentAt {
 		a.mentAt[i] = -1
@@ -82,6 +93,13 @@ func analyze(ix *index, g *gazetteer, t route.Turn, now time.Time) *analysis {
 			value[i] = true
 		}
 	}
+	if sc.refers() {
+		// "the list", "the results": an earlier result, not a verb or topic.
+		for i := range a.toks {
+			value[i] = value[i] || a.refNounAt(i)
+		}
+	}
+	a.implicit = sc.implicitKinds()
 	used := make([]bool, len(a.toks))
 	a.terms = ix.lx.terms(a.toks, func(i int) bool { return a.mentAt[i] >= 0 || a.toks[i].quoted || value[i] }, used)
 	// Words that are only names ("order" near the database "orders") are
@@ -120,6 +138,20 @@ func analyze(ix *index, g *gazetteer, t route.Turn, now time.Time) *analysis {
 	a.titles = a.findTitles(g)
 	a.head, a.payload = len(a.toks), len(a.toks)
 	return a
+}
+
+// negate empties the names a negation excludes ("but not web-2", "except
+// orders"): they name nothing to act on.
+func (a *analysis) negate() {
+	for mi := range a.ments {
+		i := a.ments[mi].start - 1
+		if i >= 0 && a.toks[i].low == "the" {
+			i--
+		}
+		if i >= 0 && a.toks[i].kind == tkWord && !a.toks[i].quoted && negationWords[a.toks[i].low] {
+			a.ments[mi].cands = nil
+		}
+	}
 }
 
 // findEnums finds enum values of any catalog tool, exact or everyday.
@@ -306,6 +338,9 @@ func (a *analysis) score(ti int, limit int) toolScore {
 				best = v
 			}
 		}
+		if m.pron != nil && best == 0 {
+			continue // a pronoun this tool cannot use says nothing against it
+		}
 		weight += mentionW * m.best()
 		if best > 0 {
 			ev += best
@@ -363,7 +398,7 @@ func (a *analysis) score(ti int, limit int) toolScore {
 		s.coverage = explained / weight
 	}
 	for kind, req := range d.kinds {
-		if req && !a.names(kind, limit) {
+		if req && !a.names(kind, limit) && !a.implicit[kind] {
 			s.missingTarget = true
 		}
 	}
@@ -437,7 +472,7 @@ func (a *analysis) findPayload(tools []int) {
 		case tk.low == "to" && i+1 < len(a.toks) && a.infinitive(i+1):
 			cues = append(cues, cue{i, i + 1})
 		}
-		if mi := a.mentAt[i]; mi >= 0 && a.ments[mi].end == i+1 && len(a.ments[mi].ofKind(personKind)) > 0 {
+		if mi := a.mentAt[i]; mi >= 0 && a.ments[mi].end == i+1 && len(a.ments[mi].ofKind(personKind)) > 0 && !a.listContinues(mi) {
 			cues = append(cues, cue{i + 1, i + 1})
 		}
 	}

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/steward-os/steward/kernel/route"
@@ -76,5 +77,67 @@ func BenchmarkBuildIndex(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buildIndex(catalog)
+	}
+}
+
+var benchChainTexts = []string{
+	"find my pending tasks and send them to my manager",
+	"snapshot web-1 and then resize it to xl",
+	"list the databases on db-1 and back up orders",
+	"check web-2's metrics, then restart it",
+	"restart web-1, web-2 and db-1",
+	"restart the first one",
+	"how many of those are in eu-west?",
+}
+
+func benchChainTurns(b *testing.B) []route.Turn {
+	catalog := loadCatalog(b)
+	turns := make([]route.Turn, len(benchChainTexts))
+	for i, s := range benchChainTexts {
+		turns[i] = demoTurn(catalog, s)
+		turns[i].Facts = ledger(factTasks, factServers)
+	}
+	return turns
+}
+
+// BenchmarkRouteChain measures Route on multi-step requests and ledger
+// references (with a two-fact ledger).
+func BenchmarkRouteChain(b *testing.B) {
+	turns := benchChainTurns(b)
+	r := newTestRouter()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := r.Route(ctx, turns[i%len(turns)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRoutePlanChain measures a whole multi-step turn: Route, then
+// Plan over the routed domains.
+func BenchmarkRoutePlanChain(b *testing.B) {
+	turns := benchChainTurns(b)
+	r := newTestRouter()
+	ctx := context.Background()
+	surfaces := map[string][]route.ToolSpec{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		t := turns[i%len(turns)]
+		in, err := r.Route(ctx, t)
+		if err != nil {
+			b.Fatal(err)
+		}
+		key := strings.Join(in.Domains, ",")
+		s, ok := surfaces[key]
+		if !ok {
+			s = surfaceFor(t.Catalog, in.Domains)
+			surfaces[key] = s
+		}
+		if _, err := r.Plan(ctx, t, in, s); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

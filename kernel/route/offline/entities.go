@@ -30,6 +30,10 @@ type mention struct {
 	start, end int // token range [start, end)
 	cands      []cand
 	label      string // for partial dotted names: the unknown leading label ("api")
+	// pron is set for a pronoun or an ordinal ("it", "them", "the second
+	// one") standing for something named earlier; its candidates are the
+	// antecedents (see refs.go).
+	pron *pronoun
 }
 
 func (m *mention) best() float64 {
@@ -64,6 +68,8 @@ type gazetteer struct {
 	nameStems map[string]bool
 	maxSpan   int
 	titles    []titleDef
+	// kindStems are the stems of the tenant's resource kinds ("server").
+	kindStems map[string]bool
 }
 
 // titleDef is a resource's "title" (or "name") attribute as content stems.
@@ -86,7 +92,7 @@ func normName(s string) string {
 }
 
 func buildGazetteer(t route.Turn, ix *index) *gazetteer {
-	g := &gazetteer{exact: map[string][]cand{}, weak: map[string][]cand{}, attr: map[string][]cand{}, nameStems: map[string]bool{}, maxSpan: 1}
+	g := &gazetteer{exact: map[string][]cand{}, weak: map[string][]cand{}, attr: map[string][]cand{}, nameStems: map[string]bool{}, kindStems: map[string]bool{}, maxSpan: 1}
 	addExact := func(kind, id string) {
 		key := normName(id)
 		if key == "" {
@@ -103,6 +109,7 @@ func buildGazetteer(t route.Turn, ix *index) *gazetteer {
 		}
 	}
 	for _, r := range t.Resources {
+		g.kindStems[kindStem(r.Kind)] = true
 		addExact(r.Kind, r.ID)
 		title := r.Attrs["title"]
 		if title == "" {

@@ -20,13 +20,28 @@ type extraction struct {
 	usedTok  map[int]bool // tokens already bound to a parameter
 	narrowed map[string]bool
 	question string
+	h        *hooks
+}
+
+// hooks let the chain planner fill what a clause leaves to its context.
+type hooks struct {
+	// resource fills a required resource the clause does not name
+	// ("… and then restart the server" after "snapshot web-1").
+	resource func(p route.Param) (any, bool)
+	// prose replaces the main prose value when it is missing or only
+	// points at an earlier result ("send them to alice").
+	prose func(p route.Param, v any) (any, bool)
 }
 
 // extract fills d's parameters from the request. It returns the arguments
 // it is sure of and, when a required one is missing or ambiguous, one
 // question for the user.
-func (a *analysis) extract(d *toolDoc) (map[string]any, string) {
-	x := &extraction{a: a, d: d, args: map[string]any{}, usedMent: map[int]bool{}, usedTok: map[int]bool{}, narrowed: map[string]bool{}}
+func (a *analysis) extract(d *toolDoc) (map[string]any, string) { return a.extractWith(d, nil) }
+
+// extractWith is extract with hooks for what the clause leaves to its
+// context.
+func (a *analysis) extractWith(d *toolDoc, h *hooks) (map[string]any, string) {
+	x := &extraction{a: a, d: d, args: map[string]any{}, usedMent: map[int]bool{}, usedTok: map[int]bool{}, narrowed: map[string]bool{}, h: h}
 	params := d.spec.Params
 	ambiguous := map[string][]string{}
 	// 1. Values written out: resources, enum values, amounts, dates.
@@ -80,11 +95,23 @@ func (a *analysis) extract(d *toolDoc) (map[string]any, string) {
 			x.args[params[d.freeText[0]].Name] = v
 		}
 	}
+	if h != nil && h.prose != nil && len(d.freeText) > 0 && params[d.freeText[0]].Required {
+		main := params[d.freeText[0]]
+		if v, ok := h.prose(main, x.args[main.Name]); ok {
+			x.args[main.Name] = v
+		}
+	}
 	// 4. Resources nobody named: follow relations from the named ones,
 	// match titles, or list the candidates.
 	for _, p := range params {
 		if p.Resource == "" || x.args[p.Name] != nil || len(ambiguous[p.Name]) > 0 {
 			continue
+		}
+		if h != nil && h.resource != nil && p.Required {
+			if v, ok := h.resource(p); ok {
+				x.args[p.Name] = v
+				continue
+			}
 		}
 		ids := x.inferResource(p)
 		if len(ids) == 1 && (x.narrowed[p.Name] || d.spec.SafetyLevel == 0) {
@@ -113,8 +140,25 @@ func (a *analysis) extract(d *toolDoc) (map[string]any, string) {
 func (x *extraction) resourceByMention(p route.Param) []string {
 	best := 0.0
 	var pick []int
+	// A name beats a pronoun: "restart web-1 and the second one" is asked
+	// about, not merged; pronouns count only when nothing is named.
+	for pass := 0; pass < 2 && len(pick) == 0; pass++ {
+		x.pickMentions(p, pass == 1, &best, &pick)
+	}
+	if len(pick) == 0 {
+		if p.Resource == personKind && x.a.selfRef() && x.a.turn.Actor.ID != "" {
+			return []string{string(x.a.turn.Actor.ID)}
+		}
+		return nil
+	}
+	return x.bindMentions(p, pick)
+}
+
+// pickMentions finds the strongest mentions of kind p.Resource in the
+// command, names or (pron) pronouns.
+func (x *extraction) pickMentions(p route.Param, pron bool, best *float64, pick *[]int) {
 	for mi, m := range x.a.ments {
-		if x.usedMent[mi] || !x.a.inHead(m.start, x.a.head) {
+		if x.usedMent[mi] || !x.a.inHead(m.start, x.a.head) || (m.pron != nil) != pron {
 			continue
 		}
 		cs := m.ofKind(p.Resource)
@@ -126,18 +170,17 @@ func (x *extraction) resourceByMention(p route.Param) []string {
 			s = strExact // a zone given by a full name in it
 		}
 		switch {
-		case s > best:
-			best, pick = s, []int{mi}
-		case s == best:
-			pick = append(pick, mi)
+		case s > *best:
+			*best, *pick = s, []int{mi}
+		case s == *best:
+			*pick = append(*pick, mi)
 		}
 	}
-	if len(pick) == 0 {
-		if p.Resource == personKind && x.a.selfRef() && x.a.turn.Actor.ID != "" {
-			return []string{string(x.a.turn.Actor.ID)}
-		}
-		return nil
-	}
+}
+
+// bindMentions returns the ids the picked mentions name, and binds them
+// when there is one.
+func (x *extraction) bindMentions(p route.Param, pick []int) []string {
 	var ids []string
 	for _, mi := range pick {
 		for _, c := range x.a.ments[mi].ofKind(p.Resource) {
@@ -514,7 +557,7 @@ func (x *extraction) inferResource(p route.Param) []string {
 	chosen := map[string]string{} // id → kind of arguments already set
 	for _, q := range x.d.spec.Params {
 		if v, ok := x.args[q.Name].(string); ok && q.Resource != "" {
-			chosen[strings.ToLower(v)] = q.Resource
+			chosen[strings.ToLower(x.a.literal(v))] = q.Resource
 		}
 	}
 	var related []string

@@ -3,6 +3,7 @@ package offline
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -85,4 +86,42 @@ func TestEmptyCatalog(t *testing.T) {
 	if err != nil || in.Kind != session.IntentNone || in.Clarify == "" {
 		t.Errorf("empty catalog: %+v %v", in, err)
 	}
+}
+
+// FuzzChainPlan checks the plan invariants on arbitrary text with a ledger
+// present (CHAIN-03, CHAIN-08, AF-02): ids s1…sn, dependencies only on
+// earlier steps, every step reference listed in DependsOn, ledger
+// references and answers only to successful facts of the turn, a chain
+// intent for several steps, and no steps beside an answer or a question
+// about a multi-step request.
+func FuzzChainPlan(f *testing.F) {
+	for _, c := range append(append(append(append([]chainCase{}, devChains...), heldOutChains...), devRefs...), heldOutRefs...) {
+		f.Add(c.text)
+	}
+	for _, s := range []string{"and", "then", "and then and then", ", , ,", "restart it and it and it", "the first one the last one",
+		"how many of them how many", "if then otherwise", "restart web-1. then. then.", "send them them them to her",
+		strings.Repeat("restart web-1 and ", 50), "after after before before", "once done, then", "\"and then\" restart web-1"} {
+		f.Add(s)
+	}
+	catalog := loadCatalog(f)
+	r := newTestRouter()
+	facts := ledger(factTasks, factServers, factFailed, factServer)
+	f.Fuzz(func(t *testing.T, text string) {
+		if !utf8.ValidString(text) {
+			return
+		}
+		o := runChainCase(t, r, catalog, chainCase{text: text, facts: facts})
+		checkPlanInvariants(t, text, facts, o)
+		if o.intent.Confidence < 0 || o.intent.Confidence > 1 || o.plan.Confidence < 0 || o.plan.Confidence > 1 {
+			t.Fatalf("%q: confidence %v / %v", text, o.intent.Confidence, o.plan.Confidence)
+		}
+		if o.intent.Kind == session.IntentNone && (len(o.intent.Domains) != 0 || o.intent.Clarify == "") {
+			t.Fatalf("%q: none intent %+v", text, o.intent)
+		}
+		for _, s := range o.plan.Steps {
+			if !slices.Contains(o.intent.Domains, strings.SplitN(s.Tool, ".", 2)[0]) {
+				t.Fatalf("%q: %s outside the routed domains %v", text, s.Tool, o.intent.Domains)
+			}
+		}
+	})
 }

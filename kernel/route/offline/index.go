@@ -246,6 +246,9 @@ type index struct {
 	slotList  []string          // slotNames, sorted
 	exts      []string          // extension ids in catalog order
 	help      map[string]string // extension → one example request
+	// verbs are stems that start a command: the lexicon's verbs and the
+	// first word of tool names that is not a resource kind ("snapshot").
+	verbs map[string]bool
 }
 
 func buildIndex(catalog []route.ToolSpec) *index {
@@ -330,6 +333,23 @@ func buildIndex(catalog []route.ToolSpec) *index {
 			if len(spec.Examples) > 0 {
 				ix.help[spec.Extension] = spec.Examples[0]
 			}
+		}
+	}
+	ix.verbs = map[string]bool{}
+	for _, v := range verbConcepts {
+		ix.verbs[stem(v)] = true
+	}
+	kinds := map[string]bool{}
+	for _, spec := range catalog {
+		for _, p := range spec.Params {
+			if p.Resource != "" {
+				kinds[stem(p.Resource)] = true
+			}
+		}
+	}
+	for _, spec := range catalog {
+		if parts := strings.Split(spec.Name, "_"); len(parts) >= 2 && isAlpha(parts[0]) && !kinds[stem(parts[0])] {
+			ix.verbs[stem(parts[0])] = true
 		}
 	}
 	for k := range ix.slotNames {

@@ -1,11 +1,13 @@
 package offline
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,9 +149,7 @@ func (r *Router) gazetteer(ix *index, t route.Turn) *gazetteer {
 	return g
 }
 
-// clause is one command of a request. Today a request is one clause; the
-// chain planner will split requests on "and then", commas and sentence ends
-// and route each clause on its own (see segment).
+// clause is one command of a request, classified over a set of tools.
 type clause struct {
 	a     *analysis
 	tools []int // candidate tools, indexes into a.ix.tools
@@ -157,68 +157,107 @@ type clause struct {
 	conf  float64
 }
 
-// segment splits a request into clauses. It returns one clause spanning the
-// whole request for now; multi-step plans will refine it.
-func segment(a *analysis) []*analysis { return []*analysis{a} }
-
-// classify routes one request over the given tools.
-func (r *Router) classify(ix *index, t route.Turn, tools []int) clause {
-	a := analyze(ix, r.gazetteer(ix, t), t, r.now())
-	a = segment(a)[0]
-	a.findPayload(tools)
-	rk := a.rank(tools, a.head)
-	return clause{a: a, tools: tools, rank: rk, conf: confidence(rk)}
+func allTools(ix *index) []int {
+	all := make([]int, len(ix.tools))
+	for i := range all {
+		all[i] = i
+	}
+	return all
 }
 
-// Route classifies t.Text against t.Catalog (ROUTE-01): the intent kind
-// comes from the best tool's safety level (0 read, 1–2 write, 3–4
-// destructive); Domains lists every extension whose best tool scores close
-// to the winner, best first. Below the confidence threshold the intent is
-// "none" with a Clarify message saying what the router can help with.
+// conditionalMsg answers a request whose steps depend on a condition.
+const conditionalMsg = "I can't make one step depend on the result of another yet (\"if …\", \"otherwise …\"), so I haven't done anything. Ask for the check first, then for the change."
+
+// Route classifies t.Text against t.Catalog (ROUTE-01).
+//
+//   - One command: the intent kind comes from the best tool's safety level
+//     (0 read, 1–2 write, 3–4 destructive); Domains lists every extension
+//     whose best tool scores close to the winner, best first.
+//   - Several commands, or one repeated for several names ("restart web-1
+//     and web-2"), or for every item of an earlier result ("restart them"):
+//     kind "chain" (CHAIN-01), Domains the union of the clauses' domains
+//     (the strongest clause's winner first), confidence the weakest
+//     clause's.
+//   - A question about an earlier result ("how many of those are
+//     stopped?"): kind "read", Domains the extension of the fact's tool.
+//
+// Below the confidence threshold, for any clause, the intent is "none" with
+// a Clarify message; so is a request whose steps depend on a condition.
 func (r *Router) Route(ctx context.Context, t route.Turn) (route.Intent, error) {
 	if err := ctx.Err(); err != nil {
 		return route.Intent{}, err
 	}
 	ix := r.index(t.Catalog)
-	all := make([]int, len(ix.tools))
-	for i := range all {
-		all[i] = i
+	all := allTools(ix)
+	u := r.understand(ix, t, all, all, false)
+	switch {
+	case u.answer != nil:
+		return route.Intent{Kind: session.IntentRead, Confidence: u.conf, Domains: []string{u.ext}}, nil
+	case u.conditional:
+		return route.Intent{Kind: session.IntentNone, Confidence: 0, Clarify: conditionalMsg}, nil
+	case u.failed != nil:
+		return route.Intent{Kind: session.IntentNone, Confidence: u.failed.c.conf, Clarify: r.failMsg(ix, u)}, nil
 	}
-	c := r.classify(ix, t, all)
-	if c.conf < r.min {
-		return route.Intent{Kind: session.IntentNone, Confidence: c.conf, Clarify: r.help(ix, c)}, nil
+	steps := u.stepCount()
+	if steps > maxSteps {
+		return route.Intent{Kind: session.IntentNone, Confidence: u.conf, Clarify: tooMany(steps)}, nil
 	}
-	top := c.rank[0]
-	in := route.Intent{
-		Kind:       kindOf(ix.tools[top.tool].spec.SafetyLevel),
-		Confidence: c.conf,
-	}
-	seen := map[string]bool{}
-	for _, s := range c.rank {
-		if s.total <= 0 || s.total < domainShare*top.total {
-			break
-		}
-		ext := ix.tools[s.tool].spec.Extension
-		if !seen[ext] {
-			seen[ext] = true
-			in.Domains = append(in.Domains, ext)
-		}
+	in := route.Intent{Confidence: u.conf, Domains: u.domains()}
+	if steps > 1 {
+		in.Kind = session.IntentChain
+	} else {
+		in.Kind = kindOf(ix.tools[u.clauses[0].c.rank[0].tool].spec.SafetyLevel)
 	}
 	return in, nil
 }
 
-// Plan picks the best tool of surface alone (ROUTE-02) and extracts its
-// arguments. It returns:
+// domains lists the extensions of the clauses' best tools, strongest
+// clause first, then every extension whose best tool scores at least
+// domainShare of a clause's winner.
+func (u *understanding) domains() []string {
+	cls := slices.Clone(u.clauses)
+	slices.SortStableFunc(cls, func(x, y *clauseRes) int { return cmp.Compare(y.c.conf, x.c.conf) })
+	var out []string
+	add := func(ext string) {
+		if !slices.Contains(out, ext) {
+			out = append(out, ext)
+		}
+	}
+	for _, cl := range cls {
+		add(cl.c.a.ix.tools[cl.c.rank[0].tool].spec.Extension)
+	}
+	for _, cl := range cls {
+		top := cl.c.rank[0]
+		for _, s := range cl.c.rank {
+			if s.total <= 0 || s.total < domainShare*top.total {
+				break
+			}
+			add(cl.c.a.ix.tools[s.tool].spec.Extension)
+		}
+	}
+	return out
+}
+
+// Plan plans t.Text with the tools of surface only (ROUTE-02). It returns:
 //
-//   - one step and no Clarify when every required argument is known;
+//   - one step and no Clarify when one command has every required
+//     argument;
 //   - one step holding only the arguments it could determine, plus a
-//     Clarify question, when a required argument is missing or ambiguous.
-//     Such a step always lacks a required argument, so it can never pass
-//     schema validation: the kernel must ask the question and not run it;
-//   - no steps and a Clarify message when nothing in surface fits.
+//     Clarify question, when a one-command request lacks a required
+//     argument (the step can never pass schema validation: the kernel must
+//     ask, not run it);
+//   - several steps s1, s2, … with DependsOn for a multi-step request
+//     (CHAIN-01, CHAIN-03), arguments possibly referring to an earlier
+//     step's output ({"$ref": "s1"}, CHAIN-08) or to an earlier turn's
+//     result ({"$ref": "fact:42#/servers/1/name"}, AF-02);
+//   - no steps and Answer set for a question about an earlier result;
+//   - no steps and a Clarify message when nothing in surface fits, when
+//     any clause of a multi-step request cannot be understood or lacks a
+//     required argument (nothing of it runs), or when a step would depend
+//     on a condition.
 //
-// The intent is not consulted beyond what it routed: the planner re-reads
-// the request against surface, so it works with any router.
+// The intent is not consulted: the planner re-reads the request against
+// surface, so it works with any router.
 func (r *Router) Plan(ctx context.Context, t route.Turn, in route.Intent, surface []route.ToolSpec) (route.Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return route.Plan{}, err
@@ -228,21 +267,57 @@ func (r *Router) Plan(ctx context.Context, t route.Turn, in route.Intent, surfac
 		return route.Plan{Steps: []route.Step{}, Clarify: r.help(ix, clause{})}, nil
 	}
 	ix, tools := r.surfaceIndex(t.Catalog, surface)
-	c := r.classify(ix, t, tools)
-	if c.conf < r.min {
-		return route.Plan{Steps: []route.Step{}, Confidence: c.conf, Clarify: r.help(ix, c)}, nil
+	u := r.understand(ix, t, allTools(ix), tools, true)
+	switch {
+	case u.answer != nil:
+		return route.Plan{Steps: []route.Step{}, Confidence: u.conf, Answer: u.answer}, nil
+	case u.conditional:
+		return route.Plan{Steps: []route.Step{}, Clarify: conditionalMsg}, nil
+	case u.failed != nil:
+		return route.Plan{Steps: []route.Step{}, Confidence: u.failed.c.conf, Clarify: r.failMsg(ix, u)}, nil
 	}
-	d := &ix.tools[c.rank[0].tool]
-	args, question := c.a.extract(d)
-	raw, err := json.Marshal(args)
+	if n := u.stepCount(); n > maxSteps {
+		return route.Plan{Steps: []route.Step{}, Confidence: u.conf, Clarify: tooMany(n)}, nil
+	}
+	steps, ok := u.steps()
+	if !ok {
+		return route.Plan{Steps: []route.Step{}, Confidence: u.conf, Clarify: "I couldn't put those steps in an order, so I haven't done anything. Please ask for them one at a time."}, nil
+	}
+	if len(steps) == 1 {
+		// One command: a question comes with the step it is about.
+		return route.Plan{Steps: steps, Confidence: u.conf, Clarify: u.clauses[0].question}, nil
+	}
+	for _, cl := range u.clauses {
+		if cl.question != "" {
+			return route.Plan{Steps: []route.Step{}, Confidence: u.conf, Clarify: fmt.Sprintf("For “%s”: %s", cl.text, cl.question)}, nil
+		}
+	}
+	return route.Plan{Steps: steps, Confidence: u.conf}, nil
+}
+
+func tooMany(n int) string {
+	return fmt.Sprintf("That would be %d steps; I can plan at most %d at once, so I haven't done anything. Please split the request.", n, maxSteps)
+}
+
+// failMsg says which part of a request could not be understood.
+func (r *Router) failMsg(ix *index, u *understanding) string {
+	if len(u.clauses) == 1 {
+		return r.help(ix, u.failed.c)
+	}
+	msg := fmt.Sprintf("I'm not sure what you mean by “%s”, so I haven't done anything.", u.failed.text)
+	if h := r.canHelp(ix); h != "" {
+		msg += " " + h
+	}
+	return msg
+}
+
+func mustJSON(v map[string]any) json.RawMessage {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return route.Plan{}, fmt.Errorf("offline: encode arguments: %w", err)
+		// Arguments are strings, numbers and references built here.
+		panic(fmt.Sprintf("offline: encode arguments: %v", err))
 	}
-	return route.Plan{
-		Steps:      []route.Step{{ID: "s1", Tool: d.spec.ID, Args: raw, DependsOn: []string{}}},
-		Confidence: c.conf,
-		Clarify:    question,
-	}, nil
+	return b
 }
 
 // surfaceIndex returns the index to plan with and the surface's tools in
@@ -287,20 +362,28 @@ func kindOf(level int) string {
 // help says what the router can do, with one example request per
 // extension, for requests it cannot place.
 func (r *Router) help(ix *index, c clause) string {
+	lead := "Sorry, I can't help with that."
+	if c.a != nil && len(c.rank) > 0 && c.rank[0].total > 0 && c.conf >= r.min/2 {
+		lead = "I'm not sure what you'd like me to do."
+	}
+	if h := r.canHelp(ix); h != "" {
+		return lead + " " + h
+	}
+	return lead
+}
+
+// canHelp is "I can help with hosting (for example “list my servers”), …".
+func (r *Router) canHelp(ix *index) string {
 	var ex []string
 	for _, e := range ix.exts {
 		if h := ix.help[e]; h != "" {
 			ex = append(ex, fmt.Sprintf("%s (for example “%s”)", e, h))
 		}
 	}
-	lead := "Sorry, I can't help with that."
-	if c.a != nil && len(c.rank) > 0 && c.rank[0].total > 0 && c.conf >= r.min/2 {
-		lead = "I'm not sure what you'd like me to do."
-	}
 	if len(ex) == 0 {
-		return lead
+		return ""
 	}
-	return lead + " I can help with " + joinOr(ex, "and") + "."
+	return "I can help with " + joinOr(ex, "and") + "."
 }
 
 // joinOr lists items as "a, b and c" (or "a, b or c").

@@ -316,3 +316,84 @@ var naturalEnum = map[string]string{
 	"finished": "done", "completed": "done", "complete": "done", "closed": "done",
 	"open": "pending", "outstanding": "pending", "unfinished": "pending", "incomplete": "pending", "todo": "pending", "remaining": "pending",
 }
+
+// Words that shape multi-step requests and references (chain.go, refs.go).
+var (
+	// imperatives are everyday English verbs that start a command, stemmed.
+	// Whether a clause starts with a verb decides whether "and …" begins a
+	// new command or continues a list ("web-1 and web-2").
+	imperatives = stemSet(`find fetch grab pull give make take run check look put mark set change move
+		update open bring turn switch shut power spin fire kick scale bump let remind ask forward share
+		report count tick cross back wipe clean clear dump copy save send email ping text message notify
+		inform write schedule book order play sing buy call get go help cancel close finish end kill
+		reset reload deploy roll upgrade downgrade increase decrease reboot boot cycle pause resume
+		rename install launch create add remove delete destroy drop stop start restart show list display
+		view see tell renew extend refresh restore recover revert resize grow shrink complete snapshot
+		backup bounce halt terminate decommission nuke purge export import verify confirm`)
+	// questionWords open a question when they come first.
+	questionWords = setOf(`what which how who whose when where why is are was were does did has have any whats`)
+	// leadFillers may precede the verb of a command ("could you please …").
+	leadFillers = setOf(`please pls plz kindly could can would will you u i we also and then now just first firstly
+		next finally lastly so ok okay oh hey hi to want need like should must maybe quickly additionally
+		afterwards afterward plus immediately right away too go ahead`)
+	// doneWords end "once it's done", "when that's finished", "once it's up".
+	doneWords = setOf(`done finished complete completed over ready up running back through`)
+	// negationWords exclude what follows ("restart web-1 but not web-2").
+	negationWords = setOf(`not never except excluding without nor`)
+	// conditionWords make a step depend on a result: not plannable yet.
+	conditionWords = setOf(`if unless otherwise`)
+	// refNouns stand for an earlier result as a whole ("send the list to alice").
+	refNouns = stemSet(`result results list output details detail info information findings numbers figures stats
+		statistics metrics status summary answer data report rundown`)
+	// oneWords may follow an ordinal ("the second one", "the last item").
+	oneWords = setOf(`one item entry result row`)
+	// Pronouns that refer back to something already named or returned.
+	singularPron = setOf(`it its`)
+	pluralPron   = setOf(`them they their those these both`)
+	personPron   = setOf(`him her his`)
+)
+
+// verbConcepts are the lexicon's groups of verbs (by their first member).
+var verbConcepts = []string{"show", "delete", "restart", "start", "stop", "create", "tell", "complete", "renew", "resize", "restore"}
+
+// ordinalWords map "first"… "tenth", "last" to an index (-1 = last).
+var ordinalWords = map[string]int{
+	"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6, "eighth": 7,
+	"ninth": 8, "tenth": 9, "last": -1, "final": -1, "latter": -1, "former": 0, "top": 0,
+}
+
+// ordinal reads an ordinal word or number ("second", "2nd").
+func ordinal(low string) (int, bool) {
+	if n, ok := ordinalWords[low]; ok {
+		return n, true
+	}
+	for _, suf := range []string{"st", "nd", "rd", "th"} {
+		if num, ok := strings.CutSuffix(low, suf); ok && num != "" && len(num) <= 2 && isDigits(num) {
+			n := 0
+			for _, c := range num {
+				n = n*10 + int(c-'0')
+			}
+			if n >= 1 {
+				return n - 1, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func stemSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, f := range strings.Fields(s) {
+		m[stem(f)] = true
+	}
+	return m
+}

@@ -68,6 +68,11 @@ CREATE TABLE IF NOT EXISTS notes (
   subject TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chains (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, state TEXT NOT NULL, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, actor TEXT NOT NULL, state TEXT NOT NULL, row TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tasks_owner ON tasks(tenant, actor);
+CREATE INDEX IF NOT EXISTS tasks_state ON tasks(state);
+CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL, at TEXT NOT NULL, outbound TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_session ON events(session, id);
 CREATE TABLE IF NOT EXISTS inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT);
 `
 
@@ -493,6 +498,114 @@ func (s *Store) GetChain(ctx context.Context, id string) (store.ChainRow, error)
 		return store.ChainRow{}, fmt.Errorf("decode chain: %w", err)
 	}
 	return c, nil
+}
+
+// ---- tasks ----
+
+// SaveTask creates or replaces a task.
+func (s *Store) SaveTask(ctx context.Context, t store.TaskRow) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO tasks (id, tenant, actor, state, row) VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET state = excluded.state, row = excluded.row`,
+		t.ID, string(t.Tenant), string(t.Actor), string(t.State), string(b)); err != nil {
+		return fmt.Errorf("save task: %w", err)
+	}
+	return nil
+}
+
+// FinishTask moves a running task to an end state atomically; it reports
+// false when the task had already ended (cancel and completion raced).
+func (s *Store) FinishTask(ctx context.Context, t store.TaskRow) (bool, error) {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return false, err
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE tasks SET state = ?, row = ? WHERE id = ? AND state = ?`, string(t.State), string(b), t.ID, string(store.TaskRunning))
+	if err != nil {
+		return false, fmt.Errorf("finish task: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// GetTask loads a task; store.ErrNotFound when absent.
+func (s *Store) GetTask(ctx context.Context, id string) (store.TaskRow, error) {
+	var raw string
+	err := s.w.QueryRowContext(ctx, `SELECT row FROM tasks WHERE id = ?`, id).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.TaskRow{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.TaskRow{}, fmt.Errorf("get task: %w", err)
+	}
+	var t store.TaskRow
+	if err := json.Unmarshal([]byte(raw), &t); err != nil {
+		return store.TaskRow{}, fmt.Errorf("decode task: %w", err)
+	}
+	return t, nil
+}
+
+// Tasks lists tasks, newest first: an actor's (tenant and actor set) or,
+// with an empty actor, every task in a state.
+func (s *Store) Tasks(ctx context.Context, tenant session.TenantID, actor session.ActorID, state store.TaskState) ([]store.TaskRow, error) {
+	q, args := `SELECT row FROM tasks WHERE tenant = ? AND actor = ? ORDER BY rowid DESC LIMIT 200`, []any{string(tenant), string(actor)}
+	if actor == "" {
+		q, args = `SELECT row FROM tasks WHERE state = ? ORDER BY rowid`, []any{string(state)}
+	}
+	rows, err := s.w.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []store.TaskRow
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, err
+		}
+		var t store.TaskRow
+		if err := json.Unmarshal([]byte(raw), &t); err != nil {
+			return nil, fmt.Errorf("decode task: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ---- events (outbound deliveries) ----
+
+// AppendEvent stores an outbound delivery for a session and returns its id.
+func (s *Store) AppendEvent(ctx context.Context, sid session.SessionID, at time.Time, out json.RawMessage) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO events (session, at, outbound) VALUES (?,?,?)`, string(sid), ts(at), string(out))
+	if err != nil {
+		return 0, fmt.Errorf("append event: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// Events returns a session's events after an id, oldest first.
+func (s *Store) Events(ctx context.Context, sid session.SessionID, after int64, limit int) ([]store.Event, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, outbound FROM events WHERE session = ? AND id > ? ORDER BY id LIMIT ?`, string(sid), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		e := store.Event{Session: sid}
+		var at, o string
+		if err := rows.Scan(&e.ID, &at, &o); err != nil {
+			return nil, err
+		}
+		e.At, e.Out = parseTS(at), json.RawMessage(o)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // ---- executions (idempotency) ----
