@@ -12,8 +12,10 @@ package channels
 
 import (
 	"context"
+	"time"
 
 	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
 )
 
 // Turns is what a channel needs from the core.
@@ -25,6 +27,16 @@ type Turns interface {
 	// Refuse records a request the channel turned away (bad input,
 	// failed authentication) in the audit trail; a may be nil.
 	Refuse(ctx context.Context, a *session.Actor, channel, code, detail string)
+}
+
+// Tasks is what a channel needs for background work and deliveries
+// outside a request (LRO-02, LRO-03).
+type Tasks interface {
+	Tasks(ctx context.Context, a session.Actor) ([]store.TaskRow, error)
+	CancelTask(ctx context.Context, a session.Actor, id string) (store.TaskRow, error)
+	// Events returns the actor's session events after an id, waiting up to
+	// wait for one to arrive.
+	Events(ctx context.Context, a session.Actor, after int64, wait time.Duration) ([]store.Event, error)
 }
 
 // Capabilities says what a channel can render.

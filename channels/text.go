@@ -26,6 +26,11 @@ func PlainText(p session.Part, now time.Time) string {
 		return x.Text
 	case *session.Error:
 		return fmt.Sprintf("✗ %s [%s]", x.Message, x.Code)
+	case *session.Progress:
+		if p := x; p.Message != "" {
+			return fmt.Sprintf("… task %s (%s): %s, %d%% — %s", p.Task, p.Tool, p.State, p.Percent, p.Message)
+		}
+		return fmt.Sprintf("… task %s (%s): %s, %d%%", x.Task, x.Tool, x.State, x.Percent)
 	case *session.ProposalCard:
 		var b strings.Builder
 		fmt.Fprintf(&b, "⚠ Needs your confirmation — level %d (%s)\n", x.SafetyLevel, LevelName(x.SafetyLevel))

@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -203,13 +204,14 @@ type Kernel struct {
 	fmu    sync.Mutex
 	masked map[int64]session.Fact // facts are immutable: mask each once
 
-	bg       context.Context // handlers run under it, detached from requests
-	stop     context.CancelFunc
-	inflight sync.WaitGroup
-	tmu      sync.Mutex
-	running  map[string]*invocation // task id → running handler
-	emu      sync.Mutex
-	waiters  map[session.SessionID]chan struct{}
+	bg         context.Context // handlers run under it, detached from requests
+	stop       context.CancelFunc
+	inflight   sync.WaitGroup
+	tmu        sync.Mutex
+	running    map[string]*invocation // task id → running handler
+	emu        sync.Mutex
+	waiters    map[session.SessionID]chan struct{}
+	ungrounded atomic.Int64 // narrations blocked by the grounding check
 }
 
 const maskedCacheSize = 8192

@@ -281,3 +281,33 @@ func TestAF12_LedgerSubstitutionDetected(t *testing.T) {
 		t.Fatalf("substitution not detected: %+v %v", rep, err)
 	}
 }
+
+// AF-05: the demo extensions' narration templates, over real results, all
+// pass the grounding check (none is blocked).
+func TestDemoNarrationsAreGrounded(t *testing.T) {
+	e := kt.New(t, kt.Options{})
+	for _, req := range []string{
+		`hosting.list_servers {}`, `hosting.list_servers {"status":"stopped"}`, `hosting.get_server {"server":"web-2"}`,
+		`hosting.get_server {"server":"staging-1"}`, `hosting.server_metrics {"server":"db-1"}`, `hosting.server_metrics {"server":"staging-1"}`,
+		`hosting.list_sites {}`, `hosting.list_databases {}`, `hosting.list_dns_records {"zone":"acme.test"}`,
+		`hosting.export_zone {"zone":"acme.test"}`, `hosting.list_certificates {}`, `hosting.list_certificates {"expiring_within_days":30}`,
+		`hosting.snapshot_server {"server":"web-1"}`, `hosting.backup_database {"database":"orders"}`,
+		`hosting.add_dns_record {"zone":"acme.test","type":"A","name":"api","value":"203.0.113.7"}`,
+		`hosting.renew_certificate {"domain":"blog.acme.test"}`, `hosting.start_server {"server":"staging-1"}`,
+		`tasks.list_tasks {}`, `tasks.list_tasks {"status":"done"}`, `tasks.create_task {"title":"Water the plants","due":"2026-12-01"}`,
+		`tasks.complete_task {"task":"T-1"}`,
+	} {
+		out := e.Say(t, kt.Alice, req)
+		if kt.ErrCode(out) != "" {
+			t.Fatalf("%s: %s", req, kt.Dump(out))
+		}
+	}
+	if n := e.K.GroundingBlocks(); n != 0 {
+		for _, r := range e.Audit(t, "acme") {
+			if r.Kind == "grounding_blocked" {
+				t.Log(r.Data)
+			}
+		}
+		t.Fatalf("%d demo narrations were blocked", n)
+	}
+}

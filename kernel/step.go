@@ -13,6 +13,7 @@ import (
 	"text/template"
 
 	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/ground"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/sdk"
 	"github.com/steward-os/steward/session"
@@ -169,7 +170,7 @@ func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.Turn
 		if !f.OK {
 			return nil, none, Errf(session.CodeToolFailed, "The backup (%s) failed, so %s was not run: %s", bte.id, te.id, f.Error.Message)
 		}
-		parts = append(parts, &session.Text{Text: k.narrate(bte, f)})
+		parts = append(parts, &session.Text{Text: k.grounded(ctx, a, turn, bte, f)})
 	}
 	f, task, err := k.dispatch(ctx, a, turn, step, te, args, chain, true)
 	if err != nil {
@@ -186,8 +187,9 @@ func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.Turn
 	if !f.OK {
 		return parts, f, &Error{Code: f.Error.Code, Message: f.Error.Message}
 	}
-	text := k.narrate(te, f)
+	text := k.grounded(ctx, a, turn, te, f)
 	k.write(ctx, a, turn, audit.KindReplied, map[string]any{"fact": f.ID, "text": text})
+
 	return append(parts, &session.Text{Text: text}), f, nil
 }
 
@@ -222,6 +224,27 @@ func invoke(ctx context.Context, te *toolEntry, c sdk.Caller, e sdk.Env, args js
 	}()
 	return te.b.Handler.Invoke(ctx, c, e, args)
 }
+
+// grounded narrates a fact and runs the grounding check on the text in
+// enforce mode (AF-05…08): a narration claiming anything the fact does not
+// support is never sent; it is replaced by the plain listing of the fact,
+// and the block is counted and audited.
+func (k *Kernel) grounded(ctx context.Context, a session.Actor, turn session.TurnID, te *toolEntry, f session.Fact) string {
+	text := k.narrate(te, f)
+	res := ground.Check(text, []session.Fact{f}, ground.Options{})
+	if res.Grounded {
+		return text
+	}
+	k.ungrounded.Add(1)
+	var data any
+	_ = json.Unmarshal(f.Output, &data)
+	plain := generic(te.id, data)
+	k.write(ctx, a, turn, audit.KindGroundingBlocked, map[string]any{"tool": te.id, "fact": f.ID, "violations": res.Violations, "blocked_text": text})
+	return plain
+}
+
+// GroundingBlocks is how many narrations the grounding check has blocked.
+func (k *Kernel) GroundingBlocks() int64 { return k.ungrounded.Load() }
 
 // narrate renders a fact with the tool's template; every value in the text
 // comes from the fact (AF-05…07). Without a usable template it lists the

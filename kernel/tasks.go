@@ -28,12 +28,12 @@ import (
 
 // invocation is one running handler call.
 type invocation struct {
-	k      *Kernel
+	k       *Kernel
 	cancel  context.CancelCauseFunc
 	done    chan struct{} // the handler returned
 	settled chan struct{} // a promoted task's outcome is recorded
-	res    any
-	err    error
+	res     any
+	err     error
 
 	mu      sync.Mutex
 	task    *store.TaskRow // set when promoted
@@ -291,7 +291,7 @@ func (k *Kernel) finish(a session.Actor, te *toolEntry, t *store.TaskRow, inv *i
 	k.write(ctx, a, t.Turn, audit.KindTaskDone, map[string]any{"task": t.ID, "tool": t.Tool, "state": t.State, "fact": f.ID})
 	parts := []session.Part{progressPart(snap)}
 	if f.OK {
-		parts = append(parts, &session.Text{Text: fmt.Sprintf("Task %s finished: %s", t.ID, k.narrate(te, f))})
+		parts = append(parts, &session.Text{Text: fmt.Sprintf("Task %s finished: %s", t.ID, k.grounded(ctx, a, t.Turn, te, f))})
 	} else {
 		parts = append(parts, &session.Error{Code: f.Error.Code, Message: fmt.Sprintf("Task %s: %s", t.ID, f.Error.Message)})
 	}

@@ -18,12 +18,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
 )
 
 // Name of the channel in addresses and audit records.
@@ -35,9 +37,15 @@ type Options struct {
 	Log          *slog.Logger
 }
 
+// Core is what the API needs from the kernel.
+type Core interface {
+	channels.Turns
+	channels.Tasks
+}
+
 // API serves the HTTP API.
 type API struct {
-	turns channels.Turns
+	turns Core
 	dir   session.Directory
 	opt   Options
 	ready atomic.Bool
@@ -45,7 +53,7 @@ type API struct {
 }
 
 // New returns the API handler. Call SetReady once extensions are loaded.
-func New(turns channels.Turns, dir session.Directory, opt Options) *API {
+func New(turns Core, dir session.Directory, opt Options) *API {
 	if opt.MaxBodyBytes <= 0 {
 		opt.MaxBodyBytes = 64 << 10
 	}
@@ -56,6 +64,9 @@ func New(turns channels.Turns, dir session.Directory, opt Options) *API {
 	a.mux.HandleFunc("POST /v1/messages", a.authed(a.messages))
 	a.mux.HandleFunc("POST /v1/proposals/{id}", a.authed(a.proposal))
 	a.mux.HandleFunc("POST /v1/classify", a.authed(a.classify))
+	a.mux.HandleFunc("GET /v1/tasks", a.authed(a.listTasks))
+	a.mux.HandleFunc("POST /v1/tasks/{id}/cancel", a.authed(a.cancelTask))
+	a.mux.HandleFunc("GET /v1/sessions/{id}/events", a.authed(a.events))
 	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -234,6 +245,113 @@ func (a *API) classify(w http.ResponseWriter, r *http.Request, actor session.Act
 	writeJSON(w, http.StatusOK, c)
 }
 
+func (a *API) listTasks(w http.ResponseWriter, r *http.Request, actor session.Actor) {
+	ts, err := a.turns.Tasks(r.Context(), actor)
+	if err != nil {
+		code, msg := errorOf(err)
+		a.fail(w, r, &actor, statusOf(code), code, msg)
+		return
+	}
+	if ts == nil {
+		ts = []store.TaskRow{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tasks": ts})
+}
+
+func (a *API) cancelTask(w http.ResponseWriter, r *http.Request, actor session.Actor) {
+	t, err := a.turns.CancelTask(context.WithoutCancel(r.Context()), actor, r.PathValue("id"))
+	if err != nil {
+		code, msg := errorOf(err)
+		writeError(w, statusOf(code), code, msg) // the kernel audits refusals that matter
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"task": t})
+}
+
+// MaxWait bounds a long poll.
+const MaxWait = 55 * time.Second
+
+// events serves a session's events: a long poll (?after=N&wait=25s) or,
+// with Accept: text/event-stream, server-sent events from after (or the
+// Last-Event-ID header) until the client goes away.
+func (a *API) events(w http.ResponseWriter, r *http.Request, actor session.Actor) {
+	if r.PathValue("id") != string(session.SessionFor(actor)) && r.PathValue("id") != "me" {
+		a.fail(w, r, &actor, http.StatusNotFound, session.CodeNotFound, "No such session.")
+		return
+	}
+	q := r.URL.Query()
+	var after int64
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			a.fail(w, r, &actor, http.StatusBadRequest, session.CodeBadRequest, "after must be a non-negative event id.")
+			return
+		}
+		after = n
+	}
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > after {
+			after = n
+		}
+	}
+	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		a.stream(w, r, actor, after)
+		return
+	}
+	var wait time.Duration
+	if v := q.Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			a.fail(w, r, &actor, http.StatusBadRequest, session.CodeBadRequest, "wait must be a duration such as 25s.")
+			return
+		}
+		wait = min(d, MaxWait)
+	}
+	evs, err := a.turns.Events(r.Context(), actor, after, wait)
+	if err != nil {
+		code, msg := errorOf(err)
+		a.fail(w, r, &actor, statusOf(code), code, msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"session": session.SessionFor(actor), "events": eventList(evs)})
+}
+
+func eventList(evs []store.Event) []map[string]any {
+	out := make([]map[string]any, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, map[string]any{"id": e.ID, "at": e.At, "outbound": e.Out})
+	}
+	return out
+}
+
+func (a *API) stream(w http.ResponseWriter, r *http.Request, actor session.Actor, after int64) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, session.CodeInternal, "Streaming is not available.")
+		return
+	}
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	fl.Flush()
+	for r.Context().Err() == nil {
+		_ = rc.SetWriteDeadline(time.Now().Add(MaxWait + 10*time.Second))
+		evs, err := a.turns.Events(r.Context(), actor, after, 25*time.Second)
+		if err != nil {
+			return
+		}
+		if len(evs) == 0 {
+			fmt.Fprint(w, ": keep-alive\n\n")
+		}
+		for _, e := range evs {
+			fmt.Fprintf(w, "id: %d\nevent: outbound\ndata: %s\n\n", e.ID, e.Out)
+			after = e.ID
+		}
+		fl.Flush()
+	}
+}
+
 func (a *API) turn(w http.ResponseWriter, r *http.Request, actor session.Actor, in session.Inbound) {
 	// The turn runs to completion even if the client goes away: an
 	// accepted request is never half-done because a connection dropped.
@@ -272,10 +390,11 @@ func statusOf(code string) int {
 		return http.StatusUnauthorized
 	case session.CodeForbidden, session.CodeSafetyCeiling, session.CodeNotYourProposal:
 		return http.StatusForbidden
-	case session.CodeNotFound, session.CodeProposalNotFound:
+	case session.CodeNotFound, session.CodeProposalNotFound, session.CodeTaskNotFound:
 		return http.StatusNotFound
 	case session.CodeProposalExpired, session.CodeProposalRejected, session.CodeAlreadyExecuted, session.CodeCoolingPeriod, session.CodeArgsTampered,
-		session.CodeDuplicate, session.CodeInterrupted, session.CodeDependencyFailed, "conflict":
+		session.CodeDuplicate, session.CodeInterrupted, session.CodeDependencyFailed, session.CodeTaskEnded,
+		session.CodeCancelled, session.CodeTimedOut, "conflict":
 		return http.StatusConflict
 	case session.CodeWrongDangerPhrase, session.CodeInvalidArguments, session.CodeUnknownTool, session.CodeInvalidPlan, "invalid_argument":
 		return http.StatusUnprocessableEntity

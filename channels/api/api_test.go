@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/steward-os/steward/channels/api"
 	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
 )
 
 type fakeTurns struct {
@@ -32,6 +34,21 @@ func (f *fakeTurns) Handle(_ context.Context, a session.Actor, in session.Inboun
 func (f *fakeTurns) Classify(_ context.Context, _ session.Actor, text string) (session.Classification, error) {
 	return session.Classification{Intent: session.IntentNone, Steps: []session.PlanStep{}}, nil
 }
+
+func (f *fakeTurns) Tasks(context.Context, session.Actor) ([]store.TaskRow, error) { return nil, nil }
+
+func (f *fakeTurns) CancelTask(_ context.Context, _ session.Actor, id string) (store.TaskRow, error) {
+	return store.TaskRow{}, taskErr{}
+}
+
+func (f *fakeTurns) Events(context.Context, session.Actor, int64, time.Duration) ([]store.Event, error) {
+	return nil, nil
+}
+
+type taskErr struct{}
+
+func (taskErr) Error() string            { return "no task" }
+func (taskErr) Stable() (string, string) { return session.CodeTaskNotFound, "There is no task." }
 
 func (f *fakeTurns) Refuse(_ context.Context, _ *session.Actor, channel, code, detail string) {
 	f.mu.Lock()
@@ -91,6 +108,10 @@ func TestBadRequests(t *testing.T) {
 		{"unknown proposal", "POST", "/v1/proposals/p_missing", "demo-alice", `{"decision":"accept"}`, 404, ""},
 		{"wrong method", "GET", "/v1/messages", "demo-alice", ``, 405, session.CodeMethodNotAllowed},
 		{"unknown path", "GET", "/v1/nope", "demo-alice", ``, 404, session.CodeNotFound},
+		{"someone else's events", "GET", "/v1/sessions/s:acme:bob/events", "demo-alice", ``, 404, session.CodeNotFound},
+		{"bad after", "GET", "/v1/sessions/me/events?after=x", "demo-alice", ``, 400, session.CodeBadRequest},
+		{"bad wait", "GET", "/v1/sessions/me/events?wait=forever", "demo-alice", ``, 400, session.CodeBadRequest},
+		{"unknown task", "POST", "/v1/tasks/t_nope/cancel", "demo-alice", ``, 404, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

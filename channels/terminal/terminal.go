@@ -11,9 +11,11 @@ package terminal
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/steward-os/steward/channels"
@@ -34,6 +36,7 @@ type Terminal struct {
 
 	last *session.ProposalCard
 	seq  int
+	mu   sync.Mutex // one writer at a time
 }
 
 // Capabilities of the terminal.
@@ -62,6 +65,9 @@ func (t *Terminal) Run(ctx context.Context) error {
 		errc <- sc.Err()
 		close(lines)
 	}()
+	if tk, ok := t.Turns.(channels.Tasks); ok {
+		go t.follow(ctx, tk)
+	}
 	if t.Interactive {
 		fmt.Fprintf(t.Out, "Steward — signed in as %s (%s, %s). Type /help for help, /quit to leave.\n", t.Actor.ID, t.Actor.Tenant, strings.Join(t.Actor.Roles, ","))
 	}
@@ -97,6 +103,38 @@ func (t *Terminal) Run(ctx context.Context) error {
 	}
 }
 
+// follow prints deliveries that arrive outside a turn (task results and
+// progress) as they come.
+func (t *Terminal) follow(ctx context.Context, tk channels.Tasks) {
+	var after int64
+	if evs, err := tk.Events(ctx, t.Actor, 0, 0); err == nil && len(evs) > 0 {
+		after = evs[len(evs)-1].ID // only what happens from now on
+	}
+	for ctx.Err() == nil {
+		evs, err := tk.Events(ctx, t.Actor, after, 25*time.Second)
+		if err != nil {
+			time.Sleep(time.Second)
+			continue
+		}
+		for _, e := range evs {
+			after = e.ID
+			var out struct {
+				Replies []json.RawMessage `json:"replies"`
+			}
+			if json.Unmarshal(e.Out, &out) != nil {
+				continue
+			}
+			t.mu.Lock()
+			for _, r := range out.Replies {
+				if p, err := session.UnmarshalPart(r); err == nil {
+					fmt.Fprintln(t.Out, "\n"+channels.PlainText(p, t.Now()))
+				}
+			}
+			t.mu.Unlock()
+		}
+	}
+}
+
 func (t *Terminal) turn(ctx context.Context, line string) {
 	t.seq++
 	in := session.Inbound{ID: fmt.Sprintf("term-%d-%d", t.Now().UnixNano(), t.seq), From: session.Address{Channel: Name, Account: string(t.Actor.ID)}, Text: line, At: t.Now()}
@@ -126,6 +164,8 @@ func (t *Terminal) turn(ctx context.Context, line string) {
 	if in.Action != nil {
 		t.last = nil
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for _, p := range out.Parts {
 		if c, ok := p.(*session.ProposalCard); ok {
 			t.last = c

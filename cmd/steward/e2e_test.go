@@ -45,21 +45,33 @@ type gateway struct {
 	cmd  *exec.Cmd
 	base string
 	data string
-	logs *bytes.Buffer
-	done chan error
+	logs   *bytes.Buffer
+	done   chan error
+	exited chan struct{}
 }
 
 var reAddr = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
 
 func start(t *testing.T, data string, env ...string) *gateway {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	return startCmd(t, data, env, nil)
+}
+
+// startArgs starts serve with extra arguments.
+func startArgs(t *testing.T, data string, args ...string) *gateway {
+	t.Helper()
+	return startCmd(t, data, nil, args)
+}
+
+func startCmd(t *testing.T, data string, env, args []string) *gateway {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, args...)...)
 	cmd.Env = append(cleanEnv(), env...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{t: t, cmd: cmd, data: data, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	g := &gateway{t: t, cmd: cmd, data: data, logs: &bytes.Buffer{}, done: make(chan error, 1), exited: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -73,7 +85,9 @@ func start(t *testing.T, data string, env ...string) *gateway {
 				}
 			}
 		}
-		g.done <- cmd.Wait()
+		err := cmd.Wait()
+		close(g.exited)
+		g.done <- err
 	}()
 	select {
 	case a := <-addr:
@@ -85,9 +99,11 @@ func start(t *testing.T, data string, env ...string) *gateway {
 		t.Fatalf("serve did not start\n%s", g.logs)
 	}
 	t.Cleanup(func() {
-		if g.cmd.ProcessState == nil {
+		select {
+		case <-g.exited:
+		default:
 			_ = g.cmd.Process.Kill()
-			<-g.done
+			<-g.exited
 		}
 	})
 	return g

@@ -41,6 +41,14 @@ func newWorld(t *testing.T, tenant string) *world {
 	return w
 }
 
+// fastHealth makes check_server_health take one second.
+func (w *world) fastHealth(t *testing.T) {
+	t.Helper()
+	if err := w.st.Put(context.Background(), collMeta, "settings", map[string]int{"health_check_seconds": 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (w *world) call(t *testing.T, tool string, args any) (any, error) {
 	t.Helper()
 	h := sdktest.Handler(w.ext, tool)
@@ -111,26 +119,27 @@ func TestParamsSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{ // required parameters
-		"list_servers":      nil,
-		"get_server":        {"server"},
-		"server_metrics":    {"server"},
-		"start_server":      {"server"},
-		"snapshot_server":   {"server"},
-		"restart_server":    {"server"},
-		"resize_server":     {"server", "size"},
-		"stop_server":       {"server"},
-		"delete_server":     {"server"},
-		"list_sites":        nil,
-		"list_databases":    nil,
-		"backup_database":   {"database"},
-		"restore_database":  {"backup", "database"},
-		"drop_database":     {"database"},
-		"list_dns_records":  {"zone"},
-		"export_zone":       {"zone"},
-		"add_dns_record":    {"name", "type", "value", "zone"},
-		"delete_dns_record": {"name", "zone"},
-		"list_certificates": nil,
-		"renew_certificate": {"domain"},
+		"list_servers":        nil,
+		"get_server":          {"server"},
+		"server_metrics":      {"server"},
+		"start_server":        {"server"},
+		"snapshot_server":     {"server"},
+		"restart_server":      {"server"},
+		"resize_server":       {"server", "size"},
+		"stop_server":         {"server"},
+		"delete_server":       {"server"},
+		"list_sites":          nil,
+		"list_databases":      nil,
+		"backup_database":     {"database"},
+		"restore_database":    {"backup", "database"},
+		"drop_database":       {"database"},
+		"list_dns_records":    {"zone"},
+		"export_zone":         {"zone"},
+		"add_dns_record":      {"name", "type", "value", "zone"},
+		"delete_dns_record":   {"name", "zone"},
+		"list_certificates":   nil,
+		"renew_certificate":   {"domain"},
+		"check_server_health": {"server"},
 	}
 	for _, h := range Extension().Handlers {
 		t.Run(h.Name(), func(t *testing.T) {
@@ -545,12 +554,14 @@ func TestTemplates(t *testing.T) {
 		{"list_certificates", a{"expiring_within_days": 30}, "1 certificate(s):\n- blog.acme.test expires 2026-03-15 (5 days)"},
 		{"list_certificates", a{}, ""},
 		{"renew_certificate", a{"domain": "blog.acme.test"}, "Certificate for blog.acme.test renewed; it now expires 2026-06-08."},
+		{"check_server_health", a{"server": "db-1"}, "db-1 is healthy:\n- reachability: ok (status running)\n- cpu: ok (57%)\n- memory: ok (78%)\n- disk: warn (83%)"},
 	}
 	seen := map[string]bool{}
 	for _, s := range samples {
 		seen[s.tool] = true
 		mt := tools[s.tool]
 		w := newWorld(t, "acme")
+		w.fastHealth(t)
 		if mt.Propose != "" {
 			if _, err := sdktest.Render(mt.Propose, s.args); err != nil {
 				t.Errorf("%s propose over %v: %v", s.tool, s.args, err)
@@ -736,4 +747,24 @@ func js(t *testing.T, v any) string {
 func jsonEqual(t *testing.T, x, y any) bool {
 	t.Helper()
 	return js(t, x) == js(t, y)
+}
+
+// check_server_health reports progress and stops when its context ends.
+func TestHealthCheckProgressAndCancel(t *testing.T) {
+	w := newWorld(t, "acme")
+	w.fastHealth(t)
+	r := w.ok(t, "check_server_health", a{"server": "staging-1"}).(HealthReport)
+	if r.Healthy || r.Checks[0].Status != "fail" {
+		t.Fatalf("stopped server reported healthy: %+v", r)
+	}
+	if reps := w.env.Reports(); len(reps) == 0 || reps[len(reps)-1].Percent != 100 {
+		t.Fatalf("progress %+v", reps)
+	}
+	h := sdktest.Handler(w.ext, "check_server_health")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	raw, _ := json.Marshal(a{"server": "web-1"})
+	if _, err := h.Invoke(ctx, sdk.Caller{Actor: "alice", Tenant: "acme"}, w.env, raw); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled check: %v", err)
+	}
 }

@@ -43,6 +43,13 @@ type SeedData struct {
 		Expires       string `json:"expires"`
 		ExpiresInDays *int   `json:"expires_in_days"`
 	} `json:"certificates"`
+	// Settings tune the simulation.
+	Settings struct {
+		// HealthCheckSeconds is how long check_server_health takes
+		// (default 8: longer than the kernel's inline budget, so it runs
+		// as a background task).
+		HealthCheckSeconds int `json:"health_check_seconds"`
+	} `json:"settings"`
 }
 
 // seed writes the tenant's world section into State, once: a tenant whose
@@ -63,6 +70,12 @@ func (h *hosting) seed(ctx context.Context, st sdk.State, data json.RawMessage) 
 		}
 	}
 	if err := h.writeSeed(ctx, st, d); err != nil {
+		return fmt.Errorf("hosting: seed: %w", err)
+	}
+	if d.Settings.HealthCheckSeconds < 0 || d.Settings.HealthCheckSeconds > 600 {
+		return fmt.Errorf("hosting: seed: settings.health_check_seconds must be 0–600")
+	}
+	if err := put(ctx, st, collMeta, "settings", d.Settings); err != nil {
 		return fmt.Errorf("hosting: seed: %w", err)
 	}
 	return put(ctx, st, collMeta, "seeded", true)

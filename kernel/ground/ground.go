@@ -3,6 +3,7 @@ package ground
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -553,7 +554,7 @@ func (c *checker) statusOf(i int, gs []int, subj string, neg bool) bool {
 	}
 	if !neg {
 		for _, o := range objs {
-			if done && has(o.extra, "succeeded") {
+			if done && slices.Contains(o.extra, "succeeded") {
 				return true
 			}
 			if c.x.supports(o, gs, c.groups) {
@@ -752,7 +753,7 @@ func (c *checker) numberClaim(i int, f float64, key string) {
 		var own []float64
 		found := false
 		for _, o := range c.mentioning(subj) {
-			if vs, ok := o.nums[key]; ok {
+			if vs, ok := o.numsOf(key); ok {
 				found = true
 				own = append(own, vs...)
 			}
@@ -825,7 +826,7 @@ func (c *checker) filtered(a *array, i int, f float64) bool {
 		gs, isStatus := c.voc[t.norm]
 		n := 0
 		for _, it := range a.items {
-			if has(it.vals, t.norm) || (isStatus && c.x.supports(it, gs, c.groups)) {
+			if slices.Contains(it.vals, t.norm) || (isStatus && c.x.supports(it, gs, c.groups)) {
 				n++
 			}
 		}
@@ -989,7 +990,7 @@ func (c *checker) monthDate(i int, md string, year int) {
 	if subj := c.subject(i); subj != "" {
 		objs := c.mentioning(subj)
 		for _, o := range objs {
-			for tok := range o.toks {
+			for _, tok := range o.toks {
 				if len(tok) >= 10 && match(tok[:10]) {
 					return
 				}
@@ -1022,7 +1023,7 @@ func (c *checker) date(i int) {
 	if subj := c.subject(i); subj != "" {
 		objs := c.mentioning(subj)
 		for _, o := range objs {
-			if has(o.toks, d) {
+			if o.mentions(d) {
 				return
 			}
 		}

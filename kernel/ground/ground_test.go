@@ -24,19 +24,21 @@ func failf(tool, args, code, msg string) session.Fact {
 
 // Facts shaped like the demo world's (see world_test.go for real ones).
 var (
-	fServers = okf("hosting.list_servers", "", `{"servers":[{"name":"db-1","region":"us-east","status":"running","size":"l"},{"name":"staging-1","region":"us-east","status":"stopped","size":"s"},{"name":"web-1","region":"eu-west","status":"running","size":"m"},{"name":"web-2","region":"eu-west","status":"running","size":"m"}]}`)
-	fWeb1    = okf("hosting.get_server", `{"server":"web-1"}`, `{"name":"web-1","region":"eu-west","status":"running","size":"m","sites":["shop.acme.test"],"databases":[],"restarts":0}`)
-	fMetrics = okf("hosting.server_metrics", `{"server":"web-1"}`, `{"server":"web-1","status":"running","cpu":38,"memory":61,"disk":47}`)
-	fDB1     = okf("hosting.server_metrics", `{"server":"db-1"}`, `{"server":"db-1","status":"running","cpu":57,"memory":78,"disk":83}`)
-	fDBs     = okf("hosting.list_databases", "", `{"databases":[{"name":"analytics","server":"db-1","size_mb":5310,"backups":["analytics-1"]},{"name":"orders","server":"db-1","size_mb":1240,"backups":["orders-1"]}]}`)
-	fCerts   = okf("hosting.list_certificates", `{"expiring_within_days":90}`, `{"certificates":[{"domain":"blog.acme.test","expires":"2026-03-15","days_left":5},{"domain":"shop.acme.test","expires":"2026-05-09","days_left":60}]}`)
-	fRecords = okf("hosting.list_dns_records", `{"zone":"acme.test"}`, `{"zone":"acme.test","records":[{"name":"shop","type":"A","value":"203.0.113.10"},{"name":"blog","type":"A","value":"203.0.113.20"},{"name":"www","type":"CNAME","value":"shop.acme.test"},{"name":"@","type":"MX","value":"10 mail.acme.test"}]}`)
-	fZone    = okf("hosting.export_zone", `{"zone":"acme.test"}`, `{"zone":"acme.test","zonefile":"$ORIGIN acme.test.\n$TTL 3600\nshop\t3600\tIN\tA\t203.0.113.10\n"}`)
-	fTasks   = okf("tasks.list_tasks", "", `{"assignee":"alice","status":"","tasks":[{"id":"T-1","title":"Review the hosting invoice","status":"pending","assignee":"alice","due":"2026-03-13","created":"2026-03-10"},{"id":"T-2","title":"Renew the blog certificate","status":"pending","assignee":"alice","due":"2026-03-14","created":"2026-03-10"},{"id":"T-5","title":"Set up nightly backups of orders","status":"done","assignee":"alice","due":"","created":"2026-03-10","completed":"2026-03-10"}]}`)
-	fRestart = okf("hosting.restart_server", `{"server":"web-1"}`, `{"name":"web-1","region":"eu-west","status":"running","size":"m","sites":["shop.acme.test"],"databases":[],"restarts":1,"restarted_at":"2026-03-10T09:30:00Z"}`)
-	fDelete  = okf("hosting.delete_server", `{"server":"web-2"}`, `{"server":"web-2","deleted":true,"sites_removed":["blog.acme.test","status.acme.test"],"databases_removed":[]}`)
-	fDrop    = okf("hosting.drop_database", `{"database":"analytics"}`, `{"database":"analytics","dropped":true,"backups_kept":["analytics-1","analytics-2"]}`)
-	fFail    = failf("hosting.restart_server", `{"server":"staging-1"}`, "conflict", `server "staging-1" is stopped; start it instead of restarting it`)
+	fServers   = okf("hosting.list_servers", "", `{"servers":[{"name":"db-1","region":"us-east","status":"running","size":"l"},{"name":"staging-1","region":"us-east","status":"stopped","size":"s"},{"name":"web-1","region":"eu-west","status":"running","size":"m"},{"name":"web-2","region":"eu-west","status":"running","size":"m"}]}`)
+	fWeb1      = okf("hosting.get_server", `{"server":"web-1"}`, `{"name":"web-1","region":"eu-west","status":"running","size":"m","sites":["shop.acme.test"],"databases":[],"restarts":0}`)
+	fMetrics   = okf("hosting.server_metrics", `{"server":"web-1"}`, `{"server":"web-1","status":"running","cpu":38,"memory":61,"disk":47}`)
+	fDB1       = okf("hosting.server_metrics", `{"server":"db-1"}`, `{"server":"db-1","status":"running","cpu":57,"memory":78,"disk":83}`)
+	fDBs       = okf("hosting.list_databases", "", `{"databases":[{"name":"analytics","server":"db-1","size_mb":5310,"backups":["analytics-1"]},{"name":"orders","server":"db-1","size_mb":1240,"backups":["orders-1"]}]}`)
+	fCerts     = okf("hosting.list_certificates", `{"expiring_within_days":90}`, `{"certificates":[{"domain":"blog.acme.test","expires":"2026-03-15","days_left":5},{"domain":"shop.acme.test","expires":"2026-05-09","days_left":60}]}`)
+	fRecords   = okf("hosting.list_dns_records", `{"zone":"acme.test"}`, `{"zone":"acme.test","records":[{"name":"shop","type":"A","value":"203.0.113.10"},{"name":"blog","type":"A","value":"203.0.113.20"},{"name":"www","type":"CNAME","value":"shop.acme.test"},{"name":"@","type":"MX","value":"10 mail.acme.test"}]}`)
+	fZone      = okf("hosting.export_zone", `{"zone":"acme.test"}`, `{"zone":"acme.test","zonefile":"$ORIGIN acme.test.\n$TTL 3600\nshop\t3600\tIN\tA\t203.0.113.10\n"}`)
+	fTasks     = okf("tasks.list_tasks", "", `{"assignee":"alice","status":"","tasks":[{"id":"T-1","title":"Review the hosting invoice","status":"pending","assignee":"alice","due":"2026-03-13","created":"2026-03-10"},{"id":"T-2","title":"Renew the blog certificate","status":"pending","assignee":"alice","due":"2026-03-14","created":"2026-03-10"},{"id":"T-5","title":"Set up nightly backups of orders","status":"done","assignee":"alice","due":"","created":"2026-03-10","completed":"2026-03-10"}]}`)
+	fRestart   = okf("hosting.restart_server", `{"server":"web-1"}`, `{"name":"web-1","region":"eu-west","status":"running","size":"m","sites":["shop.acme.test"],"databases":[],"restarts":1,"restarted_at":"2026-03-10T09:30:00Z"}`)
+	fDelete    = okf("hosting.delete_server", `{"server":"web-2"}`, `{"server":"web-2","deleted":true,"sites_removed":["blog.acme.test","status.acme.test"],"databases_removed":[]}`)
+	fDrop      = okf("hosting.drop_database", `{"database":"analytics"}`, `{"database":"analytics","dropped":true,"backups_kept":["analytics-1","analytics-2"]}`)
+	fHealthy   = okf("hosting.check_server_health", `{"server":"web-1"}`, `{"server":"web-1","healthy":true,"checks":[{"name":"reachability","status":"ok","detail":"status running"},{"name":"cpu","status":"ok","detail":"38%"},{"name":"memory","status":"ok","detail":"61%"},{"name":"disk","status":"ok","detail":"47%"}],"seconds":8}`)
+	fUnhealthy = okf("hosting.check_server_health", `{"server":"staging-1"}`, `{"server":"staging-1","healthy":false,"checks":[{"name":"reachability","status":"fail","detail":"status stopped"},{"name":"cpu","status":"ok","detail":"12%"},{"name":"memory","status":"ok","detail":"30%"},{"name":"disk","status":"ok","detail":"25%"}],"seconds":8}`)
+	fFail      = failf("hosting.restart_server", `{"server":"staging-1"}`, "conflict", `server "staging-1" is stopped; start it instead of restarting it`)
 )
 
 func facts(fs ...session.Fact) []session.Fact { return fs }
@@ -192,6 +194,10 @@ func TestStatuses(t *testing.T) {
 		{"custom vocabulary", "web-1 is green.", facts(okf("x.get", "", `{"name":"web-1","health":"green"}`)), Options{Statuses: [][]string{{"green", "healthy"}, {"red"}}}, true, "", ""},
 		{"custom vocabulary unsupported", "web-1 is red.", facts(okf("x.get", "", `{"name":"web-1","health":"green"}`)), Options{Statuses: [][]string{{"green"}, {"red"}}}, false, KindStatus, "red"},
 		{"allowed word is not a claim", "Steward is active.", facts(fWeb1), Options{Words: []string{"active"}}, true, "", ""},
+		{"health retrieved", "web-1 is healthy:\n- reachability: ok (status running)\n- cpu: ok (38%)\n- disk: ok (47%)", facts(fHealthy), Options{}, true, "", ""},
+		{"unhealthy retrieved", "staging-1 is NOT healthy:\n- reachability: fail (status stopped)\n- disk: ok (25%)", facts(fUnhealthy), Options{}, true, "", ""},
+		{"health false", "staging-1 is healthy.", facts(fUnhealthy), Options{}, false, KindStatus, "healthy"},
+		{"health of another server", "web-2 is healthy.", facts(fHealthy, okf("hosting.get_server", "", `{"name":"web-2","status":"running"}`)), Options{}, false, KindStatus, "healthy"},
 	})
 }
 

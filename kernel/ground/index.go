@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,18 +15,37 @@ import (
 // call's arguments, or any nested object, such as one item of a list), or
 // the error of a failed fact. Claims about a named thing are checked
 // against the objects that mention it.
+// Objects are small, so their sets are slices.
 type obj struct {
-	toks  map[string]struct{}  // tokens of its own string values and string-array elements, and those values whole
-	vals  map[string]struct{}  // its own string values whole (lower case), for filtered counts
-	extra map[string]struct{}  // status evidence beyond its tokens: truthy key words, the tool's verb forms
-	nums  map[string][]float64 // key word → its own numeric values
+	toks  []string // tokens of its own string values and string-array elements, and those values whole
+	vals  []string // its own string values whole (lower case), for filtered counts
+	extra []string // status evidence beyond its tokens: truthy key words, the tool's verb forms
+	nums  []keyNum // its own numeric values by key word
 }
 
-func newObj() *obj {
-	return &obj{toks: map[string]struct{}{}, vals: map[string]struct{}{}, extra: map[string]struct{}{}}
+type keyNum struct {
+	key string
+	v   float64
 }
 
-func (o *obj) mentions(tok string) bool { return has(o.toks, tok) }
+func newObj() *obj { return &obj{} }
+
+func (o *obj) mentions(tok string) bool { return slices.Contains(o.toks, tok) }
+
+// has reports whether w is one of its tokens or extra evidence.
+func (o *obj) has(w string) bool { return slices.Contains(o.toks, w) || slices.Contains(o.extra, w) }
+
+// numsOf returns its values under key word k and whether it has any.
+func (o *obj) numsOf(k string) ([]float64, bool) {
+	var out []float64
+	found := false
+	for _, kn := range o.nums {
+		if kn.key == k {
+			out, found = append(out, kn.v), true
+		}
+	}
+	return out, found
+}
 
 // array is a JSON array in a fact: its length counts, its object items
 // give filtered counts.
@@ -50,13 +70,14 @@ type index struct {
 	keyNums  map[string][]float64
 	keyArrs  map[string][]*array
 	arrays   []*array
-	nameKeys map[string]struct{}            // key words whose values include plain words (database: orders)
-	words    map[string]struct{}            // Options.Words, lower case
-	argNums  map[string][]float64           // key word → numbers the call's arguments gave (filters)
-	valKeys  map[string]map[string]struct{} // token → the keys it is a value of
-	ok       bool                           // some fact succeeded
-	toolWord map[string]struct{}            // verbs of successful tools ("backup", "restart")
-	args     bool                           // walking arguments
+	nameKeys map[string]struct{}  // key words whose values include plain words (database: orders)
+	words    map[string]struct{}  // Options.Words, lower case
+	argNums  map[string][]float64 // key word → numbers the call's arguments gave (filters)
+	valKeys  map[string][]string  // token → the keys it is a value of
+	kwCache  map[string][]string  // key → keyWords(key)
+	ok       bool                 // some fact succeeded
+	toolWord map[string]struct{}  // verbs of successful tools ("backup", "restart")
+	args     bool                 // walking arguments
 }
 
 // noNameKeys are keys whose plain-word values are free text, not names.
@@ -78,7 +99,8 @@ func newIndex(facts []session.Fact, opts Options, voc vocab) *index {
 		nameKeys: map[string]struct{}{},
 		words:    map[string]struct{}{},
 		argNums:  map[string][]float64{},
-		valKeys:  map[string]map[string]struct{}{},
+		valKeys:  map[string][]string{},
+		kwCache:  map[string][]string{},
 		toolWord: map[string]struct{}{},
 	}
 	for _, w := range opts.Words {
@@ -115,9 +137,7 @@ func (x *index) addFact(f *session.Fact) {
 			x.addString(o, "message", f.Error.Message)
 			x.addString(o, "code", f.Error.Code)
 		}
-		for _, w := range []string{"failed", "failing"} {
-			o.extra[w] = struct{}{}
-		}
+		o.extra = append(o.extra, "failed", "failing")
 		x.objs = append(x.objs, o)
 		return
 	}
@@ -145,12 +165,8 @@ func (x *index) addFact(f *session.Fact) {
 	}
 	// The tool's verb ("restart" in restart_server) supports its participles
 	// ("restarted"); a successful call supports "succeeded".
-	for _, p := range participles(toolVerb(f.Tool)) {
-		top.extra[p] = struct{}{}
-	}
-	for _, w := range []string{"succeeded", "successful", "successfully"} {
-		top.extra[w] = struct{}{}
-	}
+	top.extra = append(top.extra, participles(toolVerb(f.Tool))...)
+	top.extra = append(top.extra, "succeeded", "successful", "successfully")
 }
 
 // toolVerb is the first word of a tool's name: "restart" in
@@ -203,18 +219,29 @@ func keyWords(k string) []string {
 	return out
 }
 
-func (x *index) addKey(k string) {
-	for _, w := range keyWords(k) {
-		x.toks[w] = struct{}{}
+// kw is keyWords with a cache: list items repeat their keys.
+func (x *index) kw(k string) []string {
+	if w, ok := x.kwCache[k]; ok {
+		return w
 	}
+	w := keyWords(k)
+	x.kwCache[k] = w
+	for _, t := range w {
+		x.toks[t] = struct{}{}
+	}
+	return w
 }
+
+func (x *index) addKey(k string) { x.kw(k) }
 
 // truthy marks the words of a key whose value is true, non-zero or
 // non-empty as status evidence ("deleted": true, "restored_from": "x",
 // "sites_removed": [..]).
-func truthy(o *obj, k string) {
-	for _, w := range keyWords(k) {
-		o.extra[w] = struct{}{}
+func (x *index) truthy(o *obj, k string) {
+	for _, w := range x.kw(k) {
+		if !slices.Contains(o.extra, w) {
+			o.extra = append(o.extra, w)
+		}
 	}
 }
 
@@ -230,7 +257,7 @@ func (x *index) walkValue(o *obj, k string, v any) {
 	case string:
 		x.addString(o, k, t)
 		if strings.TrimSpace(t) != "" && k != "" {
-			truthy(o, k)
+			x.truthy(o, k)
 		}
 	case json.Number:
 		f, err := t.Float64()
@@ -239,20 +266,20 @@ func (x *index) walkValue(o *obj, k string, v any) {
 		}
 		x.nums[f] = struct{}{}
 		if k != "" {
-			for _, w := range keyWords(k) {
-				o.nums = appendNum(o.nums, w, f)
+			for _, w := range x.kw(k) {
+				o.nums = append(o.nums, keyNum{w, f})
 				x.keyNums[w] = append(x.keyNums[w], f)
 				if x.args {
 					x.argNums[w] = append(x.argNums[w], f)
 				}
 			}
 			if f != 0 {
-				truthy(o, k)
+				x.truthy(o, k)
 			}
 		}
 	case bool:
 		if t && k != "" {
-			truthy(o, k)
+			x.truthy(o, k)
 		}
 	case map[string]any:
 		child := newObj()
@@ -262,11 +289,11 @@ func (x *index) walkValue(o *obj, k string, v any) {
 		a := &array{n: len(t), parent: o}
 		x.nums[float64(len(t))] = struct{}{}
 		if k != "" {
-			for _, w := range keyWords(k) {
+			for _, w := range x.kw(k) {
 				x.keyArrs[w] = append(x.keyArrs[w], a)
 			}
 			if len(t) > 0 {
-				truthy(o, k)
+				x.truthy(o, k)
 			}
 		}
 		for _, e := range t {
@@ -295,14 +322,6 @@ func (x *index) walkValue(o *obj, k string, v any) {
 	}
 }
 
-func appendNum(m map[string][]float64, k string, f float64) map[string][]float64 {
-	if m == nil {
-		m = map[string][]float64{}
-	}
-	m[k] = append(m[k], f)
-	return m
-}
-
 // addString records a string value: whole, as tokens, its numbers, dates
 // and times.
 func (x *index) addString(o *obj, k, s string) {
@@ -312,63 +331,114 @@ func (x *index) addString(o *obj, k, s string) {
 	}
 	x.strs = append(x.strs, low)
 	x.toks[low] = struct{}{}
-	o.toks[low] = struct{}{}
-	o.vals[low] = struct{}{}
+	o.toks = append(o.toks, low)
+	o.vals = append(o.vals, low)
 	x.valKey(low, k)
 	if f, err := strconv.ParseFloat(low, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 		x.nums[f] = struct{}{}
 		if k != "" {
-			for _, w := range keyWords(k) {
-				o.nums = appendNum(o.nums, w, f)
+			for _, w := range x.kw(k) {
+				o.nums = append(o.nums, keyNum{w, f})
 				x.keyNums[w] = append(x.keyNums[w], f)
 			}
 		}
 	}
-	if k != "" && !has(noNameKeys, strings.ToLower(k)) && isPlainWord(low) {
-		x.nameKeys[singular(strings.ToLower(k))] = struct{}{}
+	lk := strings.ToLower(k)
+	if k != "" && !has(noNameKeys, lk) && isPlainWord(low) {
+		x.nameKeys[singular(lk)] = struct{}{}
 	}
-	for _, t := range lex(s) {
+	var toks []token
+	if oneToken(s) {
+		toks = []token{classify(s, 0, len(s))}
+	} else {
+		toks = lex(s)
+	}
+	for _, t := range toks {
+		if t.norm == low && (t.kind == kWord || t.kind == kIdent || t.kind == kNumber) {
+			if t.kind == kIdent {
+				x.idParts1(t.norm)
+			} else if t.kind == kNumber {
+				x.nums[t.num] = struct{}{}
+			}
+			continue // already recorded whole
+		}
 		switch t.kind {
 		case kWord:
 			x.toks[t.norm] = struct{}{}
-			o.toks[t.norm] = struct{}{}
+			o.toks = append(o.toks, t.norm)
 		case kIdent:
 			x.toks[t.norm] = struct{}{}
-			o.toks[t.norm] = struct{}{}
+			o.toks = append(o.toks, t.norm)
 			x.valKey(t.norm, k)
-			for _, p := range strings.FieldsFunc(t.norm, func(r rune) bool { return r == '.' || r == '-' || r == '_' || r == ':' }) {
-				x.idParts[p] = struct{}{}
-			}
+			x.idParts1(t.norm)
 		case kNumber:
 			x.nums[t.num] = struct{}{}
-			o.toks[t.norm] = struct{}{}
+			o.toks = append(o.toks, t.norm)
 		case kDate, kTime:
 			x.toks[t.norm] = struct{}{}
-			o.toks[t.norm] = struct{}{}
+			if t.norm != low {
+				o.toks = append(o.toks, t.norm)
+			}
 			x.addTimeTokens(t.norm)
-			if t.kind == kDate {
-				o.toks[t.norm[:10]] = struct{}{}
+			if t.kind == kDate && len(t.norm) > 10 {
+				o.toks = append(o.toks, t.norm[:10])
 			}
 		}
 	}
 }
 
+// idParts1 records the parts of an identifier ("eu-west" → eu, west).
+func (x *index) idParts1(id string) {
+	start := 0
+	for i := 0; i <= len(id); i++ {
+		if i == len(id) || id[i] == '.' || id[i] == '-' || id[i] == '_' || id[i] == ':' {
+			if i > start {
+				x.idParts[id[start:i]] = struct{}{}
+			}
+			start = i + 1
+		}
+	}
+}
+
+// oneToken reports whether s is a single token for lex (a name, a number,
+// a date): ASCII letters and digits joined by . - _ :, nothing else.
+func oneToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case (c == '-' || c == '.' || c == '_' || c == ':') && i > 0 && i < len(s)-1:
+			n, p := s[i+1], s[i-1]
+			if !isASCIIAlnum(n) || !isASCIIAlnum(p) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIIAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
 // valKey records that tok is (part of) a value of key k.
 func (x *index) valKey(tok, k string) {
-	m := x.valKeys[tok]
-	if m == nil {
-		m = map[string]struct{}{}
-		x.valKeys[tok] = m
+	if !slices.Contains(x.valKeys[tok], k) {
+		x.valKeys[tok] = append(x.valKeys[tok], k)
 	}
-	m[strings.ToLower(k)] = struct{}{}
 }
 
 // siblings reports whether a and b are values of the same key somewhere
 // (two server names, two regions): a list of peers, not an attribute of
 // the other.
 func (x *index) siblings(a, b string) bool {
-	for k := range x.valKeys[a] {
-		if has(x.valKeys[b], k) {
+	for _, k := range x.valKeys[a] {
+		if slices.Contains(x.valKeys[b], k) {
 			return true
 		}
 	}
@@ -443,7 +513,7 @@ func inNums(list []float64, f float64) bool {
 func (x *index) supports(o *obj, gs []int, groups [][]string) bool {
 	for _, g := range gs {
 		for _, w := range groups[g] {
-			if has(o.toks, w) || has(o.extra, w) {
+			if o.has(w) {
 				return true
 			}
 		}
@@ -454,8 +524,13 @@ func (x *index) supports(o *obj, gs []int, groups [][]string) bool {
 // hasStatus reports whether o carries any status word at all (a retrieved
 // state).
 func (x *index) hasStatus(o *obj) bool {
-	for w := range x.voc {
-		if has(o.toks, w) || has(o.extra, w) {
+	for _, w := range o.toks {
+		if _, ok := x.voc[w]; ok {
+			return true
+		}
+	}
+	for _, w := range o.extra {
+		if _, ok := x.voc[w]; ok {
 			return true
 		}
 	}

@@ -78,7 +78,7 @@ var phrasal = set(
 	"adding", "round", "rounded", "wind", "wound", "hold", "held", "tied", "tie",
 	"catch", "caught", "stand", "stood", "bump", "bumped", "double", "triple",
 	"check", "checked", "drill", "drilled", "bottom", "ups", "downs", "upside",
-	"up", "down", "heads", "next", "what", "whats", "ups", "grown", "listed",
+	"up", "down", "heads", "next", "what", "whats", "grown", "listed",
 )
 
 // infinitive: "to" followed by these is a modal ("to be restarted").
@@ -112,7 +112,7 @@ var fillers = set(
 	"their", "his", "her", "your", "my", "our", "has", "have", "had", "total", "in", "for",
 	"percent", "per", "cent", "pct", "value", "level", "stands", "sits", "sitting",
 	"showing", "shows", "over", "under", "above", "below", "all", "and", "it",
-	"read", "reads", "sits", "stand", "stood",
+	"read", "stand", "stood",
 )
 
 // modals before a status word make it a hypothesis or an intention, not a
@@ -207,12 +207,12 @@ var stopwords = set(
 	"usage", "metrics", "load", "details", "detail", "list", "listing", "server",
 	"servers", "database", "databases", "site", "sites", "zone", "zones", "region",
 	"regions", "certificate", "certificates", "task", "tasks", "message", "messages",
-	"itself", "alone", "instead", "too", "first", "last", "next", "previous", "later",
+	"alone", "instead", "first", "last", "next", "previous", "later",
 	"earlier", "today", "tomorrow", "yesterday", "soon", "ago", "left", "total",
-	"entirely", "fully", "partly", "mostly", "please", "too", "right", "back", "once",
-	"twice", "together", "is", "isn't", "wasn't", "aren't", "weren't", "hasn't",
+	"entirely", "fully", "partly", "mostly", "please", "right", "back", "once",
+	"twice", "together", "isn't", "wasn't", "aren't", "weren't", "hasn't",
 	"haven't", "won't", "can't", "doesn't", "didn't", "don't", "shouldn't", "couldn't",
-	"wouldn't", "size", "dump", "export", "restore", "restoring", "drop", "dropping",
+	"wouldn't", "dump", "export", "restore", "restoring", "drop", "dropping",
 	"delete", "deleting", "restart", "restarting", "stop", "stopping", "start",
 	"starting", "resize", "resizing", "change", "changing", "owner", "owners", "team",
 	"large", "small", "big", "bigger", "smaller", "larger", "medium", "extra",

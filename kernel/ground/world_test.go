@@ -24,6 +24,7 @@ import (
 	"github.com/steward-os/steward/sdk"
 	"github.com/steward-os/steward/sdk/sdktest"
 	"github.com/steward-os/steward/session"
+	"go.yaml.in/yaml/v3"
 )
 
 // today is the corpus's fixed "now".
@@ -94,13 +95,20 @@ func loadNarrates() (map[string]string, error) {
 				narrateErr = err
 				return
 			}
-			tools, err := sdktest.ManifestTools(raw)
-			if err != nil {
+			// Only names and templates matter here; other keys (which other
+			// packages add over time) are ignored.
+			var m struct {
+				Tools []struct {
+					Name    string `yaml:"name"`
+					Narrate string `yaml:"narrate"`
+				} `yaml:"tools"`
+			}
+			if err := yaml.Unmarshal(raw, &m); err != nil {
 				narrateErr = err
 				return
 			}
-			for name, t := range tools {
-				narrates[ext+"."+name] = t.Narrate
+			for _, t := range m.Tools {
+				narrates[ext+"."+t.Name] = t.Narrate
 			}
 		}
 	})

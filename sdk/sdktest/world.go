@@ -55,6 +55,8 @@ type ManifestTool struct {
 	Propose      string                   `yaml:"propose"`
 	Narrate      string                   `yaml:"narrate"`
 	LongRunning  bool                     `yaml:"long_running"`
+	MaxDuration  string                   `yaml:"max_duration"`
+	Idempotent   bool                     `yaml:"idempotent"`
 }
 
 // ManifestTools decodes the tools of a YAML (or JSON) manifest, keyed by

@@ -130,6 +130,9 @@ func (s *segmenter) probeText(text string) *probe {
 	a.findPayload(s.tools)
 	rk := a.rank(s.tools, a.head)
 	p := &probe{a: a, rank: rk, conf: confidence(rk), min: s.r.min}
+	if s.probes == nil {
+		s.probes = map[string]*probe{}
+	}
 	s.probes[text] = p
 	return p
 }
@@ -356,7 +359,10 @@ func (s *segmenter) verbPrefix(p piece) string {
 // outside coordinated names.
 func (s *segmenter) connectors() []connector {
 	toks := s.a.toks
-	protected := make([]bool, len(toks))
+	var protected []bool
+	if len(s.a.lists) > 0 {
+		protected = make([]bool, len(toks))
+	}
 	for _, l := range s.a.lists {
 		for k := 1; k < len(l); k++ {
 			for i := s.a.ments[l[k-1]].end; i < s.a.ments[l[k]].start; i++ {
@@ -407,7 +413,7 @@ func hasWord(toks []token) bool {
 func (s *segmenter) connectorAt(i int, protected []bool) (connector, bool) {
 	toks := s.a.toks
 	tk := toks[i]
-	if tk.quoted || protected[i] {
+	if tk.quoted || protected != nil && protected[i] {
 		return connector{}, false
 	}
 	word := func(k int) string {
@@ -462,7 +468,7 @@ func (s *segmenter) connectorAt(i int, protected []bool) (connector, bool) {
 // ". Next, …", "and finally".
 func (s *segmenter) continuation(i int, protected []bool) (connector, bool) {
 	tk := s.a.toks[i]
-	if tk.kind != tkWord || tk.quoted || protected[i] {
+	if tk.kind != tkWord || tk.quoted || protected != nil && protected[i] {
 		return connector{}, false
 	}
 	switch tk.low {
@@ -481,8 +487,6 @@ type understanding struct {
 	clauses []*clauseRes
 	// failed is the first clause nothing can do, if any.
 	failed *clauseRes
-	// question is a question about one clause (no steps run).
-	question string
 	// conditional: a clause is a condition, which cannot be planned.
 	conditional bool
 	conf        float64
@@ -515,7 +519,10 @@ func (r *Router) understand(ix *index, t route.Turn, segTools, tools []int, plan
 	g := r.gazetteer(ix, t)
 	now := r.now()
 	whole := analyze(ix, g, t, now, nil)
-	facts := parseFacts(t, g)
+	var facts []parsedFact
+	if len(t.Facts) > 0 && whole.mayRefer() {
+		facts = g.parseFacts(t)
+	}
 	if len(facts) > 0 {
 		if q, conf := whole.ledgerAnswer(g, facts); q != nil {
 			u := &understanding{answer: q, conf: conf}
@@ -527,7 +534,7 @@ func (r *Router) understand(ix *index, t route.Turn, segTools, tools []int, plan
 			return u
 		}
 	}
-	s := &segmenter{r: r, ix: ix, g: g, t: t, now: now, a: whole, tools: segTools, facts: facts, probes: map[string]*probe{}}
+	s := &segmenter{r: r, ix: ix, g: g, t: t, now: now, a: whole, tools: segTools, facts: facts}
 	pieces := s.split()
 	u := &understanding{conditional: s.conditional, conf: 1}
 	if u.conditional {
@@ -668,7 +675,7 @@ func (u *understanding) planClause(i int, sc *scope) {
 			return nil, false
 		},
 	}
-	if len(variants) > 1 && sc.chain == false && a.question() && variants[0].fromLedger() {
+	if len(variants) > 1 && !sc.chain && a.question() && variants[0].fromLedger() {
 		// "how many of those have size m?" is a question: never one change
 		// per earlier item. Ask instead.
 		variants = variants[:1]

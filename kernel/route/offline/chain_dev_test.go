@@ -132,6 +132,17 @@ var devChains = []chainCase{
 		{tool: "hosting.add_dns_record", args: kv{"zone": "acme.test", "type": "CNAME", "name": "docs", "value": "shop.acme.test"}},
 		{tool: "hosting.delete_dns_record", args: kv{"zone": "acme.test", "name": "www"}, deps: []string{"s1"}},
 	}},
+	// The zone comes from the clause before.
+	{text: "delete the shop record from acme.test and add an A record mail pointing to 203.0.113.8", steps: []wantStep{
+		{tool: "hosting.delete_dns_record", args: kv{"zone": "acme.test", "name": "shop"}},
+		{tool: "hosting.add_dns_record", args: kv{"zone": "acme.test", "type": "A", "name": "mail", "value": "203.0.113.8"}},
+	}},
+	// Regression: a clause whose target the clause before supplies is not
+	// refused as "missing its target" (it was, at 0.42).
+	{text: "export acme.test and then add a TXT record verify with value abc", steps: []wantStep{
+		{tool: "hosting.export_zone", args: kv{"zone": "acme.test"}},
+		{tool: "hosting.add_dns_record", args: kv{"zone": "acme.test", "type": "TXT", "name": "verify", "value": "abc"}, deps: []string{"s1"}},
+	}},
 	// Never drop a clause, never run a condition, never loop over a list
 	// this turn has not produced.
 	{text: "list the servers that are stopped and start them", clarify: true},

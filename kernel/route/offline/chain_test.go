@@ -543,3 +543,16 @@ func TestChainDeterministicAndConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// AF-02: an answer from the ledger needs no tool, so it comes back even
+// over an empty surface.
+func TestAnswerNeedsNoSurface(t *testing.T) {
+	catalog := loadCatalog(t)
+	r := newTestRouter()
+	turn := demoTurn(catalog, "how many of those are running?")
+	turn.Facts = ledger(factServers)
+	p, err := r.Plan(context.Background(), turn, route.Intent{}, nil)
+	if err != nil || p.Answer == nil || p.Answer.Fact != 101 || len(p.Steps) != 0 || p.Clarify != "" {
+		t.Errorf("answer over no tools: %+v %v", p, err)
+	}
+}

@@ -3,6 +3,7 @@ package offline
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/steward-os/steward/kernel/route"
 )
@@ -70,6 +71,10 @@ type gazetteer struct {
 	titles    []titleDef
 	// kindStems are the stems of the tenant's resource kinds ("server").
 	kindStems map[string]bool
+	// parsed caches decoded ledger facts (refs.go); the table is shared
+	// between goroutines, so it has its own lock.
+	mu     sync.Mutex
+	parsed map[factKey]*parsedFact
 }
 
 // titleDef is a resource's "title" (or "name") attribute as content stems.

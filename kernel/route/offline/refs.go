@@ -3,6 +3,7 @@ package offline
 import (
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strconv"
@@ -123,31 +124,84 @@ type parsedFact struct {
 	idField string
 }
 
-// parseFacts decodes the turn's successful facts, most recent first.
-func parseFacts(t route.Turn, g *gazetteer) []parsedFact {
+// mayRefer reports whether a request could point back at anything: a
+// pronoun, an ordinal, a reference noun, or a question about items. Only
+// then is the ledger read.
+func (a *analysis) mayRefer() bool {
+	for i, tk := range a.toks {
+		if tk.kind != tkWord {
+			continue
+		}
+		low := tk.low
+		if singularPron[low] || pluralPron[low] || personPron[low] || low == "ones" || low == "one" || low == "many" || low == "which" || refNouns[stem(low)] {
+			return true
+		}
+		if _, ok := ordinal(low); ok && i > 0 && a.toks[i-1].low == "the" {
+			return true
+		}
+	}
+	return false
+}
+
+// maxParsed bounds the decoded facts a name table keeps.
+const maxParsed = 256
+
+// parseFacts decodes the turn's successful facts, most recent first. A
+// decoded fact is kept with the tenant's name table (its id field depends
+// on the tenant's resources), keyed by id and a hash of its output.
+func (g *gazetteer) parseFacts(t route.Turn) []parsedFact {
 	var out []parsedFact
 	for i := len(t.Facts) - 1; i >= 0; i-- {
 		f := t.Facts[i]
 		if !f.OK || len(f.Output) == 0 || f.ID <= 0 {
 			continue
 		}
-		var v any
-		if err := json.Unmarshal(f.Output, &v); err != nil {
-			continue
-		}
-		obj, ok := v.(map[string]any)
+		key := factKey{id: f.ID, tool: f.Tool, sum: maphash.Bytes(factSeed, f.Output)}
+		g.mu.Lock()
+		pf, ok := g.parsed[key]
+		g.mu.Unlock()
 		if !ok {
-			continue
+			pf = g.parseFact(f)
+			g.mu.Lock()
+			if g.parsed == nil || len(g.parsed) >= maxParsed {
+				g.parsed = map[factKey]*parsedFact{}
+			}
+			g.parsed[key] = pf
+			g.mu.Unlock()
 		}
-		ext, _, _ := strings.Cut(f.Tool, ".")
-		pf := parsedFact{f: f, ext: ext, obj: obj}
-		pf.key, pf.items = listIn(obj, g)
-		if pf.items != nil {
-			pf.idField = idField(pf.items, pf.key, g)
+		if pf != nil {
+			out = append(out, *pf)
 		}
-		out = append(out, pf)
 	}
 	return out
+}
+
+// factKey identifies a fact's verbatim output.
+type factKey struct {
+	id   int64
+	tool string
+	sum  uint64
+}
+
+var factSeed = maphash.MakeSeed()
+
+// parseFact decodes one fact; nil when its output is not a JSON object.
+func (g *gazetteer) parseFact(f session.Fact) *parsedFact {
+	var v any
+	if err := json.Unmarshal(f.Output, &v); err != nil {
+		return nil
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	ext, _, _ := strings.Cut(f.Tool, ".")
+	pf := &parsedFact{f: f, ext: ext, obj: obj}
+	pf.key, pf.items = listIn(obj, g)
+	if pf.items != nil {
+		pf.idField = idField(pf.items, pf.key, g)
+	}
+	return pf
 }
 
 // listIn finds the output's list of objects: the one whose key names a

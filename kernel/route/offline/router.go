@@ -263,7 +263,11 @@ func (r *Router) Plan(ctx context.Context, t route.Turn, in route.Intent, surfac
 		return route.Plan{}, err
 	}
 	if len(surface) == 0 {
+		// Nothing to run; a question about an earlier result needs no tool.
 		ix := r.index(t.Catalog)
+		if u := r.understand(ix, t, allTools(ix), nil, true); u.answer != nil {
+			return route.Plan{Steps: []route.Step{}, Confidence: u.conf, Answer: u.answer}, nil
+		}
 		return route.Plan{Steps: []route.Step{}, Clarify: r.help(ix, clause{})}, nil
 	}
 	ix, tools := r.surfaceIndex(t.Catalog, surface)
