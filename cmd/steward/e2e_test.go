@@ -41,10 +41,10 @@ func TestMain(m *testing.M) {
 
 // gateway is a running `steward serve` process.
 type gateway struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	base string
-	data string
+	t      *testing.T
+	cmd    *exec.Cmd
+	base   string
+	data   string
 	logs   *bytes.Buffer
 	done   chan error
 	exited chan struct{}
