@@ -461,3 +461,68 @@ func TestServeLocksDataDir(t *testing.T) {
 	}
 	g.stop()
 }
+
+func (g *gateway) get(token, path string) (int, map[string]any) {
+	g.t.Helper()
+	req, _ := http.NewRequest("GET", g.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+// LRO-01…03 over HTTP: a long health check becomes a task, is listed,
+// delivers its result as an event (long poll), and can be cancelled by its
+// actor only.
+func TestTasksOverHTTP(t *testing.T) {
+	dir := t.TempDir()
+	g := startArgs(t, filepath.Join(dir, "data"), "--set", "tasks.inline_budget=1s", "--set", "world="+crashWorld(t, dir))
+	first := g.say("demo-alice", "run a health check on web-2")
+	var task string
+	for _, r := range first["replies"].([]any) {
+		if rep := r.(map[string]any); rep["type"] == "progress" {
+			task = rep["task_id"].(string)
+		}
+	}
+	if task == "" {
+		t.Fatalf("not promoted: %v", first)
+	}
+	if _, m := g.get("demo-alice", "/v1/tasks"); !strings.Contains(fmt.Sprint(m), task) {
+		t.Fatalf("task list %v", m)
+	}
+	if st, _ := g.get("demo-bob", "/v1/tasks"); st != 200 {
+		t.Fatal("bob's task list")
+	}
+	if st, m := g.post("demo-bob", "/v1/tasks/"+task+"/cancel", map[string]string{}); st != 404 {
+		t.Fatalf("bob cancelled alice's task: %d %v", st, m)
+	}
+	var after float64
+	deadline := time.Now().Add(20 * time.Second)
+	found := false
+	for !found && time.Now().Before(deadline) {
+		_, m := g.get("demo-alice", fmt.Sprintf("/v1/sessions/me/events?after=%d&wait=5s", int64(after)))
+		for _, e := range m["events"].([]any) {
+			ev := e.(map[string]any)
+			after = ev["id"].(float64)
+			if strings.Contains(fmt.Sprint(ev["outbound"]), "finished") {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no finished event")
+	}
+	// Cancel a second one.
+	second := g.say("demo-alice", "run a health check on db-1")
+	raw, _ := json.Marshal(second)
+	id := regexp.MustCompile(`t_[a-z2-7]{16}`).FindString(string(raw))
+	if st, m := g.post("demo-alice", "/v1/tasks/"+id+"/cancel", map[string]string{}); st != 200 || !strings.Contains(fmt.Sprint(m), "cancelled") {
+		t.Fatalf("cancel: %d %v", st, m)
+	}
+	g.stop()
+}

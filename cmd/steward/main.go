@@ -180,6 +180,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Background tasks get what is left of the bound; any still running
+	// stay recorded as running and are settled by the next start.
+	if err := a.kernel.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
 	log.Info("stopped")
 	return nil
 }

@@ -212,6 +212,8 @@ var devRefs = []chainCase{
 		answer: &route.LedgerQuery{Fact: 101, Path: "/servers", Where: map[string]string{"size": "m"}, Op: "count", Field: "name"}},
 	{text: "how many are in the us-east region", facts: ledger(factServers),
 		answer: &route.LedgerQuery{Fact: 101, Path: "/servers", Where: map[string]string{"region": "us-east"}, Op: "count", Field: "name"}},
+	{text: "are they all running?", facts: ledger(factServers),
+		answer: &route.LedgerQuery{Fact: 101, Path: "/servers", Where: map[string]string{"status": "running"}, Op: "list", Field: "name"}},
 	{text: "list them", facts: ledger(factServers),
 		answer: &route.LedgerQuery{Fact: 101, Path: "/servers", Op: "list", Field: "name"}},
 	{text: "what's the cpu of the first one", facts: ledger(factServers), steps: []wantStep{

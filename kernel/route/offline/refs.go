@@ -700,6 +700,10 @@ func (a *analysis) ledgerAnswer(g *gazetteer, facts []parsedFact) (*route.Ledger
 			if op == "" {
 				op = "list"
 			}
+		case "are", "were":
+			if op == "" && i == 0 {
+				op = "list" // "are they running?"
+			}
 		case "those", "them", "these", "they", "ones":
 			explicit = true
 		}
