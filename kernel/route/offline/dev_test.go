@@ -22,6 +22,9 @@ var devSet = []routeCase{
 	{text: "reboot web-2 please", tool: "hosting.restart_server", args: kv{"server": "web-2"}},
 	{text: "restart web 1", tool: "hosting.restart_server", args: kv{"server": "web-1"}},
 	{text: "what is staging 1 doing", tool: "hosting.get_server", args: kv{"server": "staging-1"}},
+	// "show me" is "show" written: not a health check (check_server_health's
+	// name folds into the same generic verb).
+	{text: "show me web-2", tool: "hosting.get_server", args: kv{"server": "web-2"}},
 	{text: "resize staging-1 to medium", tool: "hosting.resize_server", args: kv{"server": "staging-1", "size": "m"}},
 	{text: "scale db-1 up", tool: "hosting.resize_server", args: kv{"server": "db-1"}, clarify: clarYes},
 	{text: "make web-1 larger, xl please", tool: "hosting.resize_server", args: kv{"server": "web-1", "size": "xl"}},

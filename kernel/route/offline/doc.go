@@ -76,14 +76,14 @@
 // request does not name while unknown words remain ("turn on the lights").
 //
 // Measured (docs/router.md has the method and every miss): development set
-// 171/171; held-out set A 58/72 (80.6%) on its blind first run and 60/72
+// 172/172; held-out set A 58/72 (80.6%) on its blind first run and 60/72
 // (83.3%) after two generic bug fixes, 0 of 18 out-of-scope requests
 // force-fitted; held-out set B, written after those fixes and run once
 // blind, 45/46 (97.8%) with 1 of 13 out-of-scope requests force-fitted to
 // a read. Multi-step requests: held-out 28/34 (82.4%) on the blind first
 // run, 32/34 (94.1%) after four generic fixes; references to earlier turns:
-// held-out 14/14. Route takes ≈ 35–50 µs for one command and ≈ 150–225 µs
-// for a multi-step request; indexing a catalog (cached) ≈ 2.5 ms.
+// held-out 14/14. Route takes ≈ 35–45 µs for one command and ≈ 120–130 µs
+// for a multi-step request on 2 vCPU; indexing a catalog (cached) ≈ 2 ms.
 //
 // It never performs I/O, holds no global mutable state, and is safe for
 // concurrent use: the only shared state is two bounded caches (catalog

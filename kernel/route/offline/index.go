@@ -144,7 +144,13 @@ func (lx *lexer) terms(toks []token, skip func(i int) bool, used []bool) []term 
 					used[j] = true
 				}
 			}
-			out = append(out, term{term: m, pos: i, last: end})
+			tm := term{term: m, pos: i, last: end}
+			if c, ok := lx.concept[s]; ok && c == m && lexable(toks[i].low) {
+				// "show me": the word "show" is written, so it counts as
+				// written, like "show" alone does.
+				tm.surface, tm.surfaceKey = toks[i].low, surfacePf+toks[i].low
+			}
+			out = append(out, tm)
 			continue
 		}
 		low := toks[i].low
