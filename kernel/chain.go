@@ -679,9 +679,26 @@ func (k *Kernel) answer(ctx context.Context, a session.Actor, turn session.TurnI
 	}
 	fmt.Fprintf(&b, " (from %s at %s).", f.Tool, f.At.UTC().Format("15:04 MST"))
 	text := b.String()
+	// The answer is itself a fact, so "those" on the next turn means the
+	// matched items, not the whole list.
+	segs := strings.Split(strings.TrimPrefix(q.Path, "/"), "/")
+	if match == nil {
+		match = []any{}
+	}
+	ansOut, _ := json.Marshal(map[string]any{segs[len(segs)-1]: match})
+	qargs, _ := json.Marshal(q)
+	af := session.Fact{Session: session.SessionFor(a), Turn: turn, Step: "answer", Tool: AnswerTool, Args: qargs, ArgsHash: ArgsHash(AnswerTool, qargs), OK: true, Output: ansOut, At: k.now()}
+	id, err := k.st.Record(ctx, af)
+	if err != nil {
+		return nil, fmt.Errorf("record answer: %w", err)
+	}
 	k.write(ctx, a, turn, audit.KindAnswered, map[string]any{"fact": f.ID, "query": q, "matched": len(match), "of": len(items), "text": text})
+	k.write(ctx, a, turn, audit.KindResult, map[string]any{"step": "answer", "tool": AnswerTool, "ok": true, "fact": id, "output_sha256": sha(ansOut), "output": json.RawMessage(ansOut)})
 	return []session.Part{&session.Text{Text: text}}, nil
 }
+
+// AnswerTool names the facts the kernel records for answers from the ledger.
+const AnswerTool = "kernel.answer"
 
 func matches(item any, where map[string]string) bool {
 	m, ok := item.(map[string]any)

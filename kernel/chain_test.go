@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-os/steward/kernel"
 	kt "github.com/steward-os/steward/kernel/kerneltest"
 	"github.com/steward-os/steward/session"
 )
@@ -237,5 +238,10 @@ func TestCHAIN08_ReferToEarlierTurn(t *testing.T) {
 	out = e.Say(t, kt.Alice, fmt.Sprintf(`answer: {"fact":%d,"path":"/servers","where":{"region":"eu-west"},"op":"count","field":"name"}`, f.ID))
 	if got := kt.TextOf(out); !strings.HasPrefix(got, "2 of the 4 servers with region eu-west: web-1, web-2") {
 		t.Fatalf("answer %q", got)
+	}
+	// The answer is a fact: "those" now means the two matched servers.
+	af := lastFact(t, e, kt.Alice, kernel.AnswerTool)
+	if string(af.Output) != `{"servers":[{"name":"web-1","region":"eu-west","size":"m","status":"running"},{"name":"web-2","region":"eu-west","size":"m","status":"running"}]}` {
+		t.Fatalf("answer fact %s", af.Output)
 	}
 }

@@ -526,3 +526,64 @@ func TestTasksOverHTTP(t *testing.T) {
 	}
 	g.stop()
 }
+
+// The chains issue's "done means", through the real router and API: bob's
+// pending tasks go to his manager only after he confirms, with a body that
+// is exactly the ledger's list; later turns are answered from the ledger.
+func TestChainOverHTTP(t *testing.T) {
+	data := t.TempDir()
+	g := start(t, data)
+	if _, c := g.post("demo-bob", "/v1/classify", map[string]string{"text": "find my pending tasks and send them to my manager"}); c["intent"] != "chain" || len(c["steps"].([]any)) != 2 {
+		t.Fatalf("classify: %v", c)
+	}
+	out := g.say("demo-bob", "find my pending tasks and send them to my manager")
+	card := firstReply(out)
+	if card["type"] != "proposal" || card["tool"] != "messaging.send_message" || card["step"] != "s2" {
+		t.Fatalf("want the message proposed: %v", out)
+	}
+	args := card["args"].(map[string]any)
+	if args["to"] != "alice" || !strings.Contains(args["body"].(string), "T-3") {
+		t.Fatalf("args %v", args)
+	}
+	first := out["replies"].([]any)[0].(map[string]any)
+	if !strings.Contains(first["text"].(string), "[s1]") || !strings.Contains(first["text"].(string), "T-3") {
+		t.Fatalf("step 1 narration %v", first)
+	}
+	// Reject: nothing delivered.
+	g.post("demo-bob", "/v1/proposals/"+card["proposal_id"].(string), map[string]string{"decision": "reject"})
+	// Again, and accept.
+	card2 := firstReply(g.say("demo-bob", "find my pending tasks and send them to my manager"))
+	_, res := g.post("demo-bob", "/v1/proposals/"+card2["proposal_id"].(string), map[string]string{"decision": "accept"})
+	if !strings.Contains(fmt.Sprint(res), "2 of 2 steps done") {
+		t.Fatalf("accept: %v", res)
+	}
+	g.stop()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "steward.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	rows, _ := db.Query(`SELECT body FROM notes WHERE tenant = 'acme' AND recipient = 'alice'`)
+	for rows.Next() {
+		var b string
+		_ = rows.Scan(&b)
+		bodies = append(bodies, b)
+	}
+	rows.Close()
+	db.Close()
+	if len(bodies) != 1 || bodies[0] != card2["args"].(map[string]any)["body"] {
+		t.Fatalf("alice received %q", bodies)
+	}
+	// Later turns refer to earlier results.
+	g = start(t, data)
+	g.say("demo-alice", "list my servers")
+	ans := firstReply(g.say("demo-alice", "how many of those are in eu-west?"))
+	if !strings.HasPrefix(fmt.Sprint(ans["text"]), "2 of the 4 servers") {
+		t.Fatalf("answer %v", ans)
+	}
+	p := firstReply(g.say("demo-alice", "restart the first one"))
+	if p["type"] != "proposal" || p["args"].(map[string]any)["server"] != "web-1" {
+		t.Fatalf("restart the first one: %v", p)
+	}
+	g.stop()
+}
