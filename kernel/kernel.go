@@ -154,6 +154,12 @@ type Store interface {
 	FinishTask(ctx context.Context, t store.TaskRow) (bool, error)
 	GetTask(ctx context.Context, id string) (store.TaskRow, error)
 	Tasks(ctx context.Context, tenant session.TenantID, actor session.ActorID, state store.TaskState) ([]store.TaskRow, error)
+	SaveLinkCode(ctx context.Context, c store.LinkCode) error
+	UseLinkCode(ctx context.Context, hash string, at time.Time) (store.LinkCode, error)
+	SaveLink(ctx context.Context, l store.Link) error
+	DeleteLink(ctx context.Context, l store.Link) error
+	LinkFor(ctx context.Context, channel, account string) (store.Link, error)
+	Links(ctx context.Context, tenant session.TenantID, actor session.ActorID) ([]store.Link, error)
 	AppendEvent(ctx context.Context, sid session.SessionID, at time.Time, out json.RawMessage) (int64, error)
 	Events(ctx context.Context, sid session.SessionID, after int64, limit int) ([]store.Event, error)
 	Record(ctx context.Context, f session.Fact) (int64, error)

@@ -129,11 +129,19 @@ func (k *Kernel) handle(ctx context.Context, a session.Actor, in session.Inbound
 	if utf8.RuneCountInString(text) > MaxTextLen {
 		return nil, Errf(session.CodeBadRequest, "The message is longer than %d characters.", MaxTextLen)
 	}
+	if _, ok := IsLinkRedeem(text); ok {
+		// A code typed where the actor is already known: never record it.
+		k.write(ctx, a, turn, audit.KindAsked, map[string]any{"channel": in.From.Channel, "text": "link [code]", "inbound": in.ID})
+		return []session.Part{&session.Text{Text: "You are already signed in here. Send the code from the app you want to link, within 10 minutes of asking for it."}}, nil
+	}
 	// Queued, not awaited: nothing changes before the next durable record
 	// (a dispatch at level ≥ 1, a proposal), which commits it first, and
 	// the turn syncs before it answers.
 	k.write(ctx, a, turn, audit.KindAsked, map[string]any{"channel": in.From.Channel, "text": text, "inbound": in.ID})
 	if parts, ok, err := k.cancelByText(ctx, a, text); ok {
+		return parts, err
+	}
+	if parts, ok, err := k.linkByText(ctx, a, text); ok {
 		return parts, err
 	}
 	r, err := k.route(ctx, a, turn, in.From.Channel, text)

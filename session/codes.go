@@ -28,6 +28,8 @@ const (
 	CodeDependencyFailed  = "dependency_failed"
 	CodeDuplicate         = "duplicate_in_progress"
 	CodeInterrupted       = "interrupted"
+	CodeLinkCodeInvalid   = "link_code_invalid"
+	CodeLinkConflict      = "link_conflict"
 	CodeCancelled         = "cancelled"
 	CodeTimedOut          = "timed_out"
 	CodeTaskNotFound      = "task_not_found"

@@ -57,6 +57,10 @@ const (
 	KindTaskCancel       = "task_cancel"
 	KindTaskResumed      = "task_resumed"
 	KindGroundingBlocked = "grounding_blocked"
+	KindLinkCode         = "link_code_issued"
+	KindLinked           = "linked"
+	KindUnlinked         = "unlinked"
+	KindLinkRefused      = "link_refused"
 )
 
 // Appender is the storage the Log needs. AppendAudit returns once the

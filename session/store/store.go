@@ -22,6 +22,9 @@ import (
 // ErrNotFound is returned when a row does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrConflict is returned when a write would overwrite someone else's row.
+var ErrConflict = errors.New("store: conflict")
+
 // GenesisHash is the "previous hash" of a tenant chain's first record.
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
@@ -154,6 +157,23 @@ type ChainRow struct {
 	Steps     []ChainStep       `json:"steps"` // in execution (topological) order
 	State     string            `json:"state"` // running, waiting, done
 	CreatedAt time.Time         `json:"created_at"`
+}
+
+// Link ties a channel account (a platform user id) to an actor.
+type Link struct {
+	Channel  string           `json:"channel"`
+	Account  string           `json:"account"`
+	Tenant   session.TenantID `json:"tenant"`
+	Actor    session.ActorID  `json:"actor"`
+	LinkedAt time.Time        `json:"linked_at"`
+}
+
+// LinkCode is a short, single-use code that links a second channel.
+type LinkCode struct {
+	Hash    string           `json:"hash"` // sha256 of the code; the code itself is never stored
+	Tenant  session.TenantID `json:"tenant"`
+	Actor   session.ActorID  `json:"actor"`
+	Expires time.Time        `json:"expires"`
 }
 
 // TaskState is where a background task is in its life.

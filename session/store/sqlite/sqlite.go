@@ -73,6 +73,9 @@ CREATE INDEX IF NOT EXISTS tasks_owner ON tasks(tenant, actor);
 CREATE INDEX IF NOT EXISTS tasks_state ON tasks(state);
 CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL, at TEXT NOT NULL, outbound TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_session ON events(session, id);
+CREATE TABLE IF NOT EXISTS links (channel TEXT NOT NULL, account TEXT NOT NULL, tenant TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (channel, account));
+CREATE INDEX IF NOT EXISTS links_actor ON links(tenant, actor);
+CREATE TABLE IF NOT EXISTS link_codes (hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, actor TEXT NOT NULL, expires TEXT NOT NULL, used_at TEXT);
 CREATE TABLE IF NOT EXISTS inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT);
 `
 
@@ -498,6 +501,105 @@ func (s *Store) GetChain(ctx context.Context, id string) (store.ChainRow, error)
 		return store.ChainRow{}, fmt.Errorf("decode chain: %w", err)
 	}
 	return c, nil
+}
+
+// ---- links ----
+
+// SaveLinkCode stores a new link code (by its hash).
+func (s *Store) SaveLinkCode(ctx context.Context, c store.LinkCode) error {
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO link_codes (hash, tenant, actor, expires) VALUES (?,?,?,?)`, c.Hash, string(c.Tenant), string(c.Actor), ts(c.Expires)); err != nil {
+		return fmt.Errorf("save link code: %w", err)
+	}
+	return nil
+}
+
+// UseLinkCode marks a code used and returns it; store.ErrNotFound when it
+// does not exist or was used before (single use, atomically).
+func (s *Store) UseLinkCode(ctx context.Context, hash string, at time.Time) (store.LinkCode, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return store.LinkCode{}, fmt.Errorf("use link code: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	var c store.LinkCode
+	var tenant, actor, expires string
+	err = tx.QueryRowContext(ctx, `SELECT tenant, actor, expires FROM link_codes WHERE hash = ? AND used_at IS NULL`, hash).Scan(&tenant, &actor, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, store.ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("use link code: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE link_codes SET used_at = ? WHERE hash = ?`, ts(at), hash); err != nil {
+		return c, fmt.Errorf("use link code: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return c, fmt.Errorf("use link code: %w", err)
+	}
+	c.Hash, c.Tenant, c.Actor, c.Expires = hash, session.TenantID(tenant), session.ActorID(actor), parseTS(expires)
+	return c, nil
+}
+
+// SaveLink links a channel account; it fails with store.ErrConflict when
+// the account is linked to someone else.
+func (s *Store) SaveLink(ctx context.Context, l store.Link) error {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO links (channel, account, tenant, actor, at) VALUES (?,?,?,?,?)
+		ON CONFLICT(channel, account) DO UPDATE SET at = excluded.at WHERE links.tenant = excluded.tenant AND links.actor = excluded.actor`,
+		l.Channel, l.Account, string(l.Tenant), string(l.Actor), ts(l.LinkedAt))
+	if err != nil {
+		return fmt.Errorf("save link: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+// DeleteLink removes an actor's link; store.ErrNotFound when there is none.
+func (s *Store) DeleteLink(ctx context.Context, l store.Link) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM links WHERE channel = ? AND account = ? AND tenant = ? AND actor = ?`, l.Channel, l.Account, string(l.Tenant), string(l.Actor))
+	if err != nil {
+		return fmt.Errorf("delete link: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// LinkFor returns the link of a channel account; store.ErrNotFound when none.
+func (s *Store) LinkFor(ctx context.Context, channel, account string) (store.Link, error) {
+	l := store.Link{Channel: channel, Account: account}
+	var tenant, actor, at string
+	err := s.w.QueryRowContext(ctx, `SELECT tenant, actor, at FROM links WHERE channel = ? AND account = ?`, channel, account).Scan(&tenant, &actor, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, store.ErrNotFound
+	}
+	if err != nil {
+		return l, fmt.Errorf("link: %w", err)
+	}
+	l.Tenant, l.Actor, l.LinkedAt = session.TenantID(tenant), session.ActorID(actor), parseTS(at)
+	return l, nil
+}
+
+// Links lists an actor's linked accounts.
+func (s *Store) Links(ctx context.Context, tenant session.TenantID, actor session.ActorID) ([]store.Link, error) {
+	rows, err := s.w.QueryContext(ctx, `SELECT channel, account, at FROM links WHERE tenant = ? AND actor = ? ORDER BY channel, account`, string(tenant), string(actor))
+	if err != nil {
+		return nil, fmt.Errorf("links: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Link
+	for rows.Next() {
+		l := store.Link{Tenant: tenant, Actor: actor}
+		var at string
+		if err := rows.Scan(&l.Channel, &l.Account, &at); err != nil {
+			return nil, err
+		}
+		l.LinkedAt = parseTS(at)
+		out = append(out, l)
+	}
+	return out, rows.Err()
 }
 
 // ---- tasks ----
