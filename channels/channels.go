@@ -39,6 +39,14 @@ type Tasks interface {
 	Events(ctx context.Context, a session.Actor, after int64, wait time.Duration) ([]store.Event, error)
 }
 
+// Links is what a channel needs for identity linking.
+type Links interface {
+	// LinkCode issues a single-use code the actor sends from another channel.
+	LinkCode(ctx context.Context, a session.Actor) (string, time.Time, error)
+	Links(ctx context.Context, a session.Actor) ([]store.Link, error)
+	Unlink(ctx context.Context, a session.Actor, channel, account string) error
+}
+
 // Capabilities says what a channel can render.
 type Capabilities struct {
 	Buttons bool `json:"buttons"`

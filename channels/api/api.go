@@ -41,6 +41,7 @@ type Options struct {
 type Core interface {
 	channels.Turns
 	channels.Tasks
+	channels.Links
 }
 
 // API serves the HTTP API.
@@ -67,6 +68,9 @@ func New(turns Core, dir session.Directory, opt Options) *API {
 	a.mux.HandleFunc("GET /v1/tasks", a.authed(a.listTasks))
 	a.mux.HandleFunc("POST /v1/tasks/{id}/cancel", a.authed(a.cancelTask))
 	a.mux.HandleFunc("GET /v1/sessions/{id}/events", a.authed(a.events))
+	a.mux.HandleFunc("POST /v1/links", a.authed(a.linkCode))
+	a.mux.HandleFunc("GET /v1/links", a.authed(a.links))
+	a.mux.HandleFunc("DELETE /v1/links/{channel}/{account}", a.authed(a.unlink))
 	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -198,6 +202,9 @@ type MessageRequest struct {
 type DecisionRequest struct {
 	Decision string `json:"decision"`
 	Phrase   string `json:"phrase,omitempty"`
+	// ID is an optional client-chosen id (dedupe key): a retried decision
+	// with the same id gets the first answer back.
+	ID string `json:"id,omitempty"`
 }
 
 // ClassifyRequest is the body of POST /v1/classify.
@@ -228,7 +235,7 @@ func (a *API) proposal(w http.ResponseWriter, r *http.Request, actor session.Act
 		return
 	}
 	id := session.ProposalID(r.PathValue("id"))
-	a.turn(w, r, actor, session.Inbound{From: session.Address{Channel: Name, Account: string(actor.ID)}, Action: &session.Action{Kind: kind, Proposal: id, Phrase: req.Phrase}, At: time.Now()})
+	a.turn(w, r, actor, session.Inbound{ID: req.ID, From: session.Address{Channel: Name, Account: string(actor.ID)}, Action: &session.Action{Kind: kind, Proposal: id, Phrase: req.Phrase}, At: time.Now()})
 }
 
 func (a *API) classify(w http.ResponseWriter, r *http.Request, actor session.Actor) {
@@ -266,6 +273,38 @@ func (a *API) cancelTask(w http.ResponseWriter, r *http.Request, actor session.A
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"task": t})
+}
+
+func (a *API) linkCode(w http.ResponseWriter, r *http.Request, actor session.Actor) {
+	code, exp, err := a.turns.LinkCode(r.Context(), actor)
+	if err != nil {
+		c, msg := errorOf(err)
+		writeError(w, statusOf(c), c, msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"code": code, "expires_at": exp, "how": "send \"link " + code + "\" from the other app"})
+}
+
+func (a *API) links(w http.ResponseWriter, r *http.Request, actor session.Actor) {
+	ls, err := a.turns.Links(r.Context(), actor)
+	if err != nil {
+		c, msg := errorOf(err)
+		writeError(w, statusOf(c), c, msg)
+		return
+	}
+	if ls == nil {
+		ls = []store.Link{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"links": ls})
+}
+
+func (a *API) unlink(w http.ResponseWriter, r *http.Request, actor session.Actor) {
+	if err := a.turns.Unlink(r.Context(), actor, r.PathValue("channel"), r.PathValue("account")); err != nil {
+		c, msg := errorOf(err)
+		writeError(w, statusOf(c), c, msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"unlinked": true})
 }
 
 // MaxWait bounds a long poll.
@@ -384,7 +423,7 @@ func errorOf(err error) (string, string) {
 // statusOf maps a stable code to an HTTP status.
 func statusOf(code string) int {
 	switch code {
-	case session.CodeBadRequest, session.CodeUnknownField:
+	case session.CodeBadRequest, session.CodeUnknownField, session.CodeLinkCodeInvalid:
 		return http.StatusBadRequest
 	case session.CodeUnauthenticated:
 		return http.StatusUnauthorized
@@ -394,7 +433,7 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case session.CodeProposalExpired, session.CodeProposalRejected, session.CodeAlreadyExecuted, session.CodeCoolingPeriod, session.CodeArgsTampered,
 		session.CodeDuplicate, session.CodeInterrupted, session.CodeDependencyFailed, session.CodeTaskEnded,
-		session.CodeCancelled, session.CodeTimedOut, "conflict":
+		session.CodeCancelled, session.CodeTimedOut, session.CodeLinkConflict, "conflict":
 		return http.StatusConflict
 	case session.CodeWrongDangerPhrase, session.CodeInvalidArguments, session.CodeUnknownTool, session.CodeInvalidPlan, "invalid_argument":
 		return http.StatusUnprocessableEntity

@@ -45,6 +45,14 @@ func (f *fakeTurns) Events(context.Context, session.Actor, int64, time.Duration)
 	return nil, nil
 }
 
+func (f *fakeTurns) LinkCode(context.Context, session.Actor) (string, time.Time, error) {
+	return "ABCD-EFGH", time.Now(), nil
+}
+
+func (f *fakeTurns) Links(context.Context, session.Actor) ([]store.Link, error) { return nil, nil }
+
+func (f *fakeTurns) Unlink(context.Context, session.Actor, string, string) error { return nil }
+
 type taskErr struct{}
 
 func (taskErr) Error() string            { return "no task" }

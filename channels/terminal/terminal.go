@@ -99,7 +99,8 @@ func (t *Terminal) Run(ctx context.Context) error {
 			fmt.Fprintln(t.Out, "Ask in plain words, e.g. \"list my servers\" or \"restart web-1\". Changes need confirmation:\n  yes / no                      decide the latest proposal (below level 4)\n  confirm <id> [target name]    confirm a proposal (level 4 needs the target's exact name)\n  reject <id>                   cancel a proposal")
 			continue
 		}
-		t.turn(ctx, line)
+		t.seq++
+		t.Line(ctx, fmt.Sprintf("term-%d-%d", t.Now().UnixNano(), t.seq), line)
 	}
 }
 
@@ -111,33 +112,51 @@ func (t *Terminal) follow(ctx context.Context, tk channels.Tasks) {
 		after = evs[len(evs)-1].ID // only what happens from now on
 	}
 	for ctx.Err() == nil {
-		evs, err := tk.Events(ctx, t.Actor, after, 25*time.Second)
+		next, err := t.Deliver(ctx, tk, after, 25*time.Second)
 		if err != nil {
 			time.Sleep(time.Second)
 			continue
 		}
-		for _, e := range evs {
-			after = e.ID
-			var out struct {
-				Replies []json.RawMessage `json:"replies"`
-			}
-			if json.Unmarshal(e.Out, &out) != nil {
-				continue
-			}
-			t.mu.Lock()
-			for _, r := range out.Replies {
-				if p, err := session.UnmarshalPart(r); err == nil {
-					fmt.Fprintln(t.Out, "\n"+channels.PlainText(p, t.Now()))
-				}
-			}
-			t.mu.Unlock()
-		}
+		after = next
 	}
 }
 
-func (t *Terminal) turn(ctx context.Context, line string) {
-	t.seq++
-	in := session.Inbound{ID: fmt.Sprintf("term-%d-%d", t.Now().UnixNano(), t.seq), From: session.Address{Channel: Name, Account: string(t.Actor.ID)}, Text: line, At: t.Now()}
+// Deliver prints the deliveries after an event id (waiting up to wait for
+// one) and returns the last id printed.
+func (t *Terminal) Deliver(ctx context.Context, tk channels.Tasks, after int64, wait time.Duration) (int64, error) {
+	evs, err := tk.Events(ctx, t.Actor, after, wait)
+	if err != nil {
+		return after, err
+	}
+	for _, e := range evs {
+		after = e.ID
+		var out struct {
+			Replies []json.RawMessage `json:"replies"`
+		}
+		if json.Unmarshal(e.Out, &out) != nil {
+			continue
+		}
+		t.mu.Lock()
+		for _, r := range out.Replies {
+			if p, err := session.UnmarshalPart(r); err == nil {
+				fmt.Fprintln(t.Out, "\n"+channels.PlainText(p, t.now()))
+			}
+		}
+		t.mu.Unlock()
+	}
+	return after, nil
+}
+
+func (t *Terminal) now() time.Time {
+	if t.Now == nil {
+		return time.Now()
+	}
+	return t.Now()
+}
+
+// Line handles one typed line as a turn; id is its dedupe key.
+func (t *Terminal) Line(ctx context.Context, id, line string) {
+	in := session.Inbound{ID: id, From: session.Address{Channel: Name, Account: string(t.Actor.ID)}, Text: line, At: t.now()}
 	switch strings.ToLower(line) {
 	case "yes", "y", "confirm", "ok, do it", "do it":
 		if t.last == nil {
@@ -170,6 +189,6 @@ func (t *Terminal) turn(ctx context.Context, line string) {
 		if c, ok := p.(*session.ProposalCard); ok {
 			t.last = c
 		}
-		fmt.Fprintln(t.Out, channels.PlainText(p, t.Now()))
+		fmt.Fprintln(t.Out, channels.PlainText(p, t.now()))
 	}
 }
