@@ -72,6 +72,10 @@ type Config struct {
 	LedgerCap session.Cap
 	// TurnsPerMinute is each actor's quota (L2); 0 means 120.
 	TurnsPerMinute int
+	// Delivery says where results that arrive outside a turn go:
+	// "last_used" (default: the channel the actor used most recently) or
+	// "all" (every channel of the session).
+	Delivery string
 	// UnmaskPII lists tenants that opted in to unmasked context for
 	// routers and models (AF-10); every such turn is audited.
 	UnmaskPII map[session.TenantID]bool
@@ -108,6 +112,13 @@ func (c *Config) defaults() error {
 	}
 	if c.LedgerCap.Bytes <= 0 {
 		c.LedgerCap.Bytes = 32 << 10
+	}
+	switch c.Delivery {
+	case "":
+		c.Delivery = "last_used"
+	case "last_used", "all":
+	default:
+		return fmt.Errorf("delivery %q: want last_used or all", c.Delivery)
 	}
 	if c.TurnsPerMinute <= 0 {
 		c.TurnsPerMinute = 120
@@ -154,6 +165,8 @@ type Store interface {
 	FinishTask(ctx context.Context, t store.TaskRow) (bool, error)
 	GetTask(ctx context.Context, id string) (store.TaskRow, error)
 	Tasks(ctx context.Context, tenant session.TenantID, actor session.ActorID, state store.TaskState) ([]store.TaskRow, error)
+	TouchSession(ctx context.Context, sid session.SessionID, from session.Address, at time.Time) error
+	LastChannel(ctx context.Context, sid session.SessionID) (session.Address, error)
 	SaveLinkCode(ctx context.Context, c store.LinkCode) error
 	UseLinkCode(ctx context.Context, hash string, at time.Time) (store.LinkCode, error)
 	SaveLink(ctx context.Context, l store.Link) error
@@ -218,6 +231,8 @@ type Kernel struct {
 	emu        sync.Mutex
 	waiters    map[session.SessionID]chan struct{}
 	ungrounded atomic.Int64 // narrations blocked by the grounding check
+	lastMu     sync.Mutex
+	lastSeen   map[session.SessionID]session.Address // cache of the store's last channel
 }
 
 const maskedCacheSize = 8192
@@ -261,7 +276,7 @@ func New(cfg Config, d Deps) (*Kernel, error) {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	return &Kernel{
-		bg: bg, stop: stop, running: map[string]*invocation{}, waiters: map[session.SessionID]chan struct{}{},
+		bg: bg, stop: stop, running: map[string]*invocation{}, waiters: map[session.SessionID]chan struct{}{}, lastSeen: map[session.SessionID]session.Address{},
 		cfg: cfg, st: d.Store, dir: d.Directory, rt: d.Router, pl: d.Planner, mask: d.Masker,
 		log: d.Log, now: d.Clock, audit: audit.New(d.Store, d.Masker, d.Clock),
 		exts: map[string]*extension{}, tools: map[string]*toolEntry{}, quotas: map[string]*rate.Limiter{}, masked: map[int64]session.Fact{},

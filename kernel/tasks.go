@@ -420,6 +420,9 @@ func (k *Kernel) cancelByText(ctx context.Context, a session.Actor, text string)
 // A delivery is stored before anyone is told about it, so a channel that
 // reconnects receives what it missed.
 func (k *Kernel) publish(ctx context.Context, sid session.SessionID, out session.Outbound) {
+	if k.cfg.Delivery == "last_used" && out.To.Channel == "" {
+		out.To = k.lastUsed(ctx, sid) // CHAN-07: the channel the actor used most recently
+	}
 	b, err := json.Marshal(out)
 	if err != nil {
 		k.log.Error("encode event", "err", err)
@@ -537,4 +540,34 @@ func (k *Kernel) Shutdown(ctx context.Context) error {
 	}
 	k.stop()
 	return k.audit.Sync(context.Background())
+}
+
+// touch remembers the channel the actor used last (written only when it
+// changes, so a turn on the same channel costs nothing).
+func (k *Kernel) touch(ctx context.Context, a session.Actor, from session.Address) {
+	if from.Channel == "" {
+		return
+	}
+	sid := session.SessionFor(a)
+	k.lastMu.Lock()
+	same := k.lastSeen[sid] == from
+	k.lastSeen[sid] = from
+	k.lastMu.Unlock()
+	if same {
+		return
+	}
+	if err := k.st.TouchSession(ctx, sid, from, k.now()); err != nil {
+		k.log.ErrorContext(ctx, "touch session", "err", err)
+	}
+}
+
+func (k *Kernel) lastUsed(ctx context.Context, sid session.SessionID) session.Address {
+	k.lastMu.Lock()
+	a, ok := k.lastSeen[sid]
+	k.lastMu.Unlock()
+	if ok {
+		return a
+	}
+	a, _ = k.st.LastChannel(ctx, sid)
+	return a
 }

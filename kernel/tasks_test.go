@@ -323,3 +323,33 @@ func TestLRO04_TasksAcrossRestart(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// CHAN-05 CHAN-07: one session across channels — a proposal made on one
+// channel is accepted on another, and a task's result goes to the channel
+// the actor used most recently.
+func TestContinuityAcrossChannels(t *testing.T) {
+	e, g := taskEnv(t, kernel.Config{})
+	ctx := context.Background()
+	say := func(ch, text string) session.Outbound {
+		out, err := e.K.Handle(ctx, kt.Bob, session.Inbound{From: session.Address{Channel: ch, Account: "bob"}, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	card := kt.Card(t, say("api", `hosting.restart_server {"server":"web-2"}`))
+	res, _ := e.K.Handle(ctx, kt.Bob, session.Inbound{From: session.Address{Channel: "terminal", Account: "bob"}, Action: &session.Action{Kind: session.ActionAccept, Proposal: card.ID}})
+	if kt.ErrCode(res) != "" {
+		t.Fatalf("accept on another channel: %s", kt.Dump(res))
+	}
+	out := say("api", `slow.work {"label":"z"}`)
+	if progressOf(out) == nil {
+		t.Fatal("not promoted")
+	}
+	say("web", `hosting.list_sites {}`) // bob moves to the web page
+	g.open()
+	ev := waitEvent(t, e, kt.Bob, "finished")
+	if !strings.Contains(ev, `"to":{"channel":"web"`) {
+		t.Fatalf("delivered to %s", ev)
+	}
+}

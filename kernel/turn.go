@@ -106,6 +106,7 @@ func (k *Kernel) handle(ctx context.Context, a session.Actor, in session.Inbound
 	if err != nil {
 		return nil, err
 	}
+	k.touch(ctx, a, in.From)
 	if !k.allow(a) {
 		k.write(ctx, a, turn, audit.KindDenied, map[string]string{"reason": "quota", "code": session.CodeRateLimited})
 		return nil, Errf(session.CodeRateLimited, "You are sending requests faster than your quota allows; wait a moment and try again.")

@@ -214,10 +214,15 @@ func (o Outbound) MarshalJSON() ([]byte, error) {
 		}
 		parts = append(parts, b)
 	}
+	var to *Address
+	if o.To.Channel != "" {
+		to = &o.To
+	}
 	return json.Marshal(struct {
+		To      *Address          `json:"to,omitempty"`
 		Turn    TurnID            `json:"turn_id"`
 		Replies []json.RawMessage `json:"replies"`
-	}{o.Turn, parts})
+	}{to, o.Turn, parts})
 }
 
 // Fact is one dispatch's structured output, recorded verbatim.

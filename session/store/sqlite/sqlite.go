@@ -76,6 +76,7 @@ CREATE INDEX IF NOT EXISTS events_session ON events(session, id);
 CREATE TABLE IF NOT EXISTS links (channel TEXT NOT NULL, account TEXT NOT NULL, tenant TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (channel, account));
 CREATE INDEX IF NOT EXISTS links_actor ON links(tenant, actor);
 CREATE TABLE IF NOT EXISTS link_codes (hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, actor TEXT NOT NULL, expires TEXT NOT NULL, used_at TEXT);
+CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, channel TEXT NOT NULL, account TEXT NOT NULL, chat TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT);
 `
 
@@ -501,6 +502,27 @@ func (s *Store) GetChain(ctx context.Context, id string) (store.ChainRow, error)
 		return store.ChainRow{}, fmt.Errorf("decode chain: %w", err)
 	}
 	return c, nil
+}
+
+// ---- sessions ----
+
+// TouchSession records the channel a session was last used from.
+func (s *Store) TouchSession(ctx context.Context, sid session.SessionID, from session.Address, at time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO sessions (id, channel, account, chat, at) VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET channel = excluded.channel, account = excluded.account, chat = excluded.chat, at = excluded.at`,
+		string(sid), from.Channel, from.Account, from.Chat, ts(at)); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// LastChannel returns the address a session was last used from.
+func (s *Store) LastChannel(ctx context.Context, sid session.SessionID) (session.Address, error) {
+	var a session.Address
+	err := s.w.QueryRowContext(ctx, `SELECT channel, account, chat FROM sessions WHERE id = ?`, string(sid)).Scan(&a.Channel, &a.Account, &a.Chat)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, store.ErrNotFound
+	}
+	return a, err
 }
 
 // ---- links ----
