@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"sort"
@@ -99,6 +100,7 @@ type Config struct {
 	Auth  struct {
 		DemoTokens bool `json:"demo_tokens"`
 	} `json:"auth"`
+	Web        Web               `json:"web"`
 	Extensions []string          `json:"extensions"`
 	World      string            `json:"world"`
 	Tenants    map[string]Tenant `json:"tenants"`
@@ -122,6 +124,20 @@ func (c *Config) tokenEnv(name string) bool {
 		}
 	}
 	return false
+}
+
+// Web configures the browser channel (docs/web.md).
+type Web struct {
+	// Enabled serves the chat page at "/" and its socket at "/ws".
+	Enabled bool `json:"enabled"`
+	// AllowedOrigins may open a socket besides the page's own host:
+	// "scheme://host[:port]" each, for a page served through a proxy.
+	AllowedOrigins []string `json:"allowed_origins"`
+	// AllowMissingOrigin accepts sockets that send no Origin (non-browser
+	// clients).
+	AllowMissingOrigin bool `json:"allow_missing_origin"`
+	// MaxFrameBytes bounds one inbound WebSocket frame.
+	MaxFrameBytes int64 `json:"max_frame_bytes"`
 }
 
 // Role is a role's safety ceiling and scopes.
@@ -371,6 +387,9 @@ func (c *Config) Validate() error {
 	if c.Tasks.InlineBudget.D() <= 0 || c.Tasks.DefaultCap.D() <= 0 || c.Tasks.MaxCap.D() < c.Tasks.DefaultCap.D() {
 		errs = append(errs, errors.New("tasks: inline_budget and default_cap must be positive and max_cap at least default_cap"))
 	}
+	if c.Tasks.InlineBudget.D() >= c.Tasks.DefaultCap.D() {
+		errs = append(errs, errors.New("tasks.inline_budget must be shorter than tasks.default_cap"))
+	}
 	if c.Tasks.MaxCap.D() > 30*time.Minute {
 		errs = append(errs, errors.New("tasks.max_cap may not exceed 30m"))
 	}
@@ -385,6 +404,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Safety.ProposalTTL.D() <= c.Safety.CoolingPeriod.D() {
 		errs = append(errs, errors.New("safety.proposal_ttl must be longer than the cooling period"))
+	}
+	if c.Web.MaxFrameBytes < 1024 || c.Web.MaxFrameBytes > 1<<20 {
+		errs = append(errs, fmt.Errorf("web.max_frame_bytes %d: want 1024–1048576", c.Web.MaxFrameBytes))
+	}
+	for _, o := range c.Web.AllowedOrigins {
+		if !validOrigin(o) {
+			errs = append(errs, fmt.Errorf("web.allowed_origins %q: want scheme://host[:port] with http or https and nothing else", o))
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -455,4 +482,11 @@ func (u User) Token(getenv func(string) string) (string, error) {
 		return tok, nil
 	}
 	return "", nil
+}
+
+// validOrigin reports whether o is an http(s) origin: scheme://host[:port].
+func validOrigin(o string) bool {
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == "" && u.User == nil
 }

@@ -651,7 +651,7 @@ func (k *Kernel) answer(ctx context.Context, a session.Actor, turn session.TurnI
 	}
 	v, err := jsonPointer(out, q.Path)
 	items, ok := v.([]any)
-	if err != nil || !ok {
+	if err != nil || !ok || q.Path == "" || q.Path == "/" {
 		return nil, Errf(session.CodeNotFound, "That result (%s) holds no list to answer from.", f.Tool)
 	}
 	var match []any

@@ -231,6 +231,7 @@ type Kernel struct {
 	emu        sync.Mutex
 	waiters    map[session.SessionID]chan struct{}
 	ungrounded atomic.Int64 // narrations blocked by the grounding check
+	closing    atomic.Bool  // Shutdown has begun
 	lastMu     sync.Mutex
 	lastSeen   map[session.SessionID]session.Address // cache of the store's last channel
 }

@@ -250,7 +250,7 @@ func (k *Kernel) decide(ctx context.Context, a session.Actor, turn session.TurnI
 	if !claimed {
 		return nil, refuse(session.CodeAlreadyExecuted, "This proposal was already carried out; nothing ran again.", nil)
 	}
-	if err := k.mustAudit(ctx, a, turn, audit.KindConfirmed, map[string]any{"proposal": p.ID, "tool": p.Tool, "args_hash": p.ArgsHash, "level": p.Level, "proposed_in": p.Turn}); err != nil {
+	if err := k.mustAudit(ctx, a, turn, audit.KindConfirmed, map[string]any{"proposal": p.ID, "chain": p.Chain, "step": p.Step, "tool": p.Tool, "args_hash": p.ArgsHash, "level": p.Level, "proposed_in": p.Turn}); err != nil {
 		// Nothing ran; the proposal is settled as failed rather than left
 		// half-accepted, and it cannot run later (its claim stays).
 		outcome, _ := json.Marshal(session.Outbound{Turn: turn, Parts: []session.Part{&session.Error{Code: session.CodeUnavailable, Message: "not carried out: the audit trail was unavailable"}}})

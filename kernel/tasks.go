@@ -108,7 +108,7 @@ func (k *Kernel) dispatch(ctx context.Context, a session.Actor, turn session.Tur
 		budget = 0
 	}
 	if !mayPromote { // a backup must finish before the step it protects
-		budget = k.capFor(te) + time.Second
+		budget = k.capFor(te) + 5*time.Second
 	}
 	timer := time.NewTimer(budget)
 	defer timer.Stop()
@@ -117,6 +117,11 @@ func (k *Kernel) dispatch(ctx context.Context, a session.Actor, turn session.Tur
 		f, err := k.recordOutcome(ctx, a, turn, step, te, args, inv)
 		return f, nil, err
 	case <-timer.C:
+	}
+	if !mayPromote {
+		// A handler that ignores its context past the cap: give up on it.
+		inv.cancel(context.DeadlineExceeded)
+		return session.Fact{}, nil, Errf(session.CodeUnavailable, "%s did not finish within its limit, so the step it protects was not run.", te.id)
 	}
 	t, err := k.promote(ctx, a, turn, step, chain, te, args, inv)
 	return session.Fact{}, t, err
@@ -209,7 +214,7 @@ func (k *Kernel) bound(out json.RawMessage) json.RawMessage {
 func (k *Kernel) promote(ctx context.Context, a session.Actor, turn session.TurnID, step, chain string, te *toolEntry, args json.RawMessage, inv *invocation) (*store.TaskRow, error) {
 	now := k.now().UTC()
 	t := &store.TaskRow{
-		ID: newID("t_"), Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: turn, Step: step, Chain: chain,
+		ID: newID("task_"), Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: turn, Step: step, Chain: chain,
 		Tool: te.id, Args: args, State: store.TaskRunning, CapSeconds: int(k.capFor(te) / time.Second),
 		Idempotent: te.b.Tool.Idempotent, Attempts: 1, CreatedAt: now, Heartbeat: now,
 	}
@@ -228,7 +233,9 @@ func (k *Kernel) promote(ctx context.Context, a session.Actor, turn session.Turn
 	k.running[t.ID] = inv
 	k.tmu.Unlock()
 	if err := k.mustAudit(ctx, a, turn, audit.KindPromoted, map[string]any{"task": t.ID, "tool": te.id, "step": step, "cap_seconds": t.CapSeconds}); err != nil {
-		inv.cancel(err)
+		inv.cancel(err) // its end is still recorded, as a failure
+		go k.await(a, te, t, inv)
+		return nil, err
 	}
 	go k.await(a, te, t, inv)
 	return &snap, nil
@@ -256,6 +263,10 @@ func (k *Kernel) await(a session.Actor, te *toolEntry, t *store.TaskRow, inv *in
 // finish records a task's outcome and delivers it to the actor's session.
 func (k *Kernel) finish(a session.Actor, te *toolEntry, t *store.TaskRow, inv *invocation) {
 	ctx := context.Background()
+	if k.closing.Load() {
+		close(inv.settled)
+		return // shut down: the task stays running for the next start to settle
+	}
 	defer func() {
 		k.tmu.Lock()
 		delete(k.running, t.ID)
@@ -373,16 +384,35 @@ func (k *Kernel) CancelTask(ctx context.Context, a session.Actor, id string) (st
 		}
 		return k.st.GetTask(ctx, id)
 	}
-	// Not running in this process (an orphan): settle it here.
+	// Not running in this process (an orphan): settle it here as a
+	// cancellation, with its fact, record and delivery like any other end.
+	f := session.Fact{Session: t.Session, Turn: t.Turn, Step: t.Step, Tool: t.Tool, Args: t.Args, ArgsHash: ArgsHash(t.Tool, t.Args), At: k.now(),
+		Error: &session.Error{Code: session.CodeCancelled, Message: fmt.Sprintf("%s was cancelled.", t.Tool)}}
+	fid, err := k.st.Record(ctx, f)
+	if err != nil {
+		return t, fmt.Errorf("record fact: %w", err)
+	}
 	now := k.now().UTC()
-	t.State, t.FinishedAt, t.Error = store.TaskCancelled, &now, &session.Error{Code: session.CodeCancelled, Message: "cancelled by its actor"}
-	if _, err := k.st.FinishTask(ctx, t); err != nil {
+	t.State, t.FinishedAt, t.Error, t.Fact = store.TaskCancelled, &now, f.Error, fid
+	won, err := k.st.FinishTask(ctx, t)
+	if err != nil || !won {
 		return t, err
 	}
+	k.write(ctx, a, t.Turn, audit.KindResult, map[string]any{"step": t.Step, "tool": t.Tool, "ok": false, "fact": fid, "output_sha256": sha(nil), "error": f.Error})
+	k.write(ctx, a, t.Turn, audit.KindTaskDone, map[string]any{"task": t.ID, "tool": t.Tool, "state": t.State, "fact": fid})
+	parts := []session.Part{progressPart(t), &session.Error{Code: session.CodeCancelled, Message: fmt.Sprintf("Task %s: %s", t.ID, f.Error.Message)}}
+	if t.Chain != "" {
+		more, err := k.settleChain(ctx, a, t.Turn, t.Chain, t.Step, store.StepFailed, fid, "cancelled")
+		if err == nil {
+			parts = append(parts, more...)
+		}
+	}
+	_ = k.audit.Sync(ctx)
+	k.publish(ctx, t.Session, session.Outbound{Turn: t.Turn, Parts: parts})
 	return t, nil
 }
 
-var reCancelThat = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:cancel|stop|abort|kill)\s+(?:that|it|this|the\s+task|the\s+last\s+task|my\s+task|(t_[a-z2-7]+))\s*[.!]?\s*$`)
+var reCancelThat = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:cancel|stop|abort|kill)\s+(?:that|it|this|the\s+task|the\s+last\s+task|my\s+task|(task_[a-z2-7]+))\s*[.!]?\s*$`)
 
 // cancelByText handles "cancel that" / "cancel t_xxx" in chat: the actor's
 // named or most recent running task.
@@ -538,7 +568,10 @@ func (k *Kernel) Shutdown(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 	}
-	k.stop()
+	// Handlers still running are not cancelled (that would record them as
+	// failed): their tasks stay "running" in the store and the next start
+	// settles them. Outcomes that arrive from now on are not recorded.
+	k.closing.Store(true)
 	return k.audit.Sync(context.Background())
 }
 

@@ -299,8 +299,8 @@ func TestLRO04_TasksAcrossRestart(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	for _, tr := range []store.TaskRow{
-		{ID: "t_crashedplain", Tenant: "acme", Actor: "alice", Session: session.SessionFor(kt.Alice), Turn: "t_x", Step: "s1", Tool: "slow.work", Args: []byte(`{"label":"p"}`), State: store.TaskRunning, Attempts: 1, CreatedAt: now, Heartbeat: now},
-		{ID: "t_crashedidem", Tenant: "acme", Actor: "alice", Session: session.SessionFor(kt.Alice), Turn: "t_y", Step: "s1", Tool: "slow.background", Args: []byte(`{"label":"q"}`), State: store.TaskRunning, Idempotent: true, Attempts: 1, CreatedAt: now, Heartbeat: now},
+		{ID: "task_crashedplain", Tenant: "acme", Actor: "alice", Session: session.SessionFor(kt.Alice), Turn: "t_x", Step: "s1", Tool: "slow.work", Args: []byte(`{"label":"p"}`), State: store.TaskRunning, Attempts: 1, CreatedAt: now, Heartbeat: now},
+		{ID: "task_crashedidem", Tenant: "acme", Actor: "alice", Session: session.SessionFor(kt.Alice), Turn: "t_y", Step: "s1", Tool: "slow.background", Args: []byte(`{"label":"q"}`), State: store.TaskRunning, Idempotent: true, Attempts: 1, CreatedAt: now, Heartbeat: now},
 	} {
 		if err := e.Store.SaveTask(ctx, tr); err != nil {
 			t.Fatal(err)
@@ -309,16 +309,16 @@ func TestLRO04_TasksAcrossRestart(t *testing.T) {
 	if _, err := e.K.Recover(ctx); err != nil {
 		t.Fatal(err)
 	}
-	plain, _ := e.Store.GetTask(ctx, "t_crashedplain")
+	plain, _ := e.Store.GetTask(ctx, "task_crashedplain")
 	if plain.State != store.TaskFailed || plain.Error.Code != session.CodeInterrupted {
 		t.Fatalf("plain task %+v", plain)
 	}
-	waitEvent(t, e, kt.Alice, "t_crashedplain")
-	idem, _ := e.Store.GetTask(ctx, "t_crashedidem")
+	waitEvent(t, e, kt.Alice, "task_crashedplain")
+	idem, _ := e.Store.GetTask(ctx, "task_crashedidem")
 	if idem.State != store.TaskRunning || idem.Attempts != 2 {
 		t.Fatalf("idempotent task %+v", idem)
 	}
-	if count(e.Audit(t, "acme"), "task_resumed", "t_crashedidem") != 1 {
+	if count(e.Audit(t, "acme"), "task_resumed", "task_crashedidem") != 1 {
 		t.Fatal("resume not audited")
 	}
 	_ = fmt.Sprint

@@ -340,6 +340,9 @@ func (k *Kernel) Classify(ctx context.Context, a session.Actor, text string) (se
 		return session.Classification{}, err
 	}
 	r, err := k.route(ctx, a, turn, "classify", text)
+	if serr := k.audit.Sync(ctx); serr != nil && err == nil {
+		err = fmt.Errorf("audit: %w", serr)
+	}
 	if err != nil {
 		ke := AsError(err)
 		if ke.Code == session.CodeInternal {

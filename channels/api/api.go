@@ -6,7 +6,9 @@
 // audited. Turn outcomes are {"turn_id", "replies": [...]}, where a reply is
 // a text, a proposal card or an error. The API never shows a stack trace.
 // Routes: POST /v1/messages, POST /v1/proposals/{id}, POST /v1/classify,
-// GET /healthz, GET /readyz.
+// GET /v1/tasks, POST /v1/tasks/{id}/cancel, GET /v1/sessions/{id}/events,
+// POST|GET /v1/links, DELETE /v1/links/{channel}/{account}, GET /healthz,
+// GET /readyz.
 package api
 
 import (
@@ -20,6 +22,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +54,26 @@ type API struct {
 	opt   Options
 	ready atomic.Bool
 	mux   *http.ServeMux
+	// stop ends long polls and event streams when the server shuts down.
+	stop     chan struct{}
+	stopOnce sync.Once
+}
+
+// Shutdown ends open long polls and event streams (register it with
+// http.Server.RegisterOnShutdown so they do not hold the shutdown up).
+func (a *API) Shutdown() { a.stopOnce.Do(func() { close(a.stop) }) }
+
+// waitCtx is a request's context that also ends when the API shuts down.
+func (a *API) waitCtx(r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(r.Context())
+	go func() {
+		select {
+		case <-a.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 // New returns the API handler. Call SetReady once extensions are loaded.
@@ -61,7 +84,7 @@ func New(turns Core, dir session.Directory, opt Options) *API {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{turns: turns, dir: dir, opt: opt, mux: http.NewServeMux()}
+	a := &API{turns: turns, dir: dir, opt: opt, mux: http.NewServeMux(), stop: make(chan struct{})}
 	a.mux.HandleFunc("POST /v1/messages", a.authed(a.messages))
 	a.mux.HandleFunc("POST /v1/proposals/{id}", a.authed(a.proposal))
 	a.mux.HandleFunc("POST /v1/classify", a.authed(a.classify))
@@ -346,7 +369,9 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, actor session.Actor
 		}
 		wait = min(d, MaxWait)
 	}
-	evs, err := a.turns.Events(r.Context(), actor, after, wait)
+	ctx, cancel := a.waitCtx(r)
+	defer cancel()
+	evs, err := a.turns.Events(ctx, actor, after, wait)
 	if err != nil {
 		code, msg := errorOf(err)
 		a.fail(w, r, &actor, statusOf(code), code, msg)
@@ -374,9 +399,11 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, actor session.Actor
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	fl.Flush()
-	for r.Context().Err() == nil {
+	ctx, cancel := a.waitCtx(r)
+	defer cancel()
+	for ctx.Err() == nil {
 		_ = rc.SetWriteDeadline(time.Now().Add(MaxWait + 10*time.Second))
-		evs, err := a.turns.Events(r.Context(), actor, after, 25*time.Second)
+		evs, err := a.turns.Events(ctx, actor, after, 25*time.Second)
 		if err != nil {
 			return
 		}

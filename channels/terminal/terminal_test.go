@@ -20,7 +20,7 @@ var (
 	reCard     = regexp.MustCompile(`^⚠ Needs your confirmation — level (\d)`)
 	reConfirm  = regexp.MustCompile(`To confirm, type: confirm (p_[a-z2-7]+)( <exact name of the target>)?`)
 	reError    = regexp.MustCompile(`^✗ .*\[([a-z_]+)\]$`)
-	reProgress = regexp.MustCompile(`^… task (t_[a-z2-7]+) \([^)]*\): ([a-z_]+),`)
+	reProgress = regexp.MustCompile(`^… task (task_[a-z2-7]+) \([^)]*\): ([a-z_]+),`)
 )
 
 // parse reads the terminal's printed form back into an observation: the

@@ -520,7 +520,7 @@ func TestTasksOverHTTP(t *testing.T) {
 	// Cancel a second one.
 	second := g.say("demo-alice", "run a health check on db-1")
 	raw, _ := json.Marshal(second)
-	id := regexp.MustCompile(`t_[a-z2-7]{16}`).FindString(string(raw))
+	id := regexp.MustCompile(`task_[a-z2-7]{16}`).FindString(string(raw))
 	if st, m := g.post("demo-alice", "/v1/tasks/"+id+"/cancel", map[string]string{}); st != 200 || !strings.Contains(fmt.Sprint(m), "cancelled") {
 		t.Fatalf("cancel: %d %v", st, m)
 	}
@@ -586,4 +586,25 @@ func TestChainOverHTTP(t *testing.T) {
 		t.Fatalf("restart the first one: %v", p)
 	}
 	g.stop()
+}
+
+// Graceful shutdown: an open event stream does not hold SIGTERM up.
+func TestShutdownWithOpenStream(t *testing.T) {
+	g := start(t, t.TempDir())
+	req, _ := http.NewRequest("GET", g.base+"/v1/sessions/me/events", nil)
+	req.Header.Set("Authorization", "Bearer demo-alice")
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
+	}
+	began := time.Now()
+	g.stop() // fails the test unless it exits 0
+	if d := time.Since(began); d > 10*time.Second {
+		t.Fatalf("shutdown took %s with a stream open", d)
+	}
 }

@@ -32,6 +32,7 @@ import (
 
 	"github.com/steward-os/steward/channels/api"
 	"github.com/steward-os/steward/channels/terminal"
+	"github.com/steward-os/steward/channels/web"
 	"github.com/steward-os/steward/configs"
 	"github.com/steward-os/steward/kernel"
 	"github.com/steward-os/steward/kernel/audit"
@@ -156,14 +157,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer a.Close()
 	h := api.New(a.kernel, a.dir, api.Options{MaxBodyBytes: cfg.Server.MaxBodyBytes, Log: log})
+	var handler http.Handler = h
+	var page *web.Web
+	if cfg.Web.Enabled {
+		page = web.New(a.kernel, a.dir, web.Options{AllowedOrigins: cfg.Web.AllowedOrigins, AllowMissingOrigin: cfg.Web.AllowMissingOrigin, MaxFrameBytes: cfg.Web.MaxFrameBytes, Log: log})
+		handler = mount(h, page)
+	}
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: cfg.Server.ReadTimeout.D(),
+		Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: cfg.Server.ReadTimeout.D(),
 		WriteTimeout: cfg.Server.WriteTimeout.D(), IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
 	}
+	srv.RegisterOnShutdown(h.Shutdown) // long polls and event streams end at once
 	h.SetReady(true)
 	log.Info("steward is serving", "addr", ln.Addr().String(), "data", cfg.Data, "extensions", cfg.Extensions, "demo_tokens", cfg.Auth.DemoTokens)
 	errc := make(chan error, 1)
@@ -178,7 +186,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout.D())
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// The bound passed: close what is left and still shut down cleanly.
+		log.Warn("requests did not finish in time; closing them", "err", err)
+		_ = srv.Close()
+	}
+	if page != nil { // sockets are hijacked: srv.Shutdown neither closes nor waits for them
+		if err := page.Shutdown(sctx); err != nil {
+			log.Warn("web sockets did not finish in time", "err", err)
+		}
 	}
 	// Background tasks get what is left of the bound; any still running
 	// stay recorded as running and are settled by the next start.
@@ -187,6 +202,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// mount sends /v1/…, /healthz and /readyz to the API and everything
+// else to the web channel (the chat page and its socket).
+func mount(apiH, webH http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" {
+			apiH.ServeHTTP(w, r)
+			return
+		}
+		webH.ServeHTTP(w, r)
+	})
 }
 
 func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -1,0 +1,375 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/steward-os/steward/session"
+)
+
+// closeGrace is how long a closing socket waits for the peer's close
+// frame (draining what it still sends) before the connection is dropped.
+const closeGrace = 2 * time.Second
+
+// outMsg is one item for the writer: a text frame, or a close frame after
+// which the writer stops.
+type outMsg struct {
+	data   []byte
+	close  int
+	reason string
+}
+
+// conn is one socket. Only serve's goroutine reads; only writer writes
+// frames (gorilla allows one concurrent reader and one writer; Close and
+// WriteControl may be called from anywhere).
+type conn struct {
+	w      *Web
+	ws     *websocket.Conn
+	remote string
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	out        chan outMsg
+	dead       chan struct{} // closed when the connection is dropped
+	deadOnce   sync.Once
+	closeOnce  sync.Once
+	closing    atomic.Bool
+	writerDone chan struct{}
+
+	// Reader-owned state.
+	actor     *session.Actor
+	resumed   bool
+	malformed int
+	slots     chan struct{}
+	pump      sync.WaitGroup
+}
+
+func newConn(w *Web, ws *websocket.Conn, r *http.Request) *conn {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	remote := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		remote = h
+	}
+	return &conn{
+		w: w, ws: ws, remote: remote, ctx: ctx, cancel: cancel,
+		out: make(chan outMsg, w.opt.SendQueue), dead: make(chan struct{}), writerDone: make(chan struct{}),
+		slots: make(chan struct{}, w.opt.MaxInFlight),
+	}
+}
+
+// serve reads frames until the socket ends, then cleans up.
+func (c *conn) serve() {
+	go c.writer()
+	defer c.finish()
+	pongWait := c.w.opt.PingInterval * 5 / 2
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.w.opt.AuthTimeout))
+	c.ws.SetPongHandler(func(string) error {
+		if c.actor != nil && !c.closing.Load() {
+			_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		}
+		return nil
+	})
+	max := c.w.opt.MaxFrameBytes
+	for {
+		typ, rd, err := c.ws.NextReader()
+		if err != nil {
+			var ne net.Error
+			if c.actor == nil && !c.closing.Load() && errors.As(err, &ne) && ne.Timeout() {
+				c.w.refuse(c.ctx, nil, CodeAuthTimeout, "socket from "+c.remote+": no auth frame within "+c.w.opt.AuthTimeout.String())
+				c.fail(CodeAuthTimeout, "No auth frame arrived in time; sign in again.", CloseUnauthenticated)
+			}
+			return
+		}
+		if c.closing.Load() {
+			// Closing: drain until the peer's close frame or the grace ends.
+			_, _ = io.Copy(io.Discard, rd)
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(rd, max+1))
+		if err != nil {
+			return
+		}
+		if int64(len(b)) > max {
+			c.w.refuse(c.ctx, c.actor, CodeFrameTooLarge, "socket from "+c.remote+": frame larger than "+strconv.FormatInt(max, 10)+" bytes")
+			c.fail(CodeFrameTooLarge, "The frame is larger than "+strconv.FormatInt(max, 10)+" bytes.", websocket.CloseMessageTooBig)
+			continue
+		}
+		if c.actor != nil {
+			_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		}
+		if typ != websocket.TextMessage {
+			c.reject(refuse(session.CodeBadRequest, "", "Send JSON in text frames."))
+			continue
+		}
+		c.frame(b)
+	}
+}
+
+// frame handles one text frame.
+func (c *conn) frame(b []byte) {
+	typ, id, rf := peekType(b)
+	if c.actor == nil {
+		if rf == nil && typ == TypeAuth {
+			var f AuthFrame
+			if rf = decodeStrict(b, "", &f); rf == nil {
+				c.auth(f.Token)
+				return
+			}
+		}
+		// CHAN-04: nothing reaches the kernel from an unauthenticated socket.
+		code, msg := CodeAuthRequired, `The first frame must be {"type":"auth","token":"…"}.`
+		if rf != nil && typ == TypeAuth {
+			code, msg = rf.code, rf.msg
+		}
+		c.w.refuse(c.ctx, nil, code, "socket from "+c.remote+": first frame "+clip(typ, 32)+": "+msg)
+		c.fail(code, msg, CloseUnauthenticated)
+		return
+	}
+	if rf != nil {
+		c.reject(rf)
+		return
+	}
+	from := session.Address{Channel: Name, Account: string(c.actor.ID)}
+	switch typ {
+	case TypeMessage:
+		var f MessageFrame
+		if rf := decodeStrict(b, id, &f); rf != nil {
+			c.reject(rf)
+			return
+		}
+		if rf := f.check(); rf != nil {
+			c.reject(rf)
+			return
+		}
+		c.turn(f.ID, session.Inbound{ID: f.ID, From: from, Text: f.Text, At: time.Now()})
+	case TypeDecision:
+		var f DecisionFrame
+		if rf := decodeStrict(b, id, &f); rf != nil {
+			c.reject(rf)
+			return
+		}
+		if rf := f.check(); rf != nil {
+			c.reject(rf)
+			return
+		}
+		// CHAN-03: a button press is the same decision the typed
+		// "confirm <id> <phrase>" makes elsewhere; the kernel checks
+		// actor, expiry, cooling, phrase and arguments' hash alike.
+		c.turn(f.ID, session.Inbound{ID: f.ID, From: from, At: time.Now(),
+			Action: &session.Action{Kind: session.ActionKind(f.Decision), Proposal: session.ProposalID(f.ProposalID), Phrase: f.Phrase}})
+	case TypeResume:
+		var f ResumeFrame
+		if rf := decodeStrict(b, "", &f); rf != nil {
+			c.reject(rf)
+			return
+		}
+		if f.After < 0 {
+			c.reject(refuse(session.CodeBadRequest, "", `The field "after" must be a non-negative event id.`))
+			return
+		}
+		if c.resumed {
+			c.reject(refuse(session.CodeBadRequest, "", "This socket already resumed; reconnect to resume from another event."))
+			return
+		}
+		c.resumed = true
+		c.pump.Add(1)
+		go c.events(f.After)
+	case TypeAuth:
+		c.reject(refuse(session.CodeBadRequest, "", "This socket is already signed in."))
+	default:
+		c.reject(refuse(CodeUnknownType, id, "Unknown frame type %q; see docs/web.md.", clip(typ, 32)))
+	}
+}
+
+func (c *conn) auth(token string) {
+	token = strings.TrimSpace(token)
+	a, ok := session.Actor{}, false
+	if token != "" {
+		a, ok = c.w.dir.Authenticate(c.ctx, token)
+	}
+	if !ok {
+		c.w.refuse(c.ctx, nil, session.CodeUnauthenticated, "socket from "+c.remote+": the token is not valid")
+		c.fail(session.CodeUnauthenticated, "The token is not valid.", CloseUnauthenticated)
+		return
+	}
+	c.actor = &a
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.w.opt.PingInterval * 5 / 2))
+	c.send(encode(ReadyFrame{
+		Type: TypeReady, Actor: a.ID, Tenant: a.Tenant, Roles: append([]string{}, a.Roles...), Session: session.SessionFor(a),
+		Capabilities: c.w.Capabilities(), ServerTime: c.w.opt.Now().UTC(), MaxFrame: c.w.opt.MaxFrameBytes,
+	}))
+}
+
+// reject answers a refused frame, audits it, and closes the socket after
+// too many.
+func (c *conn) reject(rf *refusal) {
+	c.w.refuse(c.ctx, c.actor, rf.code, "socket frame: "+rf.msg)
+	c.send(encode(ErrorFrame{Type: TypeError, Code: rf.code, Message: rf.msg, InReplyTo: rf.id}))
+	c.malformed++
+	if c.malformed >= c.w.opt.MaxMalformed {
+		c.fail(session.CodeBadRequest, "Too many refused frames; closing.", CloseBadRequest)
+	}
+}
+
+// fail sends an error frame, then closes with code (reason: the stable
+// code). The caller has audited it.
+func (c *conn) fail(code, msg string, closeCode int) {
+	c.send(encode(ErrorFrame{Type: TypeError, Code: code, Message: msg}))
+	c.closeWith(closeCode, code)
+}
+
+// turn runs one inbound event in its own goroutine (bounded per socket).
+// It runs to completion even if the socket drops: its outcome is stored
+// under the inbound id and returned to a re-send.
+func (c *conn) turn(id string, in session.Inbound) {
+	select {
+	case c.slots <- struct{}{}:
+	case <-c.dead:
+		return
+	}
+	a := *c.actor
+	c.w.turns.Add(1)
+	go func() {
+		defer c.w.turns.Done()
+		defer func() { <-c.slots }()
+		ctx := context.WithoutCancel(c.ctx)
+		out, err := c.w.core.Handle(ctx, a, in)
+		if err != nil {
+			c.w.opt.Log.ErrorContext(ctx, "web turn failed", "err", err)
+			c.send(encode(ErrorFrame{Type: TypeError, Code: session.CodeInternal, Message: "Something went wrong on our side.", InReplyTo: id}))
+			return
+		}
+		b, err := turnFrame(id, out)
+		if err != nil {
+			c.w.opt.Log.ErrorContext(ctx, "web encode turn", "err", err)
+			c.send(encode(ErrorFrame{Type: TypeError, Code: session.CodeInternal, Message: "Something went wrong on our side.", InReplyTo: id}))
+			return
+		}
+		c.send(b)
+	}()
+}
+
+// events delivers the session's events after an id (LRO-03), in order,
+// each once per socket; the page resumes from the last id it saw.
+func (c *conn) events(after int64) {
+	defer c.pump.Done()
+	a := *c.actor
+	for c.ctx.Err() == nil {
+		evs, err := c.w.core.Events(c.ctx, a, after, c.w.opt.EventWait)
+		if err != nil {
+			if c.ctx.Err() != nil {
+				return
+			}
+			code, msg := errorOf(err)
+			c.send(encode(ErrorFrame{Type: TypeError, Code: code, Message: msg}))
+			if code == session.CodeUnauthenticated {
+				c.closeWith(CloseUnauthenticated, code)
+				return
+			}
+			select {
+			case <-time.After(2 * time.Second):
+			case <-c.ctx.Done():
+				return
+			}
+			continue
+		}
+		for _, e := range evs {
+			if !c.send(encode(EventFrame{Type: TypeEvent, ID: e.ID, At: e.At, Outbound: e.Out})) {
+				return
+			}
+			after = e.ID
+		}
+	}
+}
+
+// send queues a frame for the writer, waiting while the queue is full; it
+// reports false once the connection is gone.
+func (c *conn) send(b []byte) bool {
+	if b == nil {
+		return false
+	}
+	select {
+	case c.out <- outMsg{data: b}:
+		return true
+	case <-c.dead:
+		return false
+	}
+}
+
+// closeWith queues a close frame after what is already queued, and gives
+// the peer closeGrace to answer it.
+func (c *conn) closeWith(code int, reason string) {
+	c.closeOnce.Do(func() {
+		c.closing.Store(true)
+		select {
+		case c.out <- outMsg{close: code, reason: reason}:
+		case <-c.dead:
+		default:
+			c.kill() // the writer is stuck behind a full queue
+		}
+		_ = c.ws.SetReadDeadline(time.Now().Add(closeGrace))
+	})
+}
+
+// kill drops the connection at once.
+func (c *conn) kill() {
+	c.deadOnce.Do(func() {
+		close(c.dead)
+		_ = c.ws.Close()
+	})
+}
+
+// writer is the connection's only writer: queued frames in order, and
+// pings.
+func (c *conn) writer() {
+	defer close(c.writerDone)
+	ping := time.NewTicker(c.w.opt.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case m := <-c.out:
+			deadline := time.Now().Add(c.w.opt.WriteTimeout)
+			if m.close != 0 {
+				_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(m.close, m.reason), deadline)
+				return
+			}
+			_ = c.ws.SetWriteDeadline(deadline)
+			if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
+				c.kill()
+				return
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.w.opt.WriteTimeout)); err != nil {
+				c.kill()
+				return
+			}
+		case <-c.dead:
+			return
+		}
+	}
+}
+
+// finish lets the writer flush a pending close, then drops the
+// connection and stops the event pump.
+func (c *conn) finish() {
+	if c.closing.Load() {
+		select {
+		case <-c.writerDone:
+		case <-time.After(c.w.opt.WriteTimeout):
+		}
+	}
+	c.kill()
+	c.cancel()
+	<-c.writerDone
+	c.pump.Wait()
+}
