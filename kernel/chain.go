@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/narrate"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
@@ -550,7 +551,7 @@ func (k *Kernel) fitParam(te *toolEntry, name string, val any, f session.Fact, p
 			}
 		}
 		var b strings.Builder
-		writeValue(&b, val, "\n- ")
+		narrate.WriteValue(&b, val, "\n- ")
 		return strings.TrimPrefix(b.String(), "\n")
 	}
 	return val

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/narrate"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/sdk"
 	"github.com/steward-os/steward/session"
@@ -119,7 +120,7 @@ func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.Turn
 	}
 	card.Summary = te.id
 	if tpl := te.b.Tool.Propose; tpl != "" {
-		if s, err := render(tpl, argMap(args)); err == nil {
+		if s, err := narrate.Render(tpl, argMap(args)); err == nil {
 			card.Summary = s
 		}
 	}

@@ -6,14 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"sort"
 	"strings"
-	"text/template"
 
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/ground"
+	"github.com/steward-os/steward/kernel/narrate"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/sdk"
 	"github.com/steward-os/steward/session"
@@ -238,7 +236,7 @@ func (k *Kernel) grounded(ctx context.Context, a session.Actor, turn session.Tur
 	k.ungrounded.Add(1)
 	var data any
 	_ = json.Unmarshal(f.Output, &data)
-	plain := generic(te.id, data)
+	plain := narrate.Listing(te.id, data)
 	k.write(ctx, a, turn, audit.KindGroundingBlocked, map[string]any{"tool": te.id, "fact": f.ID, "violations": res.Violations, "blocked_text": text})
 	return plain
 }
@@ -253,65 +251,11 @@ func (k *Kernel) narrate(te *toolEntry, f session.Fact) string {
 	var data any
 	_ = json.Unmarshal(f.Output, &data)
 	if tpl := te.b.Tool.Narrate; tpl != "" {
-		if s, err := render(tpl, data); err == nil {
+		if s, err := narrate.Render(tpl, data); err == nil {
 			return s
 		}
 	}
-	return generic(te.id, data)
-}
-
-// render executes a manifest template over verbatim data. Missing keys
-// are tolerated only where the template tests for them ({{if .x}}); a value
-// printed from nowhere ("<no value>") makes the render fail, and the
-// caller falls back to listing the fact.
-func render(tpl string, data any) (string, error) {
-	t, err := template.New("n").Option("missingkey=default").Parse(tpl)
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	if err := t.Execute(&b, data); err != nil {
-		return "", err
-	}
-	if strings.Contains(b.String(), "<no value>") {
-		return "", errors.New("template printed a missing value")
-	}
-	return b.String(), nil
-}
-
-func generic(tool string, data any) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s returned:", tool)
-	writeValue(&b, data, "\n- ")
-	return b.String()
-}
-
-func writeValue(b *strings.Builder, v any, prefix string) {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if arr, ok := x[k].([]any); ok {
-				fmt.Fprintf(b, "%s%s (%d):", prefix, k, len(arr))
-				writeValue(b, arr, prefix+"  ")
-				continue
-			}
-			enc, _ := json.Marshal(x[k])
-			fmt.Fprintf(b, "%s%s: %s", prefix, k, enc)
-		}
-	case []any:
-		for _, e := range x {
-			enc, _ := json.Marshal(e)
-			fmt.Fprintf(b, "%s%s", prefix, enc)
-		}
-	default:
-		enc, _ := json.Marshal(x)
-		fmt.Fprintf(b, "%s%s", prefix, enc)
-	}
+	return narrate.Listing(te.id, data)
 }
 
 // promoted is execute's signal that the step became a background task.

@@ -19,7 +19,7 @@ package ground
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"github.com/steward-os/steward/kernel/narrate"
 	"strings"
 	"testing"
 
@@ -123,43 +123,11 @@ func (g *gen) plant(text, old, new string) string {
 	return strings.Replace(text, old, new, 1)
 }
 
-// generic is the kernel's listing for a fact without a usable template
-// (kernel/step.go generic/writeValue).
+// generic is the kernel's listing for a fact without a usable template.
 func generic(f session.Fact) string {
 	var data any
 	_ = json.Unmarshal(f.Output, &data)
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s returned:", f.Tool)
-	writeGeneric(&b, data, "\n- ")
-	return b.String()
-}
-
-func writeGeneric(b *strings.Builder, v any, prefix string) {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if arr, ok := x[k].([]any); ok {
-				fmt.Fprintf(b, "%s%s (%d):", prefix, k, len(arr))
-				writeGeneric(b, arr, prefix+"  ")
-				continue
-			}
-			enc, _ := json.Marshal(x[k])
-			fmt.Fprintf(b, "%s%s: %s", prefix, k, enc)
-		}
-	case []any:
-		for _, e := range x {
-			enc, _ := json.Marshal(e)
-			fmt.Fprintf(b, "%s%s", prefix, enc)
-		}
-	default:
-		enc, _ := json.Marshal(x)
-		fmt.Fprintf(b, "%s%s", prefix, enc)
-	}
+	return narrate.Listing(f.Tool, data)
 }
 
 func one(f session.Fact) []session.Fact { return []session.Fact{f} }
