@@ -6,9 +6,10 @@
 #   make bench       run the benchmarks
 #   make crash-test  SIGKILL the real binary at random points; check nothing is lost or run twice
 #
-# The tests need only Go and the modules in go.mod today; later features
-# (Redis, headless Chromium, speech) add their Debian packages to `deps`,
-# and under CI=true a missing dependency fails the run.
+# The tests need Go, the modules in go.mod and Debian's chromium (for the
+# web page's browser test; `deps` installs it with apt-get). Later features
+# (Redis, speech) add their Debian packages to `deps`; under CI=true a
+# missing dependency fails the run.
 
 GO        ?= go
 FUZZTIME  ?= 30s
@@ -22,6 +23,10 @@ deps:
 	@command -v $(GO) >/dev/null || { echo "Go 1.26 is required (https://go.dev/dl/)"; exit 1; }
 	$(GO) mod download
 	$(GO) mod verify
+	@# Headless Chromium for the web page's browser test (channels/web); never a downloaded browser.
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) || \
+		{ echo "deps: could not install chromium (apt-get install -y chromium); the browser test needs it" >&2; exit 1; }
+	@command -v chromium >/dev/null || { echo "deps: chromium is still missing" >&2; exit 1; }
 
 build:
 	$(GO) build -o bin/steward ./cmd/steward

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,10 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/steward-os/steward/channels/web"
 	"github.com/steward-os/steward/configs"
 	"github.com/steward-os/steward/extensions/demo"
 	"github.com/steward-os/steward/internal/strict"
@@ -28,7 +31,6 @@ import (
 	"github.com/steward-os/steward/kernel/route/offline"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store/sqlite"
-	"github.com/steward-os/steward/channels/web"
 )
 
 // The browser test (issue 5, part 3) drives the real page in Debian's
@@ -271,6 +273,11 @@ func TestBrowser(t *testing.T) {
 	}
 	do("open the page", 15*time.Second, chromedp.Navigate(g.url), chromedp.WaitVisible(chromedp.CSS("#token")))
 	shot("sign-in")
+	do("a wrong token is refused", 15*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#token"), "demo-mallory"),
+		chromedp.Click(chromedp.CSS("#signin-button")),
+		wait(`document.querySelector('#signin-error').textContent.includes('not accepted')`, 10*time.Second))
+	shot("sign-in-refused")
 	do("sign in", 15*time.Second,
 		chromedp.SendKeys(chromedp.CSS("#token"), "demo-alice"),
 		chromedp.Click(chromedp.CSS("#signin-button")),
@@ -283,17 +290,18 @@ func TestBrowser(t *testing.T) {
 
 	// Ask to restart web-1, see the card, confirm, see the result.
 	do("ask to restart web-1", 15*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#composer-input"), "restart web-1\n"),
+		say("restart web-1"),
 		chromedp.WaitVisible(chromedp.CSS(restartCard)))
 	card, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(restartCard)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"hosting.restart_server", "web-1", "Level 2", "Arguments hash", "Expires in", "Reversible"} {
-		if !strings.Contains(card, want) {
+		if !strings.Contains(strings.ToLower(card), strings.ToLower(want)) {
 			t.Errorf("restart card lacks %q:\n%s", want, card)
 		}
 	}
+	do("show the card", 5*time.Second, into(restartCard, "end"))
 	shot("restart-card")
 	do("confirm the restart", 15*time.Second,
 		chromedp.Click(chromedp.CSS(restartCard+` .actions button`)),
@@ -304,7 +312,7 @@ func TestBrowser(t *testing.T) {
 	// Ask to delete staging-1: a level-4 card with a phrase field and a
 	// cooling countdown; Confirm is disabled until the cooling period ends.
 	do("ask to delete staging-1", 15*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#composer-input"), "delete staging-1\n"),
+		say("delete staging-1"),
 		chromedp.WaitVisible(chromedp.CSS(deleteCard)))
 	cardShown := time.Now()
 	if !eval(`document.querySelector('` + deleteCard + ` .actions button').disabled`) {
@@ -312,19 +320,27 @@ func TestBrowser(t *testing.T) {
 	}
 	card, _ = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(deleteCard)))
 	for _, want := range []string{"hosting.delete_server", "staging-1", "Level 4", "Cooling period", "No — this cannot be undone", "hosting.snapshot_server", "type the exact name of the target"} {
-		if !strings.Contains(card, want) {
+		if !strings.Contains(strings.ToLower(card), strings.ToLower(want)) {
 			t.Errorf("delete card lacks %q:\n%s", want, card)
 		}
 	}
+	do("show the card", 5*time.Second, into(deleteCard, "end"))
 	shot("delete-card-cooling")
 
 	// Meanwhile, a background task: its progress bar moves with events.
 	do("run a health check", 20*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#composer-input"), "run a health check on web-2\n"),
+		say("run a health check on web-2"),
 		chromedp.WaitVisible(chromedp.CSS(".task")))
 	shot("task-progress")
 	do("health check finishes", 20*time.Second, wait(`document.querySelector('.task')?.dataset.state === 'succeeded'`, 19*time.Second), wait(botSays("healthy"), 5*time.Second))
 	shot("task-done")
+
+	// The waiting card at phone width: countdown, phrase field, buttons.
+	do("phone width", 10*time.Second,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
+		chromedp.Sleep(200*time.Millisecond), into(deleteCard, "end"))
+	shot("phone-card-cooling")
+	do("desktop width", 10*time.Second, chromedp.EmulateViewport(1280, 860), chromedp.Sleep(200*time.Millisecond))
 
 	// The connection drops (the channel is replaced under the listener):
 	// the page reconnects, resumes, and shows nothing twice.
@@ -358,29 +374,33 @@ func TestBrowser(t *testing.T) {
 	if !eval(`document.querySelector('` + deleteCard + ` .status').textContent === 'Waiting for your decision'`) {
 		t.Fatal("the card does not wait after a wrong phrase")
 	}
+	do("show the card", 5*time.Second, into(deleteCard, "end"))
 	shot("wrong-phrase-refused")
 
 	// The right phrase: deleted.
 	do("type the right phrase and confirm", 20*time.Second,
-		chromedp.SetValue(chromedp.CSS(deleteCard+` input`), ""),
+		script(`document.querySelector('`+deleteCard+` input').value = ''`),
 		chromedp.SendKeys(chromedp.CSS(deleteCard+` input`), "staging-1"),
 		chromedp.WaitEnabled(chromedp.CSS(deleteCard+` .actions button`)),
 		chromedp.Click(chromedp.CSS(deleteCard+` .actions button`)),
 		wait(botSays("deleted"), 15*time.Second),
 		wait(`document.querySelector('`+deleteCard+` .status').textContent === 'Confirmed'`, 5*time.Second))
 	shot("deleted")
+	do("dark mode", 5*time.Second, colorScheme("dark"), chromedp.Sleep(200*time.Millisecond), into(deleteCard, "end"))
+	shot("dark-mode")
+	do("light mode", 5*time.Second, colorScheme(""))
 
 	// Phone width: no sideways scrolling, the card still readable.
 	do("phone width", 10*time.Second,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('`+deleteCard+`').scrollIntoView({block: 'start'})`).Void(),
+		into(deleteCard, "start"),
 		chromedp.Sleep(300*time.Millisecond))
 	if !eval(`document.documentElement.scrollWidth <= window.innerWidth && document.querySelector('#log').scrollWidth <= document.querySelector('#log').clientWidth`) {
 		t.Error("the page scrolls sideways at 390 px")
 	}
 	shot("phone-card")
 	do("phone bottom", 5*time.Second,
-		chromedp.Evaluate[chromedp.Void](`(l => { l.style.scrollBehavior = 'auto'; l.scrollTop = l.scrollHeight; })(document.querySelector('#log'))`).Void(),
+		script(`(l => { l.style.scrollBehavior = 'auto'; l.scrollTop = l.scrollHeight; })(document.querySelector('#log'))`),
 		chromedp.Sleep(300*time.Millisecond))
 	shot("phone-conversation")
 	do("sign out", 10*time.Second, chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#token")))
@@ -395,5 +415,46 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the page reported errors:\n%s", strings.Join(problems, "\n"))
 	}
 	t.Logf("browser test took %s; screenshots in %s", time.Since(began).Round(100*time.Millisecond), out)
-	_ = errors.New
+}
+
+// say types a message and presses Enter. The Enter is a key down and up
+// with no char event: a synthetic char would type a newline into the
+// emptied box (see chromedp.SendKeys).
+func say(text string) chromedp.Action[chromedp.Void] {
+	enter := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, input.DispatchKeyEventParams{
+				Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13,
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return chromedp.Steps(chromedp.SendKeys(chromedp.CSS("#composer-input"), text), enter)
+}
+
+// colorScheme emulates prefers-color-scheme ("" resets it).
+func colorScheme(v string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		var f []*emulation.MediaFeature
+		if v != "" {
+			f = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}}
+		}
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: f})
+		return err
+	})
+}
+
+// into scrolls an element into view.
+func into(sel, block string) chromedp.Action[chromedp.Void] {
+	return script(`document.querySelector('` + sel + `').scrollIntoView({block: '` + block + `'})`)
+}
+
+// script runs JavaScript for its effect.
+func script(js string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool]("(() => { "+js+"; return true; })()")(ctx, t)
+		return chromedp.Void{}, err
+	}
 }

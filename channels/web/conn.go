@@ -104,7 +104,7 @@ func (c *conn) serve() {
 			c.fail(CodeFrameTooLarge, "The frame is larger than "+strconv.FormatInt(max, 10)+" bytes.", websocket.CloseMessageTooBig)
 			continue
 		}
-		if c.actor != nil {
+		if c.actor != nil && !c.closing.Load() {
 			_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
 		}
 		if typ != websocket.TextMessage {
@@ -213,7 +213,7 @@ func (c *conn) auth(token string) {
 // reject answers a refused frame, audits it, and closes the socket after
 // too many.
 func (c *conn) reject(rf *refusal) {
-	c.w.refuse(c.ctx, c.actor, rf.code, "socket frame: "+rf.msg)
+	c.w.refuse(c.ctx, c.actor, rf.code, "socket from "+c.remote+": "+rf.msg)
 	c.send(encode(ErrorFrame{Type: TypeError, Code: rf.code, Message: rf.msg, InReplyTo: rf.id}))
 	c.malformed++
 	if c.malformed >= c.w.opt.MaxMalformed {
@@ -318,6 +318,8 @@ func (c *conn) closeWith(code int, reason string) {
 			c.kill() // the writer is stuck behind a full queue
 		}
 		_ = c.ws.SetReadDeadline(time.Now().Add(closeGrace))
+		// Whatever the reader is doing, the connection ends soon after.
+		time.AfterFunc(closeGrace+time.Second, c.kill)
 	})
 }
 

@@ -350,7 +350,11 @@ func (w *Web) serveSocket(rw http.ResponseWriter, r *http.Request) {
 	c := newConn(w, ws, r)
 	w.mu.Lock()
 	w.conns[c] = struct{}{}
+	closing = w.closing // Shutdown began after the check above
 	w.mu.Unlock()
+	if closing {
+		c.closeWith(websocket.CloseGoingAway, "going_away")
+	}
 	c.serve()
 	w.mu.Lock()
 	delete(w.conns, c)

@@ -114,6 +114,7 @@
     el.title = S.me.actor + ' (' + (S.me.roles || []).join(', ') + ') in ' + S.me.tenant;
   }
   function showSignin(message) {
+    document.body.classList.remove('signed-in');
     $('chat-view').hidden = true;
     $('who').hidden = true;
     $('signin-view').hidden = false;
@@ -123,6 +124,7 @@
     $('token').focus();
   }
   function showChat() {
+    document.body.classList.add('signed-in');
     $('signin-view').hidden = true;
     $('chat-view').hidden = false;
     $('who').hidden = false;
@@ -177,7 +179,14 @@
     reconnectTimer = setTimeout(connect, delay);
   }
   function sendFrame(frame) {
-    if (sock && ready) sock.send(JSON.stringify(frame));
+    if (!sock || !ready) return;
+    const text = JSON.stringify(frame);
+    if (S.maxFrame && new Blob([text]).size > S.maxFrame) {
+      // The server would refuse it and drop the socket; say so here instead.
+      onError({ type: 'error', code: 'frame_too_large', message: 'That is too long to send.', in_reply_to: frame.id });
+      return;
+    }
+    sock.send(text);
   }
   function signOut(message) {
     const ws = sock;
@@ -215,6 +224,7 @@
       seenTurns.clear();
     }
     S.me = { actor: f.actor, tenant: f.tenant, session: f.session, roles: f.roles };
+    S.maxFrame = f.max_frame_bytes || 0;
     save();
     setConn('online');
     if (signingIn) {
@@ -323,7 +333,7 @@
         return;
       }
       case 'decision': {
-        const verb = item.decision === 'accept' ? 'You confirmed' : 'You rejected';
+        const verb = item.decision === 'accept' ? 'You chose Confirm' : 'You chose Reject';
         log.append(h('li', { class: 'msg msg-decision' },
           h('span', { class: 'pill', text: verb + ': ' + (item.summary || item.proposal) })));
         return;
@@ -395,8 +405,10 @@
     t.state.textContent = p.state.replace('_', ' ') + (final ? '' : ' · ' + pct + '%');
     t.bar.value = pct;
     t.bar.setAttribute('aria-valuetext', pct + '% — ' + p.state);
-    t.msg.textContent = p.message || '';
-    t.msg.hidden = !p.message;
+    // A finished task's last progress note is stale; its result follows as a message.
+    const note = p.state === 'succeeded' ? '' : (p.message || '');
+    t.msg.textContent = note;
+    t.msg.hidden = !note;
     return fresh ? t.el : null;
   }
 
@@ -452,7 +464,7 @@
       const targets = imp.targets || [];
       const label = h('label', { for: inputId }, 'To confirm, type the exact name of the target');
       if (targets.length === 1) label.append(': ', h('span', { class: 'target', text: targets[0].id }));
-      phrase = h('input', { id: inputId, type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off' });
+      phrase = h('input', { id: inputId, type: 'text', maxlength: '256', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off' });
       phrase.addEventListener('input', () => tick());
       phrase.addEventListener('keydown', (e) => {
         if (e.key === 'Enter') {
