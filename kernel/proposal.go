@@ -128,6 +128,7 @@ func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.Turn
 		ID: card.ID, Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: turn, Tool: te.id,
 		Args: args, ArgsHash: card.ArgsHash, Level: te.level, CreatedAt: now, ExpiresAt: card.ExpiresAt, State: store.ProposalPending,
 	}
+	row.Origin = k.lastUsed(ctx, row.Session) // the channel of this turn
 	if ch != nil && st != nil && len(ch.Steps) > 1 {
 		row.Chain, row.Step = ch.ID, st.ID
 		card.Chain, card.Step, card.Sources, card.Remaining = ch.ID, st.ID, sources, remaining(ch, st)
@@ -153,7 +154,27 @@ func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.Turn
 }
 
 // decide applies an accept or reject to a proposal (SAFE-03, 07, 08, 11, 12).
+// When the decision is made on another channel than the proposal, its
+// outcome is also delivered to the proposal's channel (CHAN-05), so the
+// conversation there shows what happened.
 func (k *Kernel) decide(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action) ([]session.Part, error) {
+	parts, err := k.decideHere(ctx, a, turn, act)
+	if p, gerr := k.st.GetProposal(ctx, act.Proposal); gerr == nil && p.Tenant == a.Tenant && p.Actor == a.ID && p.Origin.Channel != "" {
+		if here := k.lastUsed(ctx, p.Session); here.Channel != p.Origin.Channel {
+			echo := append([]session.Part(nil), parts...)
+			if err != nil {
+				ke := AsError(err)
+				echo = append(echo, &session.Error{Code: ke.Code, Message: ke.Message})
+			}
+			if len(echo) > 0 {
+				k.publish(ctx, p.Session, session.Outbound{To: p.Origin, Turn: turn, Parts: echo})
+			}
+		}
+	}
+	return parts, err
+}
+
+func (k *Kernel) decideHere(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action) ([]session.Part, error) {
 	refuse := func(code, msg string, extra map[string]any) error {
 		d := map[string]any{"proposal": act.Proposal, "decision": act.Kind, "code": code}
 		for k, v := range extra {

@@ -342,6 +342,10 @@ func TestContinuityAcrossChannels(t *testing.T) {
 	if kt.ErrCode(res) != "" {
 		t.Fatalf("accept on another channel: %s", kt.Dump(res))
 	}
+	// The outcome is shown on both: the reply here, an event for the API.
+	if ev := waitEvent(t, e, kt.Bob, "web-2 restarted"); !strings.Contains(ev, `"to":{"channel":"api"`) {
+		t.Fatalf("outcome event %s", ev)
+	}
 	out := say("api", `slow.work {"label":"z"}`)
 	if progressOf(out) == nil {
 		t.Fatal("not promoted")

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	_ "modernc.org/sqlite"
 )
 
@@ -607,4 +608,50 @@ func TestShutdownWithOpenStream(t *testing.T) {
 	if d := time.Since(began); d > 10*time.Second {
 		t.Fatalf("shutdown took %s with a stream open", d)
 	}
+}
+
+// CHAN-05, the continuity scenario: bob starts on the API, accepts on the
+// web page, and sees the result on both.
+func TestContinuityAPIToWeb(t *testing.T) {
+	g := start(t, t.TempDir())
+	out := g.say("demo-bob", "find my pending tasks and send them to my manager")
+	card := firstReply(out)
+	if card["type"] != "proposal" {
+		t.Fatalf("want a proposal: %v", out)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(strings.Replace(g.base, "http://", "ws://", 1)+"/ws", http.Header{"Origin": {g.base}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	send := func(v any) {
+		if err := ws.WriteJSON(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(want string) map[string]any {
+		_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			var m map[string]any
+			if err := ws.ReadJSON(&m); err != nil {
+				t.Fatalf("waiting for %s: %v", want, err)
+			}
+			if m["type"] == want {
+				return m
+			}
+		}
+	}
+	send(map[string]string{"type": "auth", "token": "demo-bob"})
+	read("ready")
+	send(map[string]string{"type": "decision", "id": "d-1", "proposal_id": card["proposal_id"].(string), "decision": "accept"})
+	turn := read("turn")
+	if !strings.Contains(fmt.Sprint(turn["replies"]), "2 of 2 steps done") {
+		t.Fatalf("web turn %v", turn)
+	}
+	// The API sees the same outcome as an event addressed to it.
+	_, m := g.get("demo-bob", "/v1/sessions/me/events?after=0&wait=5s")
+	if s := fmt.Sprint(m["events"]); !strings.Contains(s, "2 of 2 steps done") || !strings.Contains(s, "channel:api") {
+		t.Fatalf("API events %v", m)
+	}
+	g.stop()
 }

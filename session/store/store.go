@@ -104,6 +104,8 @@ type ProposalRow struct {
 	ExpiresAt    time.Time          `json:"expires_at"`
 	State        ProposalState      `json:"state"`
 	DecidedAt    time.Time          `json:"decided_at"`
+	// Origin is the channel the proposal was made on.
+	Origin session.Address `json:"origin"`
 	// Chain and Step name the plan step this proposal gates, if any.
 	Chain   string          `json:"chain,omitempty"`
 	Step    string          `json:"step,omitempty"`
