@@ -100,7 +100,10 @@ type Config struct {
 	Auth  struct {
 		DemoTokens bool `json:"demo_tokens"`
 	} `json:"auth"`
-	Web        Web               `json:"web"`
+	Web Web `json:"web"`
+	// Delivery says where results arriving outside a turn go: "last_used"
+	// (the channel the actor used most recently) or "all".
+	Delivery   string            `json:"delivery"`
 	Extensions []string          `json:"extensions"`
 	World      string            `json:"world"`
 	Tenants    map[string]Tenant `json:"tenants"`
@@ -412,6 +415,11 @@ func (c *Config) Validate() error {
 		if !validOrigin(o) {
 			errs = append(errs, fmt.Errorf("web.allowed_origins %q: want scheme://host[:port] with http or https and nothing else", o))
 		}
+	}
+	switch c.Delivery {
+	case "last_used", "all":
+	default:
+		errs = append(errs, fmt.Errorf("delivery %q: want last_used or all", c.Delivery))
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
