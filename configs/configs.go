@@ -102,7 +102,8 @@ type Config struct {
 	} `json:"auth"`
 	Web Web `json:"web"`
 	// Delivery says where results arriving outside a turn go: "last_used"
-	// (the channel the actor used most recently) or "all".
+	// (the channel the actor used most recently), "all", or
+	// "preferred:<channel>".
 	Delivery   string            `json:"delivery"`
 	Extensions []string          `json:"extensions"`
 	World      string            `json:"world"`
@@ -416,10 +417,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("web.allowed_origins %q: want scheme://host[:port] with http or https and nothing else", o))
 		}
 	}
-	switch c.Delivery {
-	case "last_used", "all":
-	default:
-		errs = append(errs, fmt.Errorf("delivery %q: want last_used or all", c.Delivery))
+	if c.Delivery != "last_used" && c.Delivery != "all" && (!strings.HasPrefix(c.Delivery, "preferred:") || len(c.Delivery) == len("preferred:")) {
+		errs = append(errs, fmt.Errorf("delivery %q: want last_used, all or preferred:<channel>", c.Delivery))
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -73,8 +73,8 @@ type Config struct {
 	// TurnsPerMinute is each actor's quota (L2); 0 means 120.
 	TurnsPerMinute int
 	// Delivery says where results that arrive outside a turn go:
-	// "last_used" (default: the channel the actor used most recently) or
-	// "all" (every channel of the session).
+	// "last_used" (default: the channel the actor used most recently),
+	// "all" (every channel of the session) or "preferred:<channel>".
 	Delivery string
 	// UnmaskPII lists tenants that opted in to unmasked context for
 	// routers and models (AF-10); every such turn is audited.
@@ -113,12 +113,12 @@ func (c *Config) defaults() error {
 	if c.LedgerCap.Bytes <= 0 {
 		c.LedgerCap.Bytes = 32 << 10
 	}
-	switch c.Delivery {
-	case "":
+	switch {
+	case c.Delivery == "":
 		c.Delivery = "last_used"
-	case "last_used", "all":
+	case c.Delivery == "last_used", c.Delivery == "all", strings.HasPrefix(c.Delivery, "preferred:") && len(c.Delivery) > len("preferred:"):
 	default:
-		return fmt.Errorf("delivery %q: want last_used or all", c.Delivery)
+		return fmt.Errorf("delivery %q: want last_used, all or preferred:<channel>", c.Delivery)
 	}
 	if c.TurnsPerMinute <= 0 {
 		c.TurnsPerMinute = 120

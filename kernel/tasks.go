@@ -450,8 +450,13 @@ func (k *Kernel) cancelByText(ctx context.Context, a session.Actor, text string)
 // A delivery is stored before anyone is told about it, so a channel that
 // reconnects receives what it missed.
 func (k *Kernel) publish(ctx context.Context, sid session.SessionID, out session.Outbound) {
-	if k.cfg.Delivery == "last_used" && out.To.Channel == "" {
-		out.To = k.lastUsed(ctx, sid) // CHAN-07: the channel the actor used most recently
+	if out.To.Channel == "" {
+		switch {
+		case k.cfg.Delivery == "last_used":
+			out.To = k.lastUsed(ctx, sid) // CHAN-07: the channel the actor used most recently
+		case strings.HasPrefix(k.cfg.Delivery, "preferred:"):
+			out.To = session.Address{Channel: strings.TrimPrefix(k.cfg.Delivery, "preferred:")}
+		}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

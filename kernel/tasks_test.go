@@ -357,3 +357,19 @@ func TestContinuityAcrossChannels(t *testing.T) {
 		t.Fatalf("delivered to %s", ev)
 	}
 }
+
+// CHAN-07: a preferred channel receives deliveries whatever was used last.
+func TestPreferredDelivery(t *testing.T) {
+	e, g := taskEnv(t, kernel.Config{Delivery: "preferred:telegram"})
+	out, _ := e.K.Handle(context.Background(), kt.Bob, session.Inbound{From: session.Address{Channel: "api"}, Text: `slow.work {"label":"p"}`})
+	if progressOf(out) == nil {
+		t.Fatal("not promoted")
+	}
+	g.open()
+	if ev := waitEvent(t, e, kt.Bob, "finished"); !strings.Contains(ev, `"to":{"channel":"telegram"`) {
+		t.Fatalf("event %s", ev)
+	}
+	if _, err := kernel.New(kernel.Config{Delivery: "somewhere"}, kernel.Deps{}); err == nil {
+		t.Fatal("bad delivery accepted")
+	}
+}
