@@ -352,13 +352,7 @@ func (k *Kernel) advance(ctx context.Context, a session.Actor, turn session.Turn
 				return parts, err
 			}
 			st.State, st.Proposal = store.StepWaiting, card.ID
-			ch.State = "waiting"
-			if multi { // a single step needs no resuming
-				if err := k.st.SaveChain(ctx, *ch); err != nil {
-					return parts, fmt.Errorf("save chain: %w", err)
-				}
-			}
-			return append(parts, card), nil
+			return append(parts, card), k.wait(ctx, ch)
 		}
 		stepParts, f, err := k.execute(ctx, a, turn, st.ID, te, args, resources, ch.ID)
 		if multi {
@@ -369,13 +363,7 @@ func (k *Kernel) advance(ctx context.Context, a session.Actor, turn session.Turn
 		if errors.As(err, &pr) {
 			// The step runs on as a task; the plan waits for it (LRO-03).
 			st.State, st.Task = store.StepWaiting, pr.task.ID
-			ch.State = "waiting"
-			if multi {
-				if err := k.st.SaveChain(ctx, *ch); err != nil {
-					return parts, fmt.Errorf("save chain: %w", err)
-				}
-			}
-			return parts, nil
+			return parts, k.wait(ctx, ch)
 		}
 		if f.ID != 0 {
 			st.Fact = f.ID
@@ -406,6 +394,19 @@ func (k *Kernel) advance(ctx context.Context, a session.Actor, turn session.Turn
 		return parts, nil
 	}
 	return parts, lastErr
+}
+
+// wait stores a plan that waits for a decision or a task, so that its end
+// can resume it; a single step needs no resuming and is not stored.
+func (k *Kernel) wait(ctx context.Context, ch *store.ChainRow) error {
+	ch.State = "waiting"
+	if len(ch.Steps) < 2 {
+		return nil
+	}
+	if err := k.st.SaveChain(ctx, *ch); err != nil {
+		return fmt.Errorf("save chain: %w", err)
+	}
+	return nil
 }
 
 // labelled prefixes a chain step's texts with the step it came from.

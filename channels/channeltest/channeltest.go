@@ -14,7 +14,6 @@
 package channeltest
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -77,20 +76,7 @@ func Run(t *testing.T, open Opener) {
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
 			e := kerneltest.New(t, kerneltest.Options{Config: kernel.Config{InlineBudget: 100 * time.Millisecond}})
-			release := make(chan struct{})
-			if _, err := e.K.Load(context.Background(), kerneltest.SlowExtension(release)); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				select {
-				case <-release:
-				default:
-					close(release)
-				}
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = e.K.Shutdown(ctx)
-			})
+			release := e.LoadSlow(t)
 			s.run(t, e, open(t, e, kerneltest.Alice), release)
 		})
 	}

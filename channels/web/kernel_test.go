@@ -168,20 +168,7 @@ func TestAcceptAndResendAfterReconnect(t *testing.T) {
 // it finished, once.
 func TestTaskResultAfterResume(t *testing.T) {
 	e := kerneltest.New(t, kerneltest.Options{Config: kernel.Config{InlineBudget: 100 * time.Millisecond}})
-	release := make(chan struct{})
-	if _, err := e.K.Load(context.Background(), kerneltest.SlowExtension(release)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		select {
-		case <-release:
-		default:
-			close(release)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.K.Shutdown(ctx)
-	})
+	release := e.LoadSlow(t)
 	srv := kernelServer(t, e)
 	c := dial(t, srv)
 	signIn(t, c)

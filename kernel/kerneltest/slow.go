@@ -2,6 +2,8 @@ package kerneltest
 
 import (
 	"context"
+	"testing"
+	"time"
 
 	"github.com/steward-os/steward/sdk"
 )
@@ -44,4 +46,26 @@ func SlowExtension(release <-chan struct{}) sdk.Extension {
 			}
 		}),
 	}}
+}
+
+// LoadSlow loads SlowExtension into the environment and returns the
+// channel that releases its work; the test's cleanup releases it and
+// shuts the kernel down.
+func (e *Env) LoadSlow(t testing.TB) chan struct{} {
+	t.Helper()
+	release := make(chan struct{})
+	if _, err := e.K.Load(context.Background(), SlowExtension(release)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.K.Shutdown(ctx)
+	})
+	return release
 }
