@@ -171,21 +171,25 @@ type User struct {
 // Load reads the configuration: path ("" for the embedded default), then
 // the environment (environ as from os.Environ), then sets ("a.b=value").
 func Load(path string, environ []string, sets []string) (*Config, error) {
-	raw := Default
+	def, err := strict.Generic(Default)
+	if err != nil {
+		return nil, fmt.Errorf("embedded default: %w", err)
+	}
+	root := def.(map[string]any)
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
-		raw = b
-	}
-	g, err := strict.Generic(raw)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
-	}
-	root, ok := g.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("config %s: the document must be a mapping", nameOf(path))
+		g, err := strict.Generic(b)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
+		}
+		file, ok := g.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("config %s: the document must be a mapping", nameOf(path))
+		}
+		overlay(root, file, "")
 	}
 	env := map[string]string{}
 	for _, kv := range environ {
@@ -243,6 +247,26 @@ func Load(path string, environ []string, sets []string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
 	}
 	return &c, nil
+}
+
+// replaced are the keys a file replaces whole instead of merging into the
+// default: a deployment's people, roles and extensions never mix with the
+// demo's.
+var replaced = map[string]bool{"tenants": true, "roles": true, "extensions": true}
+
+// overlay writes src over dst: sections merge key by key (so a file need
+// only name what it changes and keeps working as settings are added),
+// except the replaced keys and every non-mapping value, which src replaces.
+func overlay(dst, src map[string]any, prefix string) {
+	for k, v := range src {
+		sub, isMap := v.(map[string]any)
+		cur, curMap := dst[k].(map[string]any)
+		if isMap && curMap && !replaced[join(prefix, k)] {
+			overlay(cur, sub, join(prefix, k))
+			continue
+		}
+		dst[k] = v
+	}
 }
 
 func nameOf(path string) string {

@@ -123,3 +123,23 @@ func TestDemoTokensLoopbackOnly(t *testing.T) {
 		}
 	}
 }
+
+// A file overlays the embedded default: it names only what it changes,
+// except tenants, roles and extensions, which it replaces whole.
+func TestFileOverlaysDefault(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	doc := "server:\n  addr: 127.0.0.1:9090\ntenants:\n  initech:\n    users:\n      peter: {roles: [admin], token_env: PETER_TOKEN}\n"
+	if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := configs.Load(p, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.Addr != "127.0.0.1:9090" || c.Server.MaxBodyBytes != 65536 || c.Delivery != "last_used" || !c.Web.Enabled {
+		t.Fatalf("defaults not kept: %+v", c.Server)
+	}
+	if len(c.Tenants) != 1 || c.Tenants["initech"].Users["peter"].TokenEnv != "PETER_TOKEN" {
+		t.Fatalf("tenants not replaced: %+v", c.Tenants)
+	}
+}

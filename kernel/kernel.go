@@ -302,6 +302,19 @@ func (k *Kernel) quota(t session.TenantID) int {
 	return k.cfg.TurnsPerMinute
 }
 
+// allowKey is a small token bucket per key: burst attempts, refilled at one
+// every two minutes (link codes and their redemption).
+func (k *Kernel) allowKey(key string, burst int) bool {
+	k.qmu.Lock()
+	lim, ok := k.quotas[key]
+	if !ok {
+		lim = rate.NewLimiter(rate.Every(2*time.Minute), burst)
+		k.quotas[key] = lim
+	}
+	k.qmu.Unlock()
+	return lim.AllowN(k.now(), 1)
+}
+
 // allow applies the actor's turn quota (L2).
 func (k *Kernel) allow(a session.Actor) bool {
 	key := string(a.Tenant) + "/" + string(a.ID)

@@ -30,12 +30,19 @@ const LinkCodeTTL = 10 * time.Minute
 // codeAlphabet has no 0/O, 1/I/L: codes are read aloud and typed by hand.
 const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
+var reLinkCodeAny = regexp.MustCompile(`[23456789A-HJ-NP-Z]{4}-[23456789A-HJ-NP-Z]{4}`)
+
 func newLinkCode() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	out := make([]byte, len(b))
-	for i, v := range b {
-		out[i] = codeAlphabet[int(v)%len(codeAlphabet)]
+	out := make([]byte, 0, 8)
+	var b [16]byte
+	for len(out) < 8 {
+		_, _ = rand.Read(b[:])
+		for _, v := range b {
+			// Rejection sampling: every character equally likely.
+			if int(v) < 256-256%len(codeAlphabet) && len(out) < 8 {
+				out = append(out, codeAlphabet[int(v)%len(codeAlphabet)])
+			}
+		}
 	}
 	return string(out[:4]) + "-" + string(out[4:])
 }
@@ -52,13 +59,17 @@ func (k *Kernel) LinkCode(ctx context.Context, a session.Actor) (string, time.Ti
 	if err != nil {
 		return "", time.Time{}, err
 	}
+	if !k.allowKey("linkcode:"+string(a.Tenant)+"/"+string(a.ID), 5) {
+		return "", time.Time{}, Errf(session.CodeRateLimited, "Too many link codes asked for; wait a few minutes.")
+	}
 	code := newLinkCode()
 	exp := k.now().UTC().Add(LinkCodeTTL)
-	if err := k.st.SaveLinkCode(ctx, store.LinkCode{Hash: codeHash(code), Tenant: a.Tenant, Actor: a.ID, Expires: exp}); err != nil {
-		return "", time.Time{}, fmt.Errorf("save link code: %w", err)
-	}
+	// Audited before it exists: a code is never redeemable without its record.
 	if err := k.mustAudit(ctx, a, "", audit.KindLinkCode, map[string]any{"code_sha256": codeHash(code)[:16], "expires": exp}); err != nil {
 		return "", time.Time{}, err
+	}
+	if err := k.st.SaveLinkCode(ctx, store.LinkCode{Hash: codeHash(code), Tenant: a.Tenant, Actor: a.ID, Expires: exp}); err != nil {
+		return "", time.Time{}, fmt.Errorf("save link code: %w", err)
 	}
 	return code, exp, nil
 }
@@ -73,6 +84,10 @@ func (k *Kernel) Redeem(ctx context.Context, tenant session.TenantID, channel, a
 	}
 	if channel == "" || account == "" {
 		return session.Actor{}, Errf(session.CodeBadRequest, "A link needs a channel and an account.")
+	}
+	// Guessing is bounded: a few attempts per account, then a pause.
+	if !k.allowKey("redeem:"+string(tenant)+"/"+channel+"/"+account, 5) {
+		return refuse(tenant, "too many attempts")
 	}
 	c, err := k.st.UseLinkCode(ctx, codeHash(code), k.now())
 	if errors.Is(err, store.ErrNotFound) {

@@ -596,6 +596,9 @@ func (k *Kernel) touch(ctx context.Context, a session.Actor, from session.Addres
 	}
 	if err := k.st.TouchSession(ctx, sid, from, k.now()); err != nil {
 		k.log.ErrorContext(ctx, "touch session", "err", err)
+		k.lastMu.Lock()
+		delete(k.lastSeen, sid) // retried on the next turn
+		k.lastMu.Unlock()
 	}
 }
 

@@ -53,6 +53,7 @@ func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound
 	}
 	if key != "" {
 		if b, err := json.Marshal(out); err == nil {
+			b = reLinkCodeAny.ReplaceAll(b, []byte("[link code]")) // only a code's hash is ever stored
 			if err := k.st.FinishInbound(ctx, key, b); err != nil {
 				k.log.ErrorContext(ctx, "store inbound outcome", "err", err)
 			}

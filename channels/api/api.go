@@ -120,13 +120,17 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := a.mux.Handler(r); pattern == "" {
 		// Distinguish a wrong method from an unknown path.
 		probe := r.Clone(r.Context())
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 			probe.Method = m
 			if _, p := a.mux.Handler(probe); p != "" && m != r.Method {
-				w.Header().Set("Allow", m)
-				a.fail(w, r, nil, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, fmt.Sprintf("%s is not allowed here; use %s.", r.Method, m))
-				return
+				allow = append(allow, m)
 			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			a.fail(w, r, nil, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, fmt.Sprintf("%s is not allowed here; use %s.", r.Method, strings.Join(allow, " or ")))
+			return
 		}
 		a.fail(w, r, nil, http.StatusNotFound, session.CodeNotFound, "No such endpoint.")
 		return

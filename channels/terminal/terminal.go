@@ -160,17 +160,17 @@ func (t *Terminal) Line(ctx context.Context, id, line string) {
 	switch strings.ToLower(line) {
 	case "yes", "y", "confirm", "ok, do it", "do it":
 		if t.last == nil {
-			fmt.Fprintln(t.Out, "There is nothing waiting for your confirmation.")
+			t.say("There is nothing waiting for your confirmation.")
 			return
 		}
 		if t.last.DangerPhraseRequired {
-			fmt.Fprintf(t.Out, "This one is irreversible: type  confirm %s <exact name of the target>\n", t.last.ID)
+			t.say(fmt.Sprintf("This one is irreversible: type  confirm %s <exact name of the target>", t.last.ID))
 			return
 		}
 		in.Text, in.Action = "", &session.Action{Kind: session.ActionAccept, Proposal: t.last.ID}
 	case "no", "n", "cancel":
 		if t.last == nil {
-			fmt.Fprintln(t.Out, "There is nothing waiting for your confirmation.")
+			t.say("There is nothing waiting for your confirmation.")
 			return
 		}
 		in.Text, in.Action = "", &session.Action{Kind: session.ActionReject, Proposal: t.last.ID}
@@ -191,4 +191,10 @@ func (t *Terminal) Line(ctx context.Context, id, line string) {
 		}
 		fmt.Fprintln(t.Out, channels.PlainText(p, t.now()))
 	}
+}
+
+func (t *Terminal) say(line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintln(t.Out, line)
 }

@@ -108,6 +108,11 @@ func (c *conn) serve() {
 			_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
 		}
 		if typ != websocket.TextMessage {
+			if c.actor == nil { // anything but an auth frame first closes the socket
+				c.w.refuse(c.ctx, nil, CodeAuthRequired, "socket from "+c.remote+": binary frame before sign-in")
+				c.fail(CodeAuthRequired, "Sign in first: send an auth frame.", CloseUnauthenticated)
+				continue
+			}
 			c.reject(refuse(session.CodeBadRequest, "", "Send JSON in text frames."))
 			continue
 		}

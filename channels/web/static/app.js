@@ -265,6 +265,11 @@
   function onEvent(f) {
     if (typeof f.id !== 'number' || f.id <= S.lastEvent) return; // already shown
     S.lastEvent = f.id;
+    const o = f.outbound || {};
+    if (o.turn_id && seenTurns.has(o.turn_id) && o.to && o.to.channel && o.to.channel !== 'web') {
+      save(); // the copy, for another channel, of a turn this page already showed
+      return;
+    }
     addItem({ k: 'event', f: f, at: Date.parse(f.at) || Date.now() });
   }
   function onError(f) {
