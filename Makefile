@@ -20,7 +20,7 @@ PKGS      := ./...
 all: build
 
 deps:
-	@command -v $(GO) >/dev/null || { echo "Go 1.26 is required (https://go.dev/dl/)"; exit 1; }
+	@command -v $(GO) >/dev/null || { echo "Go 1.26 is required"; exit 1; }
 	$(GO) mod download
 	$(GO) mod verify
 	@# Headless Chromium for the web page's browser test (channels/web); never a downloaded browser.
