@@ -4,6 +4,7 @@
 #   make build       build ./bin/steward
 #   make fuzz        run each fuzz target for FUZZTIME (default 30s)
 #   make bench       run the benchmarks
+#   make bench-load  the load figures of docs/performance.md (steward bench; about 7 minutes)
 #   make crash-test  SIGKILL the real binary at random points; check nothing is lost or run twice
 #
 # The tests need Go, the modules in go.mod and Debian's chromium (for the
@@ -15,7 +16,7 @@ GO        ?= go
 FUZZTIME  ?= 30s
 PKGS      := ./...
 
-.PHONY: all deps build test vet fmt-check fuzz bench clean crash-test
+.PHONY: all deps build test vet fmt-check fuzz bench bench-load clean crash-test
 
 all: build
 
@@ -47,6 +48,17 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The figures of docs/performance.md: start-up, 10,000 idle sessions, the
+# read mix at 64 actors against the bare echo baseline (with a CPU
+# profile in bin/), the default mix. Loopback only; each run stops by itself.
+BENCH_DURATION ?= 60s
+BENCH_MIX_DURATION ?= 150s
+bench-load: build
+	./bin/steward bench --startup 11
+	./bin/steward bench --embedded --idle 10000
+	./bin/steward bench --embedded --concurrency 64 --mix read --duration $(BENCH_DURATION) --baseline --cpuprofile bin/read64.prof
+	./bin/steward bench --embedded --concurrency 64 --duration $(BENCH_MIX_DURATION)
 
 clean:
 	rm -rf bin

@@ -137,6 +137,7 @@ func (k *Kernel) start(a session.Actor, turn session.TurnID, te *toolEntry, args
 	k.inflight.Add(1)
 	go func() {
 		defer k.inflight.Done()
+		defer cancel(nil) // detach from the kernel's context once done (no leak per dispatch)
 		defer stop()
 		inv.res, inv.err = invoke(ctx, te, caller, &env{k: k, x: te.ext, caller: caller, turn: turn, inv: inv}, args)
 		if inv.err == nil && ctx.Err() != nil {

@@ -70,7 +70,7 @@ type Options struct {
 	PingInterval time.Duration
 	// WriteTimeout bounds one write (default 10 s).
 	WriteTimeout time.Duration
-	// SendQueue bounds the frames waiting for the writer (default 64).
+	// SendQueue bounds the frames waiting for the writer (default 16).
 	SendQueue int
 	// MaxInFlight bounds the turns one socket runs at once (default 4);
 	// further frames wait.
@@ -100,7 +100,7 @@ func (o *Options) defaults() {
 		o.WriteTimeout = 10 * time.Second
 	}
 	if o.SendQueue <= 0 {
-		o.SendQueue = 64
+		o.SendQueue = 16
 	}
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 4
@@ -155,8 +155,9 @@ func New(core Core, dir session.Directory, opt Options) *Web {
 	}
 	w.up = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
-		ReadBufferSize:   4096,
-		WriteBufferSize:  4096,
+		// Zero: reuse the HTTP server's buffers instead of two more per socket.
+		ReadBufferSize:  0,
+		WriteBufferSize: 0,
 		// The Origin is checked (and refusals audited) before Upgrade.
 		CheckOrigin: func(*http.Request) bool { return true },
 	}
@@ -355,10 +356,14 @@ func (w *Web) serveSocket(rw http.ResponseWriter, r *http.Request) {
 	if closing {
 		c.closeWith(websocket.CloseGoingAway, "going_away")
 	}
-	c.serve()
-	w.mu.Lock()
-	delete(w.conns, c)
-	w.mu.Unlock()
+	// The socket is served on its own goroutine and the HTTP handler
+	// returns, so an idle connection holds one goroutine, not two.
+	go func() {
+		c.serve()
+		w.mu.Lock()
+		delete(w.conns, c)
+		w.mu.Unlock()
+	}()
 }
 
 func (w *Web) refuse(ctx context.Context, a *session.Actor, code, detail string) {

@@ -6,6 +6,7 @@
 //	steward validate  PATH…
 //	steward tools     [EXTENSION…]            (the effective manifests, as JSON)
 //	steward audit verify [--data DIR]
+//	steward bench     [--embedded | --addr HOST:PORT] [--baseline] [--idle N] [--startup N] [--json]…
 //	steward version
 //
 // This package only wires configuration to components; behaviour lives in
@@ -49,6 +50,8 @@ Usage:
   steward validate  PATH...
   steward tools     [--config FILE] [EXTENSION...]
   steward audit verify [--config FILE] [--data DIR]
+  steward bench     [--embedded | --addr HOST:PORT] [--concurrency N] [--duration D] [--turns N]
+                    [--mix default|read|write] [--baseline] [--idle N] [--startup N] [--json]...
   steward version
 `
 
@@ -110,6 +113,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = tools(ctx, rest, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, rest, stdout, stderr)
+	case "bench":
+		err = bench(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "steward %s (conformance level %d, extension protocol %s)\n", kernel.Version, kernel.ConformanceLevel, manifest.ProtocolVersion)
 		return 0

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 )
 
@@ -21,7 +22,7 @@ import (
 // printed from nowhere makes the render fail, and the caller falls back to
 // Listing.
 func Render(tpl string, data any) (string, error) {
-	t, err := template.New("n").Option("missingkey=default").Parse(tpl)
+	t, err := parsed(tpl)
 	if err != nil {
 		return "", err
 	}
@@ -33,6 +34,22 @@ func Render(tpl string, data any) (string, error) {
 		return "", errors.New("template printed a missing value")
 	}
 	return b.String(), nil
+}
+
+// cache holds parsed templates: manifests are few and fixed, so the cache
+// stays small; parsing on every call cost more than executing.
+var cache sync.Map // string → *template.Template
+
+func parsed(tpl string) (*template.Template, error) {
+	if t, ok := cache.Load(tpl); ok {
+		return t.(*template.Template), nil
+	}
+	t, err := template.New("n").Option("missingkey=default").Parse(tpl)
+	if err != nil {
+		return nil, err
+	}
+	cache.Store(tpl, t)
+	return t, nil
 }
 
 // Listing lists a tool's output field by field ("tool returned: …").
