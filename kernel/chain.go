@@ -335,15 +335,10 @@ func (k *Kernel) advance(ctx context.Context, a session.Actor, turn session.Turn
 			err = k.authorize(ctx, a, turn, te, args, resources)
 		}
 		if err != nil {
-			ke := AsError(err)
-			if ke.Code == session.CodeInternal {
+			if ke := AsError(err); ke.Code == session.CodeInternal {
 				return parts, err
 			}
-			st.State, st.Reason = store.StepFailed, ke.Message
-			lastErr = ke
-			if multi {
-				parts = append(parts, &session.Error{Code: ke.Code, Message: fmt.Sprintf("Step %s (%s): %s", st.ID, st.Tool, ke.Message)})
-			}
+			parts, lastErr = stepFailed(st, err, "", multi, parts)
 			continue
 		}
 		if te.level >= 2 || (te.level == 1 && k.cfg.ConfirmLevel1[a.Tenant]) {
@@ -369,15 +364,10 @@ func (k *Kernel) advance(ctx context.Context, a session.Actor, turn session.Turn
 			st.Fact = f.ID
 		}
 		if err != nil {
-			ke := AsError(err)
-			if ke.Code == session.CodeInternal || ke.Code == session.CodeUnavailable {
+			if ke := AsError(err); ke.Code == session.CodeInternal || ke.Code == session.CodeUnavailable {
 				return parts, err
 			}
-			st.State, st.Reason = store.StepFailed, ke.Message
-			lastErr = ke
-			if multi {
-				parts = append(parts, &session.Error{Code: ke.Code, Message: fmt.Sprintf("Step %s (%s) failed: %s", st.ID, st.Tool, ke.Message)})
-			}
+			parts, lastErr = stepFailed(st, err, " failed", multi, parts)
 			continue
 		}
 		st.State = store.StepDone
@@ -394,6 +384,17 @@ func (k *Kernel) advance(ctx context.Context, a session.Actor, turn session.Turn
 		return parts, nil
 	}
 	return parts, lastErr
+}
+
+// stepFailed settles a step as failed and, in a multi-step plan, reports
+// it as an error part naming the step.
+func stepFailed(st *store.ChainStep, err error, verb string, multi bool, parts []session.Part) ([]session.Part, *Error) {
+	ke := AsError(err)
+	st.State, st.Reason = store.StepFailed, ke.Message
+	if multi {
+		parts = append(parts, &session.Error{Code: ke.Code, Message: fmt.Sprintf("Step %s (%s)%s: %s", st.ID, st.Tool, verb, ke.Message)})
+	}
+	return parts, ke
 }
 
 // wait stores a plan that waits for a decision or a task, so that its end
