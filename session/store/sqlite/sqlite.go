@@ -164,6 +164,28 @@ type appendReq struct {
 	rows    []store.AuditRow
 	err     chan error
 	async   bool
+	// op, when set, runs inside the batch's transaction (before the
+	// entries): writes on a turn's path share the group commit's fsync
+	// with every other turn's instead of taking one of their own.
+	op func(ctx context.Context, tx *sql.Tx) error
+}
+
+// inBatch runs op in the next group commit and returns once it is durable.
+// op may run more than once (a failed batch is retried request by
+// request), so it must only set what it returns.
+func (s *Store) inBatch(ctx context.Context, op func(ctx context.Context, tx *sql.Tx) error) error {
+	if b := s.broken.Load(); b != nil {
+		return fmt.Errorf("store unavailable: earlier audit records could not be written: %w", *b)
+	}
+	req := &appendReq{op: op, err: make(chan error, 1)}
+	select {
+	case s.audit <- req:
+	case <-s.done:
+		return errors.New("store closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-req.err
 }
 
 // AppendAudit appends entries to their tenants' chains durably, in order.
@@ -292,6 +314,11 @@ func (s *Store) commitAudit(batch []*appendReq) (err error) {
 	heads := map[session.TenantID]*head{}
 	insert := tx.StmtContext(ctx, s.stmts["auditInsert"])
 	for _, req := range batch {
+		if req.op != nil {
+			if err := req.op(ctx, tx); err != nil {
+				return err
+			}
+		}
 		for _, e := range req.entries {
 			h, ok := heads[e.Tenant]
 			if !ok {
@@ -751,19 +778,25 @@ func (s *Store) ClaimExecution(ctx context.Context, key string, at time.Time) (b
 // with the stored outcome (nil while the first delivery is still running)
 // when the key was seen before.
 func (s *Store) ClaimInbound(ctx context.Context, key string, at time.Time) (bool, json.RawMessage, error) {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO inbound (key, at) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`, key, ts(at))
-	if err != nil {
-		return false, nil, fmt.Errorf("claim inbound: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return true, nil, nil
-	}
+	var first bool
 	var out sql.NullString
-	if err := s.w.QueryRowContext(ctx, `SELECT outcome FROM inbound WHERE key = ?`, key).Scan(&out); err != nil {
-		return false, nil, fmt.Errorf("claim inbound: %w", err)
-	}
-	if !out.Valid {
-		return false, nil, nil
+	err := s.inBatch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		first, out = false, sql.NullString{}
+		res, err := tx.ExecContext(ctx, `INSERT INTO inbound (key, at) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`, key, ts(at))
+		if err != nil {
+			return fmt.Errorf("claim inbound: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			first = true
+			return nil
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT outcome FROM inbound WHERE key = ?`, key).Scan(&out); err != nil {
+			return fmt.Errorf("claim inbound: %w", err)
+		}
+		return nil
+	})
+	if err != nil || first || !out.Valid {
+		return first, nil, err
 	}
 	return false, json.RawMessage(out.String), nil
 }
@@ -782,10 +815,12 @@ func (s *Store) ForgetUnfinishedInbound(ctx context.Context) (int64, error) {
 
 // FinishInbound stores the outcome of a claimed inbound event.
 func (s *Store) FinishInbound(ctx context.Context, key string, outcome json.RawMessage) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE inbound SET outcome = ? WHERE key = ?`, string(outcome), key); err != nil {
-		return fmt.Errorf("finish inbound: %w", err)
-	}
-	return nil
+	return s.inBatch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE inbound SET outcome = ? WHERE key = ?`, string(outcome), key); err != nil {
+			return fmt.Errorf("finish inbound: %w", err)
+		}
+		return nil
+	})
 }
 
 // ---- fact ledger ----
@@ -801,11 +836,16 @@ func (s *Store) Record(ctx context.Context, f session.Fact) (int64, error) {
 	if len(f.Output) > 0 {
 		out = string(f.Output)
 	}
-	res, err := s.stmts["factInsert"].ExecContext(ctx, string(f.Session), string(f.Turn), f.Step, f.Tool, string(f.Args), f.ArgsHash, f.OK, out, errJSON, ts(f.At))
-	if err != nil {
-		return 0, fmt.Errorf("record fact: %w", err)
-	}
-	return res.LastInsertId()
+	var id int64
+	err := s.inBatch(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.stmts["factInsert"]).ExecContext(ctx, string(f.Session), string(f.Turn), f.Step, f.Tool, string(f.Args), f.ArgsHash, f.OK, out, errJSON, ts(f.At))
+		if err != nil {
+			return fmt.Errorf("record fact: %w", err)
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	return id, err
 }
 
 // Fact loads one fact by id; store.ErrNotFound when absent.
