@@ -539,13 +539,9 @@ func (k *Kernel) fitParam(te *toolEntry, name string, val any, f session.Fact, p
 	if typ != "string" {
 		return val
 	}
-	switch x := val.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
+	switch val.(type) {
+	case string, json.Number, bool:
+		return scalarText(val)
 	case map[string]any, []any:
 		if pointer == "" || pointer == "/" {
 			if pte, ok := k.tool(f.Tool); ok {
@@ -602,15 +598,9 @@ func remaining(ch *store.ChainRow, st *store.ChainStep) []session.PlanStep {
 	return out
 }
 
-// settleChainStep records a decision's outcome on a waiting chain step and
-// resumes the chain: its dependents are cancelled if the step did not
-// complete, and independent steps carry on.
-func (k *Kernel) settleChainStep(ctx context.Context, a session.Actor, turn session.TurnID, p store.ProposalRow, state string, fact int64, reason string) ([]session.Part, error) {
-	return k.settleChain(ctx, a, turn, p.Chain, p.Step, state, fact, reason)
-}
-
 // settleChain records a waiting step's outcome (a decision or a finished
-// task) and resumes the chain.
+// task) and resumes the chain: the step's dependents are cancelled if it did
+// not complete, and independent steps carry on.
 func (k *Kernel) settleChain(ctx context.Context, a session.Actor, turn session.TurnID, chain, step, state string, fact int64, reason string) ([]session.Part, error) {
 	if chain == "" {
 		return nil, nil

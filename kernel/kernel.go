@@ -212,10 +212,11 @@ type Kernel struct {
 	now   func() time.Time
 	audit *audit.Log
 
-	mu    sync.RWMutex
-	exts  map[string]*extension
-	tools map[string]*toolEntry
-	order []string // extension ids in load order
+	mu      sync.RWMutex
+	exts    map[string]*extension
+	tools   map[string]*toolEntry
+	order   []string         // extension ids in load order
+	catalog []route.ToolSpec // every registered tool, rebuilt on load and unload
 
 	qmu    sync.Mutex
 	quotas map[string]*rate.Limiter

@@ -216,7 +216,7 @@ func (k *Kernel) decideHere(ctx context.Context, a session.Actor, turn session.T
 		if ok, _ := k.st.TransitionProposal(ctx, p.ID, store.ProposalPending, store.ProposalExpired, now, nil); ok {
 			k.write(ctx, a, turn, audit.KindExpired, map[string]any{"proposal": p.ID})
 			var err error
-			if more, err = k.settleChainStep(ctx, a, turn, p, store.StepExpired, 0, "expired"); err != nil {
+			if more, err = k.settleChain(ctx, a, turn, p.Chain, p.Step, store.StepExpired, 0, "expired"); err != nil {
 				return nil, err
 			}
 		}
@@ -232,7 +232,7 @@ func (k *Kernel) decideHere(ctx context.Context, a session.Actor, turn session.T
 		}
 		k.write(ctx, a, turn, audit.KindRejected, map[string]any{"proposal": p.ID, "tool": p.Tool, "chain": p.Chain, "step": p.Step})
 		parts := []session.Part{&session.Text{Text: "Cancelled: nothing was changed."}}
-		more, err := k.settleChainStep(ctx, a, turn, p, store.StepRejected, 0, "rejected")
+		more, err := k.settleChain(ctx, a, turn, p.Chain, p.Step, store.StepRejected, 0, "rejected")
 		return append(parts, more...), err
 	}
 	if p.Level >= 4 {
@@ -317,7 +317,7 @@ func (k *Kernel) decideHere(ctx context.Context, a session.Actor, turn session.T
 		ke := AsError(execErr)
 		parts = append(parts, &session.Error{Code: ke.Code, Message: fmt.Sprintf("Step %s (%s) failed: %s", step, p.Tool, ke.Message)})
 	}
-	more, err := k.settleChainStep(ctx, a, turn, p, stepState, f.ID, errText(execErr))
+	more, err := k.settleChain(ctx, a, turn, p.Chain, p.Step, stepState, f.ID, errText(execErr))
 	return append(parts, more...), err
 }
 

@@ -62,6 +62,7 @@ func (k *Kernel) Load(ctx context.Context, e sdk.Extension) ([]manifest.Issue, e
 				}
 				k.exts[m.ID] = x
 				k.order = append(k.order, m.ID)
+				k.rebuildCatalog()
 			}
 			k.mu.Unlock()
 		}
@@ -91,6 +92,7 @@ func (k *Kernel) Unload(ctx context.Context, id string) error {
 				delete(k.tools, tid)
 			}
 		}
+		k.rebuildCatalog()
 	}
 	k.mu.Unlock()
 	if !ok {
@@ -127,9 +129,16 @@ func specOf(te *toolEntry) route.ToolSpec {
 }
 
 // Catalog lists every registered tool, in load order then by name.
+// The slice is shared: callers must not change it.
 func (k *Kernel) Catalog() []route.ToolSpec {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
+	return k.catalog
+}
+
+// rebuildCatalog recomputes the catalog after a load or an unload (held
+// under k.mu), so that turns do not rebuild it.
+func (k *Kernel) rebuildCatalog() {
 	var out []route.ToolSpec
 	for _, id := range k.order {
 		x := k.exts[id]
@@ -139,7 +148,7 @@ func (k *Kernel) Catalog() []route.ToolSpec {
 			}
 		}
 	}
-	return out
+	k.catalog = out
 }
 
 func (k *Kernel) tool(id string) (*toolEntry, bool) {

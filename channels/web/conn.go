@@ -148,23 +148,13 @@ func (c *conn) frame(b []byte) {
 	switch typ {
 	case TypeMessage:
 		var f MessageFrame
-		if rf := decodeStrict(b, id, &f); rf != nil {
-			c.reject(rf)
-			return
-		}
-		if rf := f.check(); rf != nil {
-			c.reject(rf)
+		if !c.accept(b, id, &f) {
 			return
 		}
 		c.turn(f.ID, session.Inbound{ID: f.ID, From: from, Text: f.Text, At: time.Now()})
 	case TypeDecision:
 		var f DecisionFrame
-		if rf := decodeStrict(b, id, &f); rf != nil {
-			c.reject(rf)
-			return
-		}
-		if rf := f.check(); rf != nil {
-			c.reject(rf)
+		if !c.accept(b, id, &f) {
 			return
 		}
 		// CHAN-03: a button press is the same decision the typed
@@ -194,6 +184,20 @@ func (c *conn) frame(b []byte) {
 	default:
 		c.reject(refuse(CodeUnknownType, id, "Unknown frame type %q; see docs/web.md.", clip(typ, 32)))
 	}
+}
+
+// accept decodes a frame strictly and checks its fields, refusing it on
+// the socket when either fails.
+func (c *conn) accept(b []byte, id string, f interface{ check() *refusal }) bool {
+	if rf := decodeStrict(b, id, f); rf != nil {
+		c.reject(rf)
+		return false
+	}
+	if rf := f.check(); rf != nil {
+		c.reject(rf)
+		return false
+	}
+	return true
 }
 
 func (c *conn) auth(token string) {

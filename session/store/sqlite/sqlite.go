@@ -482,21 +482,11 @@ func (s *Store) ProposalsInState(ctx context.Context, state store.ProposalState)
 	if err != nil {
 		return nil, fmt.Errorf("proposals in state: %w", err)
 	}
-	defer rows.Close()
-	var out []store.ProposalRow
-	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
-			return nil, err
-		}
-		var p store.ProposalRow
-		if err := json.Unmarshal([]byte(raw), &p); err != nil {
-			return nil, fmt.Errorf("decode proposal: %w", err)
-		}
-		p.State = state
-		out = append(out, p)
+	out, err := loadRows[store.ProposalRow](rows, "proposal")
+	for i := range out {
+		out[i].State = state // the column is authoritative
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // ---- chains ----
@@ -516,19 +506,42 @@ func (s *Store) SaveChain(ctx context.Context, c store.ChainRow) error {
 
 // GetChain loads a chain; store.ErrNotFound when absent.
 func (s *Store) GetChain(ctx context.Context, id string) (store.ChainRow, error) {
+	return loadRow[store.ChainRow](ctx, s, `SELECT row FROM chains WHERE id = ?`, id, "chain")
+}
+
+// loadRow reads one JSON-encoded row by id; store.ErrNotFound when absent.
+func loadRow[T any](ctx context.Context, s *Store, query, id, what string) (T, error) {
+	var v T
 	var raw string
-	err := s.w.QueryRowContext(ctx, `SELECT row FROM chains WHERE id = ?`, id).Scan(&raw)
+	err := s.w.QueryRowContext(ctx, query, id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.ChainRow{}, store.ErrNotFound
+		return v, store.ErrNotFound
 	}
 	if err != nil {
-		return store.ChainRow{}, fmt.Errorf("get chain: %w", err)
+		return v, fmt.Errorf("get %s: %w", what, err)
 	}
-	var c store.ChainRow
-	if err := json.Unmarshal([]byte(raw), &c); err != nil {
-		return store.ChainRow{}, fmt.Errorf("decode chain: %w", err)
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		return v, fmt.Errorf("decode %s: %w", what, err)
 	}
-	return c, nil
+	return v, nil
+}
+
+// loadRows reads JSON-encoded rows from a query's single column.
+func loadRows[T any](rows *sql.Rows, what string) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, err
+		}
+		var v T
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // ---- sessions ----
@@ -683,19 +696,7 @@ func (s *Store) FinishTask(ctx context.Context, t store.TaskRow) (bool, error) {
 
 // GetTask loads a task; store.ErrNotFound when absent.
 func (s *Store) GetTask(ctx context.Context, id string) (store.TaskRow, error) {
-	var raw string
-	err := s.w.QueryRowContext(ctx, `SELECT row FROM tasks WHERE id = ?`, id).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.TaskRow{}, store.ErrNotFound
-	}
-	if err != nil {
-		return store.TaskRow{}, fmt.Errorf("get task: %w", err)
-	}
-	var t store.TaskRow
-	if err := json.Unmarshal([]byte(raw), &t); err != nil {
-		return store.TaskRow{}, fmt.Errorf("decode task: %w", err)
-	}
-	return t, nil
+	return loadRow[store.TaskRow](ctx, s, `SELECT row FROM tasks WHERE id = ?`, id, "task")
 }
 
 // Tasks lists tasks, newest first: an actor's (tenant and actor set) or,
@@ -709,20 +710,7 @@ func (s *Store) Tasks(ctx context.Context, tenant session.TenantID, actor sessio
 	if err != nil {
 		return nil, fmt.Errorf("tasks: %w", err)
 	}
-	defer rows.Close()
-	var out []store.TaskRow
-	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
-			return nil, err
-		}
-		var t store.TaskRow
-		if err := json.Unmarshal([]byte(raw), &t); err != nil {
-			return nil, fmt.Errorf("decode task: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return loadRows[store.TaskRow](rows, "task")
 }
 
 // ---- events (outbound deliveries) ----
