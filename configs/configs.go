@@ -10,6 +10,7 @@ package configs
 
 import (
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,6 +110,12 @@ type Config struct {
 	Extensions []string          `json:"extensions"`
 	World      string            `json:"world"`
 	Tenants    map[string]Tenant `json:"tenants"`
+	// Chat platform bots by name (docs/channels.md): each serves one
+	// tenant. The bot named "default" is channel "telegram" (or "slack",
+	// "discord"); any other name n is channel "telegram.n".
+	Telegram map[string]Telegram `json:"telegram"`
+	Slack    map[string]Slack    `json:"slack"`
+	Discord  map[string]Discord  `json:"discord"`
 
 	// Warnings found while loading (for example an environment variable
 	// that names no setting); the caller logs them.
@@ -120,6 +128,21 @@ func EnvName(path string) string {
 }
 
 func (c *Config) tokenEnv(name string) bool {
+	for _, b := range c.Telegram {
+		if name == b.TokenEnv || name == b.SecretEnv {
+			return true
+		}
+	}
+	for _, b := range c.Slack {
+		if name == b.TokenEnv || name == b.AppTokenEnv || name == b.SigningSecretEnv {
+			return true
+		}
+	}
+	for _, b := range c.Discord {
+		if name == b.TokenEnv {
+			return true
+		}
+	}
 	for _, t := range c.Tenants {
 		for _, u := range t.Users {
 			if u.TokenEnv == name {
@@ -142,6 +165,67 @@ type Web struct {
 	AllowMissingOrigin bool `json:"allow_missing_origin"`
 	// MaxFrameBytes bounds one inbound WebSocket frame.
 	MaxFrameBytes int64 `json:"max_frame_bytes"`
+}
+
+// Telegram is one Telegram bot (docs/channels.md#telegram).
+type Telegram struct {
+	Tenant    string `json:"tenant"`
+	TokenEnv  string `json:"token_env,omitempty"`
+	TokenFile string `json:"token_file,omitempty"`
+	// Mode is "poll" (long polling, the default) or "webhook".
+	Mode string `json:"mode,omitempty"`
+	// WebhookURL is the public https URL that reaches this server's
+	// /hooks/telegram/<name>; registered with setWebhook at start.
+	WebhookURL string `json:"webhook_url,omitempty"`
+	// The webhook secret (X-Telegram-Bot-Api-Secret-Token); webhook mode.
+	SecretEnv  string `json:"secret_env,omitempty"`
+	SecretFile string `json:"secret_file,omitempty"`
+	// APIURL is the Bot API endpoint pattern (token, method); default
+	// https://api.telegram.org/bot%s/%s, or a self-hosted Bot API server.
+	APIURL      string   `json:"api_url,omitempty"`
+	PollTimeout Duration `json:"poll_timeout,omitempty"`
+}
+
+// Slack is one Slack app (docs/channels.md#slack).
+type Slack struct {
+	Tenant string `json:"tenant"`
+	// The bot token (xoxb-…).
+	TokenEnv  string `json:"token_env,omitempty"`
+	TokenFile string `json:"token_file,omitempty"`
+	// Mode is "socket" (Socket Mode, the default) or "events" (the
+	// Events API and interactivity over HTTP at /hooks/slack/<name>).
+	Mode string `json:"mode,omitempty"`
+	// The app-level token (xapp-…) for Socket Mode.
+	AppTokenEnv  string `json:"app_token_env,omitempty"`
+	AppTokenFile string `json:"app_token_file,omitempty"`
+	// The signing secret for the Events API.
+	SigningSecretEnv  string `json:"signing_secret_env,omitempty"`
+	SigningSecretFile string `json:"signing_secret_file,omitempty"`
+	// APIURL is the Web API base, default https://slack.com/api/.
+	APIURL string `json:"api_url,omitempty"`
+}
+
+// Discord is one Discord application's bot (docs/channels.md#discord).
+type Discord struct {
+	Tenant    string `json:"tenant"`
+	TokenEnv  string `json:"token_env,omitempty"`
+	TokenFile string `json:"token_file,omitempty"`
+	// PublicKey (hex) enables HTTP interactions at /hooks/discord/<name>
+	// (set the application's Interactions Endpoint URL to it); without
+	// it, button presses arrive over the gateway.
+	PublicKey string `json:"public_key,omitempty"`
+	// APIURL is where REST and the gateway lookup go, default
+	// https://discord.com/.
+	APIURL string `json:"api_url,omitempty"`
+}
+
+// ChannelName is the channel a bot of a platform is known by: the
+// platform for the bot named "default", else "<platform>.<name>".
+func ChannelName(platform, name string) string {
+	if name == "default" {
+		return platform
+	}
+	return platform + "." + name
 }
 
 // Role is a role's safety ceiling and scopes.
@@ -473,7 +557,72 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	errs = append(errs, c.validateBots()...)
 	return errors.Join(errs...)
+}
+
+var reBotName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// validateBots checks the chat platform blocks.
+func (c *Config) validateBots() []error {
+	var errs []error
+	bot := func(platform, name, tenant, tokenEnv, tokenFile string) {
+		p := platform + "." + name
+		if !reBotName.MatchString(name) {
+			errs = append(errs, fmt.Errorf("%s: a bot name is a lower-case letter then up to 31 of a-z, 0-9 and _", p))
+		}
+		if _, ok := c.Tenants[tenant]; !ok {
+			errs = append(errs, fmt.Errorf("%s.tenant %q: not a configured tenant", p, tenant))
+		}
+		if tokenEnv == "" && tokenFile == "" {
+			errs = append(errs, fmt.Errorf("%s: set token_env or token_file (the bot token)", p))
+		}
+	}
+	for name, b := range c.Telegram {
+		p := "telegram." + name
+		bot("telegram", name, b.Tenant, b.TokenEnv, b.TokenFile)
+		switch b.Mode {
+		case "", "poll":
+		case "webhook":
+			if u, err := url.Parse(b.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+				errs = append(errs, fmt.Errorf("%s.webhook_url %q: webhook mode needs the public https URL that reaches /hooks/telegram/%s", p, b.WebhookURL, name))
+			}
+			if b.SecretEnv == "" && b.SecretFile == "" {
+				errs = append(errs, fmt.Errorf("%s: webhook mode needs secret_env or secret_file (the secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token)", p))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%s.mode %q: want poll or webhook", p, b.Mode))
+		}
+		if b.PollTimeout.D() < 0 || b.PollTimeout.D() > 50*time.Second {
+			errs = append(errs, fmt.Errorf("%s.poll_timeout: want 0–50s", p))
+		}
+	}
+	for name, b := range c.Slack {
+		p := "slack." + name
+		bot("slack", name, b.Tenant, b.TokenEnv, b.TokenFile)
+		switch b.Mode {
+		case "", "socket":
+			if b.AppTokenEnv == "" && b.AppTokenFile == "" {
+				errs = append(errs, fmt.Errorf("%s: Socket Mode needs app_token_env or app_token_file (the xapp- token)", p))
+			}
+		case "events":
+			if b.SigningSecretEnv == "" && b.SigningSecretFile == "" {
+				errs = append(errs, fmt.Errorf("%s: the Events API needs signing_secret_env or signing_secret_file", p))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%s.mode %q: want socket or events", p, b.Mode))
+		}
+	}
+	for name, b := range c.Discord {
+		p := "discord." + name
+		bot("discord", name, b.Tenant, b.TokenEnv, b.TokenFile)
+		if b.PublicKey != "" {
+			if k, err := hex.DecodeString(b.PublicKey); err != nil || len(k) != 32 {
+				errs = append(errs, fmt.Errorf("%s.public_key: want the application's 64-hex-digit public key", p))
+			}
+		}
+	}
+	return errs
 }
 
 // DemoTokensAllowed reports whether the address is loopback only, where
@@ -494,21 +643,28 @@ func DemoTokensAllowed(addr string) bool {
 // returns "" when the user has none configured, and an error when one is
 // configured but missing or empty (never a silent fallback).
 func (u User) Token(getenv func(string) string) (string, error) {
+	return Secret("token", u.TokenEnv, u.TokenFile, getenv)
+}
+
+// Secret resolves a credential named by an environment variable (env) or
+// a file: "" when neither is set, an error when one is set but missing
+// or empty. what names the setting in errors ("token" for token_env).
+func Secret(what, env, file string, getenv func(string) string) (string, error) {
 	switch {
-	case u.TokenEnv != "":
-		tok := strings.TrimSpace(getenv(u.TokenEnv))
+	case env != "":
+		tok := strings.TrimSpace(getenv(env))
 		if tok == "" {
-			return "", fmt.Errorf("token_env %s is not set or empty", u.TokenEnv)
+			return "", fmt.Errorf("%s_env %s is not set or empty", what, env)
 		}
 		return tok, nil
-	case u.TokenFile != "":
-		b, err := os.ReadFile(u.TokenFile)
+	case file != "":
+		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("read token file: %w", err)
+			return "", fmt.Errorf("read %s file: %w", what, err)
 		}
 		tok := strings.TrimSpace(string(b))
 		if tok == "" {
-			return "", fmt.Errorf("token_file %s is empty", u.TokenFile)
+			return "", fmt.Errorf("%s_file %s is empty", what, file)
 		}
 		return tok, nil
 	}

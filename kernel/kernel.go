@@ -175,6 +175,11 @@ type Store interface {
 	Links(ctx context.Context, tenant session.TenantID, actor session.ActorID) ([]store.Link, error)
 	AppendEvent(ctx context.Context, sid session.SessionID, at time.Time, out json.RawMessage) (int64, error)
 	Events(ctx context.Context, sid session.SessionID, after int64, limit int) ([]store.Event, error)
+	AllEvents(ctx context.Context, after int64, limit int) ([]store.Event, error)
+	LastEventID(ctx context.Context) (int64, error)
+	Mark(ctx context.Context, key string) (string, bool, error)
+	SetMark(ctx context.Context, key, value string, at time.Time) error
+	Marks(ctx context.Context, prefix string) (map[string]string, error)
 	Record(ctx context.Context, f session.Fact) (int64, error)
 	Fact(ctx context.Context, id int64) (session.Fact, error)
 	SaveChain(ctx context.Context, c store.ChainRow) error
@@ -231,8 +236,9 @@ type Kernel struct {
 	running    map[string]*invocation // task id → running handler
 	emu        sync.Mutex
 	waiters    map[session.SessionID]chan struct{}
-	ungrounded atomic.Int64 // narrations blocked by the grounding check
-	closing    atomic.Bool  // Shutdown has begun
+	feed       chan struct{} // closed and replaced when any event is published
+	ungrounded atomic.Int64  // narrations blocked by the grounding check
+	closing    atomic.Bool   // Shutdown has begun
 	lastMu     sync.Mutex
 	lastSeen   map[session.SessionID]session.Address // cache of the store's last channel
 }
@@ -278,7 +284,7 @@ func New(cfg Config, d Deps) (*Kernel, error) {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	return &Kernel{
-		bg: bg, stop: stop, running: map[string]*invocation{}, waiters: map[session.SessionID]chan struct{}{}, lastSeen: map[session.SessionID]session.Address{},
+		bg: bg, stop: stop, running: map[string]*invocation{}, waiters: map[session.SessionID]chan struct{}{}, feed: make(chan struct{}), lastSeen: map[session.SessionID]session.Address{},
 		cfg: cfg, st: d.Store, dir: d.Directory, rt: d.Router, pl: d.Planner, mask: d.Masker,
 		log: d.Log, now: d.Clock, audit: audit.New(d.Store, d.Masker, d.Clock),
 		exts: map[string]*extension{}, tools: map[string]*toolEntry{}, quotas: map[string]*rate.Limiter{}, masked: map[int64]session.Fact{},

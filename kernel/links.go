@@ -159,19 +159,12 @@ func (k *Kernel) ActorFor(ctx context.Context, tenant session.TenantID, channel,
 }
 
 var (
-	reLinkAsk    = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:link|connect)(?:\s+(?:my|this|another|a))?(?:\s+(?:account|channel|app))?\s*[.!?]?\s*$`)
-	reLinkRedeem = regexp.MustCompile(`(?i)^\s*link\s+([23456789A-HJ-NP-Z]{4}-?[23456789A-HJ-NP-Z]{4})\s*$`)
+	reLinkAsk = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:link|connect)(?:\s+(?:my|this|another|a))?(?:\s+(?:account|channel|app))?\s*[.!?]?\s*$`)
 )
 
 // IsLinkRedeem recognises "link ABCD-EFGH" sent from an unlinked account;
 // channels call Redeem with the code it returns.
-func IsLinkRedeem(text string) (string, bool) {
-	m := reLinkRedeem.FindStringSubmatch(text)
-	if m == nil {
-		return "", false
-	}
-	return m[1], true
-}
+func IsLinkRedeem(text string) (string, bool) { return session.LinkRedeemCode(text) }
 
 // linkByText handles "link my account" in chat: it issues a code.
 func (k *Kernel) linkByText(ctx context.Context, a session.Actor, text string) ([]session.Part, bool, error) {

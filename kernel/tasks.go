@@ -471,10 +471,13 @@ func (k *Kernel) publish(ctx context.Context, sid session.SessionID, out session
 	k.emu.Lock()
 	ch := k.waiters[sid]
 	delete(k.waiters, sid)
+	feed := k.feed
+	k.feed = make(chan struct{})
 	k.emu.Unlock()
 	if ch != nil {
 		close(ch)
 	}
+	close(feed)
 }
 
 // Events returns the actor's session events after an id; with wait > 0 it

@@ -30,6 +30,8 @@ const (
 	CodeInterrupted       = "interrupted"
 	CodeLinkCodeInvalid   = "link_code_invalid"
 	CodeLinkConflict      = "link_conflict"
+	CodeUnknownSender     = "unknown_sender"
+	CodeBadSignature      = "bad_signature"
 	CodeCancelled         = "cancelled"
 	CodeTimedOut          = "timed_out"
 	CodeTaskNotFound      = "task_not_found"

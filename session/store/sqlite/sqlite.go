@@ -73,6 +73,7 @@ CREATE INDEX IF NOT EXISTS tasks_owner ON tasks(tenant, actor);
 CREATE INDEX IF NOT EXISTS tasks_state ON tasks(state);
 CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL, at TEXT NOT NULL, outbound TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_session ON events(session, id);
+CREATE TABLE IF NOT EXISTS marks (key TEXT PRIMARY KEY, value TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS links (channel TEXT NOT NULL, account TEXT NOT NULL, tenant TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (channel, account));
 CREATE INDEX IF NOT EXISTS links_actor ON links(tenant, actor);
 CREATE TABLE IF NOT EXISTS link_codes (hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, actor TEXT NOT NULL, expires TEXT NOT NULL, used_at TEXT);
@@ -743,6 +744,86 @@ func (s *Store) Events(ctx context.Context, sid session.SessionID, after int64, 
 		}
 		e.At, e.Out = parseTS(at), json.RawMessage(o)
 		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AllEvents returns the events of every session after an id, oldest
+// first: the feed a channel that pushes to a platform reads.
+func (s *Store) AllEvents(ctx context.Context, after int64, limit int) ([]store.Event, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, session, at, outbound FROM events WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("all events: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var e store.Event
+		var sid, at, o string
+		if err := rows.Scan(&e.ID, &sid, &at, &o); err != nil {
+			return nil, err
+		}
+		e.Session, e.At, e.Out = session.SessionID(sid), parseTS(at), json.RawMessage(o)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LastEventID is the id of the newest event, 0 when there is none.
+func (s *Store) LastEventID(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT MAX(id) FROM events`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("last event: %w", err)
+	}
+	return id.Int64, nil
+}
+
+// ---- marks (small durable state of channel adapters) ----
+
+// Mark reads a mark.
+func (s *Store) Mark(ctx context.Context, key string) (string, bool, error) {
+	var v string
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM marks WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("mark: %w", err)
+	}
+	return v, true, nil
+}
+
+// SetMark writes a mark; an empty value deletes it.
+func (s *Store) SetMark(ctx context.Context, key, value string, at time.Time) error {
+	var err error
+	if value == "" {
+		_, err = s.w.ExecContext(ctx, `DELETE FROM marks WHERE key = ?`, key)
+	} else {
+		_, err = s.w.ExecContext(ctx, `INSERT INTO marks (key, value, at) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, at = excluded.at`, key, value, ts(at))
+	}
+	if err != nil {
+		return fmt.Errorf("set mark: %w", err)
+	}
+	return nil
+}
+
+// Marks lists the marks whose key starts with prefix, by key.
+func (s *Store) Marks(ctx context.Context, prefix string) (map[string]string, error) {
+	rows, err := s.w.QueryContext(ctx, `SELECT key, value FROM marks WHERE substr(key, 1, ?) = ? ORDER BY key`, len(prefix), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("marks: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
 	}
 	return out, rows.Err()
 }
