@@ -143,3 +143,67 @@ func TestFileOverlaysDefault(t *testing.T) {
 		t.Fatalf("tenants not replaced: %+v", c.Tenants)
 	}
 }
+
+// Chat platform bots: each block is decoded strictly and checked; the
+// errors name the bot and what to set.
+func TestBotBlocks(t *testing.T) {
+	write := func(t *testing.T, doc string) string {
+		p := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := `
+telegram:
+  default: {tenant: acme, token_env: TG_TOKEN}
+  ops: {tenant: globex, token_file: /run/tg, mode: webhook, webhook_url: "https://bot.example.com/hooks/telegram/ops", secret_env: TG_SECRET}
+slack:
+  default: {tenant: acme, token_env: SLACK_BOT, app_token_env: SLACK_APP}
+  events: {tenant: acme, token_env: SLACK_BOT2, mode: events, signing_secret_env: SLACK_SIGNING}
+discord:
+  default: {tenant: acme, token_env: DISCORD_TOKEN, public_key: "` + strings.Repeat("ab", 32) + `"}
+`
+	c, err := configs.Load(write(t, good), []string{"TG_TOKEN=x", "TG_SECRET=y", "SLACK_APP=z"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Telegram) != 2 || c.Telegram["ops"].Mode != "webhook" || c.Slack["events"].Mode != "events" || c.Discord["default"].Tenant != "acme" {
+		t.Fatalf("decoded %+v %+v %+v", c.Telegram, c.Slack, c.Discord)
+	}
+	// Variables named as credentials are not reported as misspelt settings.
+	if len(c.Warnings) != 0 {
+		t.Fatalf("warnings %v", c.Warnings)
+	}
+	// A setting of a bot can be overridden like any other.
+	c, err = configs.Load(write(t, good), []string{"STEWARD_TELEGRAM_DEFAULT_POLL_TIMEOUT=10s"}, nil)
+	if err != nil || c.Telegram["default"].PollTimeout.D() != 10*time.Second {
+		t.Fatalf("override: %v %+v", err, c.Telegram["default"])
+	}
+	if configs.ChannelName("telegram", "default") != "telegram" || configs.ChannelName("slack", "ops") != "slack.ops" {
+		t.Fatal("channel names")
+	}
+	bad := []struct{ name, doc, want string }{
+		{"unknown key", "telegram:\n  default: {tenant: acme, token_env: T, tokn: x}\n", "telegram.default.tokn: unknown key"},
+		{"token inline", "slack:\n  default: {tenant: acme, token: xoxb-1, app_token_env: A}\n", "slack.default.token: unknown key"},
+		{"no token", "telegram:\n  default: {tenant: acme}\n", "telegram.default: set token_env or token_file"},
+		{"unknown tenant", "discord:\n  default: {tenant: nope, token_env: D}\n", `discord.default.tenant "nope": not a configured tenant`},
+		{"bad name", "discord:\n  Ops-1: {tenant: acme, token_env: D}\n", "a bot name is a lower-case letter"},
+		{"bad mode", "telegram:\n  default: {tenant: acme, token_env: T, mode: push}\n", `telegram.default.mode "push": want poll or webhook`},
+		{"webhook without url", "telegram:\n  default: {tenant: acme, token_env: T, mode: webhook, secret_env: S}\n", "webhook mode needs the public https URL"},
+		{"webhook over http", "telegram:\n  default: {tenant: acme, token_env: T, mode: webhook, secret_env: S, webhook_url: \"http://x/\"}\n", "webhook mode needs the public https URL"},
+		{"webhook without secret", "telegram:\n  default: {tenant: acme, token_env: T, mode: webhook, webhook_url: \"https://x/\"}\n", "webhook mode needs secret_env or secret_file"},
+		{"socket without app token", "slack:\n  default: {tenant: acme, token_env: S}\n", "Socket Mode needs app_token_env"},
+		{"events without secret", "slack:\n  default: {tenant: acme, token_env: S, mode: events}\n", "the Events API needs signing_secret_env"},
+		{"bad public key", "discord:\n  default: {tenant: acme, token_env: D, public_key: xyz}\n", "discord.default.public_key"},
+		{"poll timeout", "telegram:\n  default: {tenant: acme, token_env: T, poll_timeout: 2m}\n", "poll_timeout: want 0–50s"},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			_, err := configs.Load(write(t, b.doc), nil, nil)
+			if err == nil || !strings.Contains(err.Error(), b.want) {
+				t.Fatalf("err = %v, want %q", err, b.want)
+			}
+		})
+	}
+}

@@ -226,6 +226,31 @@ func (o Outbound) MarshalJSON() ([]byte, error) {
 	}{to, o.Turn, parts})
 }
 
+// UnmarshalJSON reads what MarshalJSON writes; a part of an unknown type
+// is an error (never silently dropped).
+func (o *Outbound) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		To      *Address          `json:"to"`
+		Turn    TurnID            `json:"turn_id"`
+		Replies []json.RawMessage `json:"replies"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*o = Outbound{Turn: raw.Turn}
+	if raw.To != nil {
+		o.To = *raw.To
+	}
+	for i, r := range raw.Replies {
+		p, err := UnmarshalPart(r)
+		if err != nil {
+			return fmt.Errorf("reply %d: %w", i, err)
+		}
+		o.Parts = append(o.Parts, p)
+	}
+	return nil
+}
+
 // Fact is one dispatch's structured output, recorded verbatim.
 type Fact struct {
 	ID       int64           `json:"id"`

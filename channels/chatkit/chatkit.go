@@ -137,8 +137,9 @@ func (b *Bridge) Decide(ctx context.Context, from session.Address, id string, p 
 
 // Refuse records a request the adapter turned away (a bad signature, a
 // malformed payload) in the audit trail.
+// The record is written in the bridge's tenant, as actor "<channel>".
 func (b *Bridge) Refuse(ctx context.Context, code, detail string) {
-	b.core.Refuse(ctx, nil, b.o.Channel, code, detail)
+	b.core.Refuse(ctx, &session.Actor{ID: session.ActorID(b.o.Channel), Tenant: b.o.Tenant}, b.o.Channel, code, detail)
 }
 
 func (b *Bridge) unknown(ctx context.Context, from session.Address, text string) []session.Part {
@@ -149,7 +150,8 @@ func (b *Bridge) unknown(ctx context.Context, from session.Address, text string)
 		}
 		return []session.Part{&session.Text{Text: fmt.Sprintf("Linked: this %s account now acts as %s. Ask me anything, for example \"list servers\".", b.o.Platform, a.ID)}}
 	}
-	b.core.Refuse(ctx, nil, b.o.Channel, session.CodeUnknownSender, "account "+from.Account+" is not linked")
+	who := session.Actor{ID: session.ActorID(b.o.Channel + ":" + from.Account), Tenant: b.o.Tenant}
+	b.core.Refuse(ctx, &who, b.o.Channel, session.CodeUnknownSender, "account "+from.Account+" is not linked")
 	return []session.Part{&session.Error{Code: session.CodeUnknownSender, Message: UnknownSenderMessage(b.o.Platform)}}
 }
 
