@@ -250,10 +250,21 @@ func (b *Bridge) Targets(ctx context.Context, d Deliverer, ev store.Event) ([]se
 	if !ok || tenant != b.o.Tenant {
 		return nil, out, nil
 	}
-	switch out.To.Channel {
-	case b.o.Channel:
+	switch {
+	case out.To.Channel == b.o.Channel && out.To.Chat != "":
 		return []session.Address{out.To}, out, nil
-	case "":
+	case out.To.Channel == "" || out.To.Channel == b.o.Channel:
+		// No address (delivery "all"), or this channel without a
+		// conversation (delivery "preferred:<channel>"): every account of
+		// the actor linked here, in its direct conversation.
+		if out.To.Account != "" {
+			a, err := Retry(ctx, b.o.Log, "open direct conversation", func(ctx context.Context) (session.Address, error) { return d.Direct(ctx, out.To.Account) })
+			if err != nil {
+				return nil, out, err
+			}
+			a.Channel = b.o.Channel
+			return []session.Address{a}, out, nil
+		}
 		links, err := b.core.Links(ctx, session.Actor{Tenant: tenant, ID: actor})
 		if err != nil {
 			return nil, out, fmt.Errorf("links: %w", err)

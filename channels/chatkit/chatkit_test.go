@@ -387,3 +387,23 @@ func TestCardBody(t *testing.T) {
 		t.Fatalf("level 4 body:\n%s", body)
 	}
 }
+
+// Delivery "preferred:<channel>": the kernel names the channel only; the
+// pump finds the actor's linked accounts there.
+func TestPumpPreferredChannel(t *testing.T) {
+	e := kerneltest.New(t, kerneltest.Options{Config: kernel.Config{InlineBudget: 50 * time.Millisecond, Delivery: "preferred:telegram"}})
+	release := e.LoadSlow(t)
+	b := chatkit.New(e.K, chatkit.Options{Channel: "telegram", Tenant: "acme", Now: e.Clock.Now})
+	link(t, e, b, kerneltest.Alice, "99")
+	p := &platform{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = b.Pump(ctx, p) }()
+	started(t, e, "telegram")
+	e.Say(t, kerneltest.Alice, `slowtest.work {"label":"p"}`) // asked on another channel
+	close(release)
+	got := strings.Join(p.wait(t, 1), "|")
+	if !strings.Contains(got, "dm-99: Task") || !strings.Contains(got, "Work p done.") {
+		t.Fatalf("delivered %s", got)
+	}
+}
