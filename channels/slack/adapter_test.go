@@ -442,3 +442,21 @@ func TestLinkCodePrivateInChannel(t *testing.T) {
 		t.Fatalf("link code shown to the channel: %+v", got)
 	}
 }
+
+// Nothing accepted is lost: over Socket Mode an envelope is acknowledged
+// only once its turn has ended (within ackWait), so a process that dies
+// first leaves it for Slack to send again.
+func TestSocketAckAfterTurn(t *testing.T) {
+	e := kerneltest.New(t, kerneltest.Options{})
+	r := newRig(t, e, rigOptions{mode: ModeSocket, ackWait: time.Minute})
+	r.link(t, "U1", kerneltest.Alice)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	id, _, err := r.fake.Message(ctx, slacktest.Message{User: "U1", Channel: slacktest.DMChannel("U1"), Text: `hosting.list_servers {}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.count(id) != 1 {
+		t.Fatal("acknowledged before the turn ended")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -12,10 +13,13 @@ import (
 	"github.com/steward-os/steward/session"
 )
 
-// runSocket receives events over Socket Mode until ctx ends. Every
-// envelope is acknowledged as soon as it is read, before its turn runs
-// (Slack redelivers an envelope not acknowledged within 3 s); turns run
-// in the background.
+// runSocket receives events over Socket Mode until ctx ends. A message or
+// button press is acknowledged when its turn has ended, or after ackWait
+// (Slack redelivers an envelope not acknowledged within 3 s), whichever
+// comes first: so a process that dies before a quick turn is recorded
+// leaves the envelope unacknowledged, and Slack sends it again (the
+// kernel's durable dedupe on event_id keeps that from running twice).
+// Turns run in the background.
 func (a *Adapter) runSocket(ctx context.Context) error {
 	sm := socketmode.New(a.api, socketmode.OptionLog(debugLog{a.log}))
 	errc := make(chan error, 1)
@@ -51,6 +55,31 @@ func detached(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), handlerTimeout)
 }
 
+// ackWhenDone runs fn in the background and acknowledges the envelope
+// when fn ends or after ackWait, whichever comes first. When ctx ends
+// first (shutdown) the envelope stays unacknowledged and Slack sends it
+// again to the next connection.
+func (a *Adapter) ackWhenDone(ctx context.Context, sm *socketmode.Client, envelope string, fn func(context.Context)) {
+	done := make(chan struct{})
+	a.spawn(func() {
+		defer close(done)
+		hctx, cancel := detached(ctx)
+		defer cancel()
+		fn(hctx)
+	})
+	go func() {
+		t := time.NewTimer(a.ackWait)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		a.ack(ctx, sm, envelope)
+	}()
+}
+
 func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, ev socketmode.Event) {
 	var envelope string
 	retry := false
@@ -59,29 +88,21 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, ev s
 	}
 	switch ev.Type {
 	case socketmode.EventTypeEventsAPI:
-		a.ack(ctx, sm, envelope)
 		data, _ := ev.Data.(slackevents.EventsAPIEvent)
 		cb, _ := data.Data.(*slackevents.EventsAPICallbackEvent)
 		if cb == nil || cb.EventID == "" {
+			a.ack(ctx, sm, envelope)
 			a.bridge.Refuse(ctx, session.CodeBadRequest, "socket mode event without an event_id")
 			return
 		}
-		a.spawn(func() {
-			hctx, cancel := detached(ctx)
-			defer cancel()
-			a.onEvent(hctx, cb.EventID, data.InnerEvent, retry)
-		})
+		a.ackWhenDone(ctx, sm, envelope, func(hctx context.Context) { a.onEvent(hctx, cb.EventID, data.InnerEvent, retry) })
 	case socketmode.EventTypeInteractive:
-		a.ack(ctx, sm, envelope)
 		ic, ok := ev.Data.(slack.InteractionCallback)
 		if !ok {
+			a.ack(ctx, sm, envelope)
 			return
 		}
-		a.spawn(func() {
-			hctx, cancel := detached(ctx)
-			defer cancel()
-			a.onAction(hctx, ic, retry)
-		})
+		a.ackWhenDone(ctx, sm, envelope, func(hctx context.Context) { a.onAction(hctx, ic, retry) })
 	case socketmode.EventTypeSlashCommand:
 		a.ack(ctx, sm, envelope)
 	case socketmode.EventTypeErrorBadMessage:
