@@ -50,6 +50,12 @@ func (k *Kernel) SetMark(ctx context.Context, key, value string) error {
 	return k.st.SetMark(ctx, key, value, k.now())
 }
 
+// TakeMark deletes a mark and returns its value: of two callers, exactly
+// one gets it (a card edited once).
+func (k *Kernel) TakeMark(ctx context.Context, key string) (string, bool, error) {
+	return k.st.TakeMark(ctx, key)
+}
+
 // Marks lists the marks whose key starts with prefix.
 func (k *Kernel) Marks(ctx context.Context, prefix string) (map[string]string, error) {
 	return k.st.Marks(ctx, prefix)

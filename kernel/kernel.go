@@ -180,6 +180,7 @@ type Store interface {
 	Mark(ctx context.Context, key string) (string, bool, error)
 	SetMark(ctx context.Context, key, value string, at time.Time) error
 	Marks(ctx context.Context, prefix string) (map[string]string, error)
+	TakeMark(ctx context.Context, key string) (string, bool, error)
 	Record(ctx context.Context, f session.Fact) (int64, error)
 	Fact(ctx context.Context, id int64) (session.Fact, error)
 	SaveChain(ctx context.Context, c store.ChainRow) error

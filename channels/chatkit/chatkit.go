@@ -43,6 +43,7 @@ type Core interface {
 	Mark(ctx context.Context, key string) (string, bool, error)
 	SetMark(ctx context.Context, key, value string) error
 	Marks(ctx context.Context, prefix string) (map[string]string, error)
+	TakeMark(ctx context.Context, key string) (string, bool, error)
 }
 
 // Options configure a Bridge.
@@ -362,7 +363,8 @@ func (b *Bridge) Settle(ctx context.Context, p session.ProposalID) (Ended, bool)
 	if row.State == store.ProposalPending || row.State == store.ProposalExecuting {
 		return Ended{}, false
 	}
-	if err := b.core.SetMark(ctx, b.cardKey(p), ""); err != nil {
+	// Of a decision and a sweep settling the same card, one edits it.
+	if _, took, err := b.core.TakeMark(ctx, b.cardKey(p)); err != nil || !took {
 		return Ended{}, false
 	}
 	return Ended{Ref: m.Ref, Proposal: row}, true
@@ -385,7 +387,7 @@ func (b *Bridge) Sweep(ctx context.Context) ([]Ended, error) {
 }
 
 // Watch calls Sweep every interval until ctx ends and hands each ended
-// card to edit.
+// card to edit, once (edit should retry as its platform allows).
 func (b *Bridge) Watch(ctx context.Context, every time.Duration, edit func(context.Context, Ended) error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -400,7 +402,7 @@ func (b *Bridge) Watch(ctx context.Context, every time.Duration, edit func(conte
 			b.o.Log.ErrorContext(ctx, "sweep cards", "channel", b.o.Channel, "err", err)
 		}
 		for _, e := range ended {
-			if _, err := Retry(ctx, b.o.Log, "edit card", func(ctx context.Context) (struct{}, error) { return struct{}{}, edit(ctx, e) }); err != nil {
+			if err := edit(ctx, e); err != nil { // edit does its own retries
 				b.o.Log.ErrorContext(ctx, "edit card", "channel", b.o.Channel, "err", err)
 			}
 		}

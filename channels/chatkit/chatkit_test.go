@@ -407,3 +407,33 @@ func TestPumpPreferredChannel(t *testing.T) {
 		t.Fatalf("delivered %s", got)
 	}
 }
+
+// A decision and a sweep racing to settle one card: exactly one wins.
+func TestSettleOnce(t *testing.T) {
+	e := kerneltest.New(t, kerneltest.Options{})
+	ctx := context.Background()
+	b := chatkit.New(e.K, chatkit.Options{Channel: "slack", Tenant: "acme", Now: e.Clock.Now})
+	c := kerneltest.Card(t, e.Say(t, kerneltest.Alice, `hosting.restart_server {"server":"web-1"}`))
+	if err := b.RememberCard(ctx, kerneltest.Alice, c, "C1/1"); err != nil {
+		t.Fatal(err)
+	}
+	e.Decide(t, kerneltest.Alice, c.ID, session.ActionReject, "")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, ok := b.Settle(ctx, c.ID); ok {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d settled the card", wins)
+	}
+}

@@ -810,6 +810,20 @@ func (s *Store) SetMark(ctx context.Context, key, value string, at time.Time) er
 	return nil
 }
 
+// TakeMark deletes a mark and returns its value; of two callers, one gets
+// it and the other finds nothing.
+func (s *Store) TakeMark(ctx context.Context, key string) (string, bool, error) {
+	var v string
+	err := s.w.QueryRowContext(ctx, `DELETE FROM marks WHERE key = ? RETURNING value`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("take mark: %w", err)
+	}
+	return v, true, nil
+}
+
 // Marks lists the marks whose key starts with prefix, by key.
 func (s *Store) Marks(ctx context.Context, prefix string) (map[string]string, error) {
 	rows, err := s.w.QueryContext(ctx, `SELECT key, value FROM marks WHERE substr(key, 1, ?) = ? ORDER BY key`, len(prefix), prefix)
