@@ -99,7 +99,7 @@ func available() map[string]sdk.Extension {
 // openApp wires the gateway. recover settles what a previous serving
 // process left unfinished; only `serve` (which holds the data directory's
 // lock) may do that, never a tool run beside a live server.
-func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover bool) (*app, error) {
+func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover bool, extraSecrets ...string) (*app, error) {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
@@ -130,7 +130,7 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TenantTurnsPerMinute: quota, UnmaskPII: unmask, Delivery: cfg.Delivery,
 		InlineBudget: cfg.Tasks.InlineBudget.D(), TaskCap: cfg.Tasks.DefaultCap.D(), MaxTaskCap: cfg.Tasks.MaxCap.D(),
 		MaxResultBytes: cfg.Tasks.MaxResultBytes,
-	}, kernel.Deps{Store: st, Directory: dir, Router: rt, Planner: rt, Masker: redact.New(secrets...).WithFields(cfg.Privacy.MaskedFields...), Log: log})
+	}, kernel.Deps{Store: st, Directory: dir, Router: rt, Planner: rt, Masker: redact.New(append(secrets, extraSecrets...)...).WithFields(cfg.Privacy.MaskedFields...), Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err

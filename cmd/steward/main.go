@@ -156,18 +156,32 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer lock.Close()
-	a, err := openApp(ctx, cfg, log, true)
+	botSecret, err := botSecrets(cfg)
+	if err != nil {
+		return err
+	}
+	var masked []string
+	for _, v := range botSecret {
+		if v != "" {
+			masked = append(masked, v)
+		}
+	}
+	a, err := openApp(ctx, cfg, log, true, masked...)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	chats, err := openBots(ctx, cfg, a.kernel, botSecret, log)
+	if err != nil {
+		return err
+	}
 	h := api.New(a.kernel, a.dir, api.Options{MaxBodyBytes: cfg.Server.MaxBodyBytes, Log: log})
-	var handler http.Handler = h
+	var handler http.Handler
 	var page *web.Web
 	if cfg.Web.Enabled {
 		page = web.New(a.kernel, a.dir, web.Options{AllowedOrigins: cfg.Web.AllowedOrigins, AllowMissingOrigin: cfg.Web.AllowMissingOrigin, MaxFrameBytes: cfg.Web.MaxFrameBytes, Log: log})
-		handler = mount(h, page)
 	}
+	handler = mount(h, page, chats)
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -177,8 +191,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		WriteTimeout: cfg.Server.WriteTimeout.D(), IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
 	}
 	srv.RegisterOnShutdown(h.Shutdown) // long polls and event streams end at once
+	chatCtx, stopChats := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopChats()
+	chats.run(chatCtx)
 	h.SetReady(true)
-	log.Info("steward is serving", "addr", ln.Addr().String(), "data", cfg.Data, "extensions", cfg.Extensions, "demo_tokens", cfg.Auth.DemoTokens)
+	log.Info("steward is serving", "addr", ln.Addr().String(), "data", cfg.Data, "extensions", cfg.Extensions, "demo_tokens", cfg.Auth.DemoTokens, "chat_bots", chats.names())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -200,6 +217,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			log.Warn("web sockets did not finish in time", "err", err)
 		}
 	}
+	// Chat bots stop receiving, and finish the turns and deliveries they
+	// started, within the bound.
+	stopChats()
+	if !waitBound(sctx, chats.wait) {
+		log.Warn("chat bots did not stop in time")
+	}
 	// Background tasks get what is left of the bound; any still running
 	// stay recorded as running and are settled by the next start.
 	if err := a.kernel.Shutdown(sctx); err != nil {
@@ -209,16 +232,35 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
-// mount sends /v1/…, /healthz and /readyz to the API and everything
-// else to the web channel (the chat page and its socket).
-func mount(apiH, webH http.Handler) http.Handler {
+// mount sends /v1/…, /healthz and /readyz to the API, /hooks/… to the
+// chat bots' webhooks, and everything else to the web channel (the chat
+// page and its socket) or, when the page is off, to the API.
+func mount(apiH http.Handler, page *web.Web, hooks http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" {
+		p := r.URL.Path
+		switch {
+		case p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz":
 			apiH.ServeHTTP(w, r)
-			return
+		case strings.HasPrefix(p, "/hooks/"):
+			hooks.ServeHTTP(w, r)
+		case page != nil:
+			page.ServeHTTP(w, r)
+		default:
+			apiH.ServeHTTP(w, r)
 		}
-		webH.ServeHTTP(w, r)
 	})
+}
+
+// waitBound runs wait and reports whether it returned before ctx ended.
+func waitBound(ctx context.Context, wait func()) bool {
+	done := make(chan struct{})
+	go func() { wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
