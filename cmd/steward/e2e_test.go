@@ -163,7 +163,7 @@ func (g *gateway) stop() {
 			g.t.Fatalf("serve exited with %v after SIGTERM\n%s", err, g.logs)
 		}
 	case <-time.After(30 * time.Second):
-		g.t.Fatal("serve did not stop on SIGTERM")
+		g.t.Fatalf("serve did not stop on SIGTERM\n%s", g.logs)
 	}
 }
 
