@@ -158,17 +158,13 @@ func (k *Kernel) ActorFor(ctx context.Context, tenant session.TenantID, channel,
 	return k.dir.Lookup(ctx, l.Tenant, l.Actor)
 }
 
-var (
-	reLinkAsk = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:link|connect)(?:\s+(?:my|this|another|a))?(?:\s+(?:account|channel|app))?\s*[.!?]?\s*$`)
-)
-
 // IsLinkRedeem recognises "link ABCD-EFGH" sent from an unlinked account;
 // channels call Redeem with the code it returns.
 func IsLinkRedeem(text string) (string, bool) { return session.LinkRedeemCode(text) }
 
 // linkByText handles "link my account" in chat: it issues a code.
 func (k *Kernel) linkByText(ctx context.Context, a session.Actor, text string) ([]session.Part, bool, error) {
-	if !reLinkAsk.MatchString(text) {
+	if !session.IsLinkRequest(text) {
 		return nil, false, nil
 	}
 	code, exp, err := k.LinkCode(ctx, a)

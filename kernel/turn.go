@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -85,22 +84,9 @@ func (k *Kernel) duplicate(ctx context.Context, a session.Actor, in session.Inbo
 	return out
 }
 
-var (
-	reConfirm = regexp.MustCompile(`(?i)^\s*(?:confirm|accept|approve)\s+(p_[a-z2-7]+)\s*(.*?)\s*$`)
-	reReject  = regexp.MustCompile(`(?i)^\s*(?:reject|decline|deny)\s+(p_[a-z2-7]+)\s*$`)
-)
-
 // ParseDecision recognises the typed form of a decision ("confirm p_xxx
 // [phrase]", "reject p_xxx") that channels without buttons show.
-func ParseDecision(text string) (*session.Action, bool) {
-	if m := reConfirm.FindStringSubmatch(text); m != nil {
-		return &session.Action{Kind: session.ActionAccept, Proposal: session.ProposalID(strings.ToLower(m[1])), Phrase: m[2]}, true
-	}
-	if m := reReject.FindStringSubmatch(text); m != nil {
-		return &session.Action{Kind: session.ActionReject, Proposal: session.ProposalID(strings.ToLower(m[1]))}, true
-	}
-	return nil, false
-}
+func ParseDecision(text string) (*session.Action, bool) { return session.ParseDecision(text) }
 
 func (k *Kernel) handle(ctx context.Context, a session.Actor, in session.Inbound, turn session.TurnID) ([]session.Part, error) {
 	a, err := k.resolveActor(ctx, a)

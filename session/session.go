@@ -13,7 +13,6 @@ package session
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"time"
 
@@ -296,16 +295,4 @@ type Classification struct {
 	Domains    []string   `json:"domains,omitempty"`
 	Steps      []PlanStep `json:"steps"`
 	Clarify    string     `json:"clarify,omitempty"`
-}
-
-var reLinkRedeem = regexp.MustCompile(`(?i)^\s*link\s+([23456789A-HJ-NP-Z]{4}-?[23456789A-HJ-NP-Z]{4})\s*$`)
-
-// LinkRedeemCode recognises "link ABCD-EFGH", the message an account that
-// is not linked yet sends to link itself, and returns the code.
-func LinkRedeemCode(text string) (string, bool) {
-	m := reLinkRedeem.FindStringSubmatch(text)
-	if m == nil {
-		return "", false
-	}
-	return m[1], true
 }

@@ -5,15 +5,12 @@ package discord
 
 import (
 	"context"
-	"regexp"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/steward-os/steward/session"
 )
-
-var reProposal = regexp.MustCompile(`\bp_[a-z2-7]+\b`)
 
 // addressed returns the text of a message meant for the bot: any message
 // in a DM; in a guild channel, one that mentions the bot, with the
@@ -76,8 +73,8 @@ func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
 	// A typed decision ("confirm p_…", "reject p_…") may have ended a
 	// proposal shown here: edit its card now rather than at the next sweep.
 	if actor != nil {
-		for _, p := range reProposal.FindAllString(text, 4) {
-			a.settle(ctx, session.ProposalID(p))
+		if d, ok := session.ParseDecision(text); ok {
+			a.settle(ctx, d.Proposal)
 		}
 	}
 }

@@ -98,10 +98,6 @@ func (a *Adapter) cleanText(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// reLinkRequest recognises a request for a link code ("link my account"):
-// its answer holds the code, which only the asker may see.
-var reLinkRequest = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:link|connect)(?:\s+(?:my|this|another|a))?(?:\s+(?:account|channel|app))?\s*[.!?]?\s*$`)
-
 // onMessage runs a turn for a message and posts the replies in its thread.
 // A retry of an event this process has already taken is not answered
 // again (the first delivery answers it); any other redelivery gets the
@@ -119,11 +115,19 @@ func (a *Adapter) onMessage(ctx context.Context, m inbound) {
 	text := a.cleanText(m.text)
 	parts := a.bridge.Message(ctx, from, m.key, text)
 	private := ""
-	if !isDM(m.channel) && (hasError(parts, session.CodeUnknownSender) || reLinkRequest.MatchString(text)) {
+	if !isDM(m.channel) && (hasError(parts, session.CodeUnknownSender) || session.IsLinkRequest(text)) {
 		private = m.user
 	}
 	if err := a.show(ctx, from, parts, private); err != nil {
 		a.log.ErrorContext(ctx, "reply not posted", "event", m.key, "err", err)
+	}
+	// A typed decision: edit its card now rather than at the next sweep.
+	if d, ok := session.ParseDecision(text); ok {
+		if e, ok := a.bridge.Settle(ctx, d.Proposal); ok {
+			if err := a.editEnded(ctx, e); err != nil {
+				a.log.ErrorContext(ctx, "card not edited", "proposal", d.Proposal, "err", err)
+			}
+		}
 	}
 }
 

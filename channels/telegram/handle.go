@@ -3,7 +3,6 @@ package telegram
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -24,9 +23,6 @@ func (a *Adapter) handle(ctx context.Context, u tgbotapi.Update) error {
 	}
 	return nil // other kinds of update are not asked for
 }
-
-// reDecision recognises a typed decision, to edit its card afterwards.
-var reDecision = regexp.MustCompile(`(?i)^\s*(?:confirm|accept|approve|reject|decline|deny)\s+(p_[a-z2-7]+)`)
 
 func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) error {
 	if m.From == nil || m.From.IsBot || m.Chat == nil {
@@ -52,8 +48,8 @@ func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) error {
 	if !linked {
 		a.answered.add(id)
 	}
-	if d := reDecision.FindStringSubmatch(text); d != nil {
-		a.settle(ctx, session.ProposalID(strings.ToLower(d[1])))
+	if d, ok := session.ParseDecision(text); ok { // a typed decision: edit its card now
+		a.settle(ctx, d.Proposal)
 	}
 	return nil
 }

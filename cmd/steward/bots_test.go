@@ -79,7 +79,9 @@ discord:
 	if _, res, err := sl.Message(ctx, slacktest.Message{User: "UBOB", Channel: slacktest.DMChannel("UBOB"), Text: "list my servers"}); err != nil || res.Status != 200 {
 		t.Fatalf("slack event: %v %+v", err, res)
 	}
-	if _, ok := sl.Wait(n, 10*time.Second, func(c []slacktest.Call) bool { return len(c) > 0 && strings.Contains(c[len(c)-1].Shown(), "unknown_sender") }); !ok {
+	if _, ok := sl.Wait(n, 10*time.Second, func(c []slacktest.Call) bool {
+		return len(c) > 0 && strings.Contains(c[len(c)-1].Shown(), "unknown_sender")
+	}); !ok {
 		t.Fatalf("unknown slack user: %+v", sl.Since(n))
 	}
 	if _, res, err := sl.Message(ctx, slacktest.Message{User: "UBOB", Channel: slacktest.DMChannel("UBOB"), Text: "link " + code()}); err != nil || res.Status != 200 {
