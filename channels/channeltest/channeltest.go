@@ -15,6 +15,8 @@ package channeltest
 
 import (
 	"encoding/json"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -246,4 +248,54 @@ func FromReplies(raw []json.RawMessage) Observation {
 		}
 	}
 	return FromOutbound(parts)
+}
+
+var (
+	reCardHead = regexp.MustCompile(`⚠ Needs your confirmation — level (\d)`)
+	rePhrase   = regexp.MustCompile(`To confirm, type: confirm (p_[a-z2-7]+) <exact name of the target>`)
+	reError    = regexp.MustCompile(`^✗ .*\[([a-z_]+)\]$`)
+	reProgress = regexp.MustCompile(`^… task (task_[a-z2-7]+) \([^)]*\): ([a-z_]+),`)
+)
+
+// ReadText adds to o what a person reads in a channel's printed form of
+// parts other than cards (channels.PlainText): texts, split at blank
+// lines; errors ("✗ … [code]"); and task progress ("… task <id> (<tool>):
+// <state>, …"). Drivers of channels that print use it, so the suite sees
+// only what a person would read.
+func ReadText(o *Observation, text string) {
+	var buf []string
+	flush := func() {
+		if len(buf) > 0 {
+			o.Texts = append(o.Texts, strings.Join(buf, "\n"))
+			buf = nil
+		}
+	}
+	for _, line := range strings.Split(text, "\n") {
+		switch {
+		case strings.TrimSpace(line) == "":
+			flush()
+		case reError.MatchString(line):
+			flush()
+			o.Errors = append(o.Errors, reError.FindStringSubmatch(line)[1])
+		case reProgress.MatchString(line):
+			flush()
+			m := reProgress.FindStringSubmatch(line)
+			o.Progress = append(o.Progress, m[1]+" "+m[2])
+		default:
+			buf = append(buf, line)
+		}
+	}
+	flush()
+}
+
+// ReadCardText reads a proposal card's printed text: its level (from the
+// header) and whether it tells the person to type a danger phrase. ok is
+// false when the text is not a card.
+func ReadCardText(text string) (level int, needsPhrase bool, ok bool) {
+	m := reCardHead.FindStringSubmatch(text)
+	if m == nil {
+		return 0, false, false
+	}
+	level, _ = strconv.Atoi(m[1])
+	return level, rePhrase.MatchString(text), true
 }

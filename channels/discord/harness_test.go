@@ -233,8 +233,6 @@ func (h *harness) press(t testing.TB, p discordtest.Press, gateway bool) (channe
 var (
 	reCard      = regexp.MustCompile(`^⚠ Needs your confirmation — level (\d)`)
 	rePhrase    = regexp.MustCompile(`To confirm, type: confirm (p_[a-z2-7]+) <exact name of the target>`)
-	reError     = regexp.MustCompile(`^✗ .*\[([a-z_]+)\]$`)
-	reProgress  = regexp.MustCompile(`^… task (task_[a-z2-7]+) \([^)]*\): ([a-z_]+),`)
 	reUnescaped = regexp.MustCompile(`\\([\\*_~` + "`" + `|>])`)
 )
 
@@ -264,29 +262,7 @@ func parse(msgs []discordtest.Record) channeltest.Observation {
 			o.Cards = append(o.Cards, c)
 			continue
 		}
-		var block []string
-		flush := func() {
-			if len(block) > 0 {
-				o.Texts = append(o.Texts, strings.Join(block, "\n"))
-				block = nil
-			}
-		}
-		for _, line := range strings.Split(text, "\n") {
-			switch {
-			case strings.TrimSpace(line) == "":
-				flush()
-			case reError.MatchString(line):
-				flush()
-				o.Errors = append(o.Errors, reError.FindStringSubmatch(line)[1])
-			case reProgress.MatchString(line):
-				flush()
-				mm := reProgress.FindStringSubmatch(line)
-				o.Progress = append(o.Progress, mm[1]+" "+mm[2])
-			default:
-				block = append(block, line)
-			}
-		}
-		flush()
+		channeltest.ReadText(&o, text)
 	}
 	return o
 }

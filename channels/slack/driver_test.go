@@ -198,9 +198,7 @@ func visible(calls []slacktest.Call, user string) []slacktest.Call {
 }
 
 var (
-	reCard     = regexp.MustCompile(`⚠ Needs your confirmation — level (\d)`)
-	reError    = regexp.MustCompile(`^✗ .*\[([a-z_]+)\]$`)
-	reProgress = regexp.MustCompile(`^… task (task_[a-z2-7]+) \([^)]*\): ([a-z_]+),`)
+	reCard = regexp.MustCompile(`⚠ Needs your confirmation — level (\d)`)
 )
 
 // observe reads messages back as a person reads them: a card is a message
@@ -215,29 +213,7 @@ func observe(calls []slacktest.Call) channeltest.Observation {
 			o.Cards = append(o.Cards, card)
 			continue
 		}
-		var text []string
-		flush := func() {
-			if len(text) > 0 {
-				o.Texts = append(o.Texts, strings.Join(text, "\n"))
-				text = nil
-			}
-		}
-		for _, line := range strings.Split(shown, "\n") {
-			switch {
-			case strings.TrimSpace(line) == "":
-				flush()
-			case reError.MatchString(line):
-				flush()
-				o.Errors = append(o.Errors, reError.FindStringSubmatch(line)[1])
-			case reProgress.MatchString(line):
-				flush()
-				m := reProgress.FindStringSubmatch(line)
-				o.Progress = append(o.Progress, m[1]+" "+m[2])
-			default:
-				text = append(text, line)
-			}
-		}
-		flush()
+		channeltest.ReadText(&o, shown)
 	}
 	return o
 }

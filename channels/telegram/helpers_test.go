@@ -176,10 +176,9 @@ func (r *rig) link(t testing.TB, u telegramtest.User, a session.Actor) {
 }
 
 var (
-	reCard     = regexp.MustCompile(`^⚠ Needs your confirmation — level (\d)`)
-	reConfirm  = regexp.MustCompile(`To confirm, type: confirm (p_[a-z2-7]+)( <exact name of the target>)?`)
-	reError    = regexp.MustCompile(`^✗ .*\[([a-z_]+)\]$`)
-	reProgress = regexp.MustCompile(`^… task (task_[a-z2-7]+) \([^)]*\): ([a-z_]+),`)
+	reCard    = regexp.MustCompile(`^⚠ Needs your confirmation — level (\d)`)
+	reConfirm = regexp.MustCompile(`To confirm, type: confirm (p_[a-z2-7]+)( <exact name of the target>)?`)
+	reError   = regexp.MustCompile(`^✗ .*\[([a-z_]+)\]$`)
 )
 
 // observe reads what the bot showed back into an observation, from the
@@ -201,7 +200,7 @@ func observe(evs []telegramtest.Event, cards map[string]int) channeltest.Observa
 				}
 				continue
 			}
-			parseText(e.Text, &o)
+			channeltest.ReadText(&o, e.Text)
 		}
 	}
 	return o
@@ -230,32 +229,6 @@ func cardOf(e telegramtest.Event) (channeltest.Card, bool) {
 		c.NeedsPhrase = false // a button cannot carry a phrase: this would be a bug
 	}
 	return c, c.ID != ""
-}
-
-func parseText(text string, o *channeltest.Observation) {
-	var buf []string
-	flush := func() {
-		if len(buf) > 0 {
-			o.Texts = append(o.Texts, strings.Join(buf, "\n"))
-			buf = nil
-		}
-	}
-	for _, line := range strings.Split(text, "\n") {
-		switch {
-		case strings.TrimSpace(line) == "":
-			flush()
-		case reError.MatchString(line):
-			flush()
-			o.Errors = append(o.Errors, reError.FindStringSubmatch(line)[1])
-		case reProgress.MatchString(line):
-			flush()
-			m := reProgress.FindStringSubmatch(line)
-			o.Progress = append(o.Progress, m[1]+" "+m[2])
-		default:
-			buf = append(buf, line)
-		}
-	}
-	flush()
 }
 
 // restarts reads a demo server's restart count.
