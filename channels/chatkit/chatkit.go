@@ -200,7 +200,7 @@ func (b *Bridge) Pump(ctx context.Context, d Deliverer) error {
 				break
 			}
 			b.o.Log.ErrorContext(ctx, "read feed", "channel", b.o.Channel, "err", err)
-			sleep(ctx, time.Second)
+			Sleep(ctx, time.Second)
 			continue
 		}
 		for _, ev := range evs {

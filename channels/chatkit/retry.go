@@ -63,7 +63,7 @@ func Retry[T any](ctx context.Context, log *slog.Logger, what string, fn func(co
 		if errors.As(err, &ra) {
 			wait := min(max(ra.Wait, 50*time.Millisecond), MaxRetryWait)
 			log.WarnContext(ctx, "rate limited", "what", what, "retry_after", wait)
-			if !sleep(ctx, wait) {
+			if !Sleep(ctx, wait) {
 				return v, ctx.Err()
 			}
 			continue
@@ -73,14 +73,16 @@ func Retry[T any](ctx context.Context, log *slog.Logger, what string, fn func(co
 			return v, fmt.Errorf("%s: %d attempts: %w", what, failures, err)
 		}
 		log.WarnContext(ctx, "retrying", "what", what, "attempt", failures, "err", err)
-		if !sleep(ctx, backoff) {
+		if !Sleep(ctx, backoff) {
 			return v, ctx.Err()
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
+// Sleep waits for d or until ctx ends, and reports whether the wait was
+// not cut short.
+func Sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -222,7 +222,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		for ctx.Err() == nil {
 			if err := a.bridge.Pump(ctx, a); err != nil {
 				a.o.Log.ErrorContext(ctx, "deliveries", "channel", a.o.Channel, "err", err)
-				sleep(ctx, time.Second)
+				chatkit.Sleep(ctx, time.Second)
 			}
 		}
 	}()
@@ -251,7 +251,7 @@ func (a *Adapter) open(ctx context.Context) bool {
 			return true
 		}
 		a.o.Log.WarnContext(ctx, "gateway connect failed", "channel", a.o.Channel, "err", err, "retry_in", backoff)
-		if !sleep(ctx, backoff) {
+		if !chatkit.Sleep(ctx, backoff) {
 			return false
 		}
 		backoff = min(backoff*2, time.Minute)
@@ -297,16 +297,5 @@ func (a *Adapter) shutdown() {
 func (a *Adapter) done(id string) {
 	if a.onDone != nil {
 		a.onDone(id)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

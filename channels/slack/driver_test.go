@@ -3,8 +3,6 @@ package slack
 import (
 	"context"
 	"net/http/httptest"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -197,10 +195,6 @@ func visible(calls []slacktest.Call, user string) []slacktest.Call {
 	return out
 }
 
-var (
-	reCard = regexp.MustCompile(`⚠ Needs your confirmation — level (\d)`)
-)
-
 // observe reads messages back as a person reads them: a card is a message
 // with decision buttons (its id from their payload, its level from its
 // text, a phrase needed when there is no Confirm button and the text says
@@ -219,12 +213,11 @@ func observe(calls []slacktest.Call) channeltest.Observation {
 }
 
 func cardOf(c slacktest.Call, shown string) (channeltest.Card, bool) {
-	m := reCard.FindStringSubmatch(shown)
-	if m == nil {
+	level, phrase, ok := channeltest.ReadCardText(shown)
+	if !ok {
 		return channeltest.Card{}, false
 	}
-	var card channeltest.Card
-	card.Level, _ = strconv.Atoi(m[1])
+	card := channeltest.Card{Level: level}
 	confirm := false
 	for _, b := range c.Buttons() {
 		p, accept, ok := chatkit.ParseButtonData(b.Value)
@@ -234,7 +227,7 @@ func cardOf(c slacktest.Call, shown string) (channeltest.Card, bool) {
 		card.ID = string(p)
 		confirm = confirm || accept
 	}
-	card.NeedsPhrase = !confirm && strings.Contains(shown, "To confirm, type: confirm "+card.ID+" <exact name of the target>")
+	card.NeedsPhrase = !confirm && phrase
 	return card, card.ID != ""
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,7 +175,6 @@ func (r *rig) link(t testing.TB, u telegramtest.User, a session.Actor) {
 }
 
 var (
-	reCard    = regexp.MustCompile(`^⚠ Needs your confirmation — level (\d)`)
 	reConfirm = regexp.MustCompile(`To confirm, type: confirm (p_[a-z2-7]+)( <exact name of the target>)?`)
 	reError   = regexp.MustCompile(`^✗ .*\[([a-z_]+)\]$`)
 )
@@ -208,11 +206,10 @@ func observe(evs []telegramtest.Event, cards map[string]int) channeltest.Observa
 
 func cardOf(e telegramtest.Event) (channeltest.Card, bool) {
 	head, _, _ := strings.Cut(e.Text, "\n")
-	m := reCard.FindStringSubmatch(head)
-	if m == nil {
+	lvl, _, ok := channeltest.ReadCardText(head)
+	if !ok {
 		return channeltest.Card{}, false
 	}
-	lvl, _ := strconv.Atoi(m[1])
 	c := channeltest.Card{Level: lvl}
 	accept := false
 	for _, b := range e.Buttons {
