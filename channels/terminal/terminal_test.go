@@ -17,10 +17,8 @@ import (
 )
 
 var (
-	reCard     = regexp.MustCompile(`^⚠ Needs your confirmation — level (\d)`)
-	reConfirm  = regexp.MustCompile(`To confirm, type: confirm (p_[a-z2-7]+)( <exact name of the target>)?`)
-	reError    = regexp.MustCompile(`^✗ .*\[([a-z_]+)\]$`)
-	reProgress = regexp.MustCompile(`^… task (task_[a-z2-7]+) \([^)]*\): ([a-z_]+),`)
+	reCard    = regexp.MustCompile(`^⚠ Needs your confirmation — level (\d)`)
+	reConfirm = regexp.MustCompile(`To confirm, type: confirm (p_[a-z2-7]+)( <exact name of the target>)?`)
 )
 
 // parse reads the terminal's printed form back into an observation: the
@@ -28,19 +26,13 @@ var (
 func parse(out string) channeltest.Observation {
 	var o channeltest.Observation
 	var card *channeltest.Card
-	var text []string
-	flush := func() {
-		if len(text) > 0 {
-			o.Texts = append(o.Texts, strings.Join(text, "\n"))
-			text = nil
-		}
-	}
+	var rest []string // everything but cards, for channeltest.ReadText
 	for _, line := range strings.Split(out, "\n") {
 		switch {
 		case strings.TrimSpace(line) == "":
-			flush()
+			rest = append(rest, "")
 		case reCard.MatchString(line):
-			flush()
+			rest = append(rest, "") // a card ends the text before it
 			lvl, _ := strconv.Atoi(reCard.FindStringSubmatch(line)[1])
 			card = &channeltest.Card{Level: lvl}
 		case card != nil && strings.HasPrefix(line, "  "):
@@ -48,19 +40,12 @@ func parse(out string) channeltest.Observation {
 				card.ID, card.NeedsPhrase = m[1], m[2] != ""
 				o.Cards = append(o.Cards, *card)
 			}
-		case reError.MatchString(line):
-			flush()
-			o.Errors = append(o.Errors, reError.FindStringSubmatch(line)[1])
-		case reProgress.MatchString(line):
-			flush()
-			m := reProgress.FindStringSubmatch(line)
-			o.Progress = append(o.Progress, m[1]+" "+m[2])
 		default:
 			card = nil
-			text = append(text, line)
+			rest = append(rest, line)
 		}
 	}
-	flush()
+	channeltest.ReadText(&o, strings.Join(rest, "\n"))
 	return o
 }
 
