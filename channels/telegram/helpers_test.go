@@ -50,7 +50,7 @@ func logger(t testing.TB) *slog.Logger {
 }
 
 // start builds and runs the adapter over e as cmd/steward would mount it.
-func start(t *testing.T, e *kerneltest.Env, o rigOptions) *rig {
+func start(t testing.TB, e *kerneltest.Env, o rigOptions) *rig {
 	t.Helper()
 	if o.mode == "" {
 		o.mode = "webhook"
