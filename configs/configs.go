@@ -128,18 +128,8 @@ func EnvName(path string) string {
 }
 
 func (c *Config) tokenEnv(name string) bool {
-	for _, b := range c.Telegram {
-		if name == b.TokenEnv || name == b.SecretEnv {
-			return true
-		}
-	}
-	for _, b := range c.Slack {
-		if name == b.TokenEnv || name == b.AppTokenEnv || name == b.SigningSecretEnv {
-			return true
-		}
-	}
-	for _, b := range c.Discord {
-		if name == b.TokenEnv {
+	for _, cr := range c.BotCredentials() {
+		if cr.Env == name {
 			return true
 		}
 	}
@@ -217,6 +207,46 @@ type Discord struct {
 	// APIURL is where REST and the gateway lookup go, default
 	// https://discord.com/.
 	APIURL string `json:"api_url,omitempty"`
+}
+
+// Credential is one secret a chat bot is configured with: where it comes
+// from (an environment variable or a file; at most one is used, the
+// variable first).
+type Credential struct {
+	Bot  string // "telegram.default"
+	What string // "token", "secret", "app_token", "signing_secret"
+	Env  string
+	File string
+}
+
+// BotCredentials lists every credential the chat bots name, in a stable
+// order; one with neither Env nor File set is not configured (Validate
+// says which ones a bot needs).
+func (c *Config) BotCredentials() []Credential {
+	var out []Credential
+	for _, name := range sortedKeys(c.Telegram) {
+		b := c.Telegram[name]
+		out = append(out, Credential{"telegram." + name, "token", b.TokenEnv, b.TokenFile}, Credential{"telegram." + name, "secret", b.SecretEnv, b.SecretFile})
+	}
+	for _, name := range sortedKeys(c.Slack) {
+		b := c.Slack[name]
+		out = append(out, Credential{"slack." + name, "token", b.TokenEnv, b.TokenFile}, Credential{"slack." + name, "app_token", b.AppTokenEnv, b.AppTokenFile},
+			Credential{"slack." + name, "signing_secret", b.SigningSecretEnv, b.SigningSecretFile})
+	}
+	for _, name := range sortedKeys(c.Discord) {
+		b := c.Discord[name]
+		out = append(out, Credential{"discord." + name, "token", b.TokenEnv, b.TokenFile})
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // ChannelName is the channel a bot of a platform is known by: the

@@ -15,24 +15,11 @@ import (
 // platform: they read the whole feed, keep their own cursor (Mark), and
 // deliver the events addressed to them.
 func (k *Kernel) Feed(ctx context.Context, after int64, wait time.Duration) ([]store.Event, error) {
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
+	return waitEvents(ctx, wait, func() chan struct{} {
 		k.emu.Lock()
-		ch := k.feed
-		k.emu.Unlock()
-		evs, err := k.st.AllEvents(ctx, after, 200)
-		if err != nil || len(evs) > 0 || wait <= 0 {
-			return evs, err
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return nil, nil
-		case <-ctx.Done():
-			return nil, nil
-		}
-	}
+		defer k.emu.Unlock()
+		return k.feed
+	}, func() ([]store.Event, error) { return k.st.AllEvents(ctx, after, 200) })
 }
 
 // LastEventID is the id of the newest event (0 when there is none): where

@@ -488,17 +488,28 @@ func (k *Kernel) Events(ctx context.Context, a session.Actor, after int64, wait 
 		return nil, err
 	}
 	sid := session.SessionFor(a)
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
+	return waitEvents(ctx, wait, func() chan struct{} {
 		k.emu.Lock()
+		defer k.emu.Unlock()
 		ch, ok := k.waiters[sid]
 		if !ok {
 			ch = make(chan struct{})
 			k.waiters[sid] = ch
 		}
-		k.emu.Unlock()
-		evs, err := k.st.Events(ctx, sid, after, 200)
+		return ch
+	}, func() ([]store.Event, error) { return k.st.Events(ctx, sid, after, 200) })
+}
+
+// waitEvents reads events with fetch until there are some, wait has
+// passed or ctx has ended. signal returns the channel closed at the next
+// publish; it is taken before each read, so no event slips between the
+// read and the wait.
+func waitEvents(ctx context.Context, wait time.Duration, signal func() chan struct{}, fetch func() ([]store.Event, error)) ([]store.Event, error) {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		ch := signal()
+		evs, err := fetch()
 		if err != nil || len(evs) > 0 || wait <= 0 {
 			return evs, err
 		}

@@ -66,8 +66,30 @@ func NewRecent(max int) *Recent {
 func (r *Recent) Seen(key string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	_, ok := r.keys[key]
+	r.addLocked(key)
+	return ok
+}
+
+// Has reports whether key was recorded, without recording it (for a key
+// to record only once its event has been answered).
+func (r *Recent) Has(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.keys[key]
+	return ok
+}
+
+// Add records key.
+func (r *Recent) Add(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.addLocked(key)
+}
+
+func (r *Recent) addLocked(key string) {
 	if _, ok := r.keys[key]; ok {
-		return true
+		return
 	}
 	if old := r.ring[r.next]; old != "" {
 		delete(r.keys, old)
@@ -75,5 +97,4 @@ func (r *Recent) Seen(key string) bool {
 	r.ring[r.next] = key
 	r.next = (r.next + 1) % r.max
 	r.keys[key] = struct{}{}
-	return false
 }

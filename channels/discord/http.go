@@ -6,7 +6,6 @@ package discord
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -14,39 +13,13 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/steward-os/steward/channels/chatkit"
 	"github.com/steward-os/steward/session"
 )
-
-// MaxBody bounds an interaction request's body.
-const MaxBody = 1 << 20
 
 // Window is how far an interaction's X-Signature-Timestamp may be from
 // the adapter's clock.
 const Window = 5 * time.Minute
-
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	var e apiError
-	e.Error.Code, e.Error.Message = code, msg
-	writeJSON(w, status, e)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"Something went wrong on our side."}}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
 
 // ServeHTTP is the interactions endpoint ("/" under the mount point):
 // POST only, Ed25519-signed by Discord over timestamp and body, with the
@@ -57,52 +30,45 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if r.URL.Path != "/" && r.URL.Path != "" {
-		writeError(w, http.StatusNotFound, session.CodeNotFound, "There is nothing here: interactions are posted to the mount point itself.")
+		chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "There is nothing here: interactions are posted to the mount point itself.")
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, "Interactions are POSTed.")
+		chatkit.WriteError(w, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, "Interactions are POSTed.")
 		return
 	}
 	if a.o.PublicKey == nil {
-		writeError(w, http.StatusNotFound, session.CodeNotFound, "HTTP interactions are not enabled for this bot: set its public_key.")
+		chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "HTTP interactions are not enabled for this bot: set its public_key.")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			a.bridge.Refuse(ctx, session.CodeBodyTooLarge, "interaction body over 1 MiB")
-			writeError(w, http.StatusRequestEntityTooLarge, session.CodeBodyTooLarge, "The request body is too large.")
-			return
-		}
-		writeError(w, http.StatusBadRequest, session.CodeBadRequest, "The request body could not be read.")
+	body, ok := a.bridge.ReadWebhook(w, r)
+	if !ok {
 		return
 	}
 	if detail := a.verify(r, body); detail != "" {
 		a.bridge.Refuse(ctx, session.CodeBadSignature, detail)
-		writeError(w, http.StatusUnauthorized, session.CodeBadSignature, "The request signature is missing, invalid or too old.")
+		chatkit.WriteError(w, http.StatusUnauthorized, session.CodeBadSignature, "The request signature is missing, invalid or too old.")
 		return
 	}
 	var i discordgo.Interaction
 	if err := json.Unmarshal(body, &i); err != nil || i.ID == "" || i.Type == 0 {
 		a.bridge.Refuse(ctx, session.CodeBadRequest, "malformed interaction")
-		writeError(w, http.StatusBadRequest, session.CodeBadRequest, "The body is not a Discord interaction.")
+		chatkit.WriteError(w, http.StatusBadRequest, session.CodeBadRequest, "The body is not a Discord interaction.")
 		return
 	}
 	switch i.Type {
 	case discordgo.InteractionPing:
-		writeJSON(w, http.StatusOK, discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+		chatkit.WriteJSON(w, http.StatusOK, discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 		return
 	case discordgo.InteractionMessageComponent:
 		if i.Message == nil || i.ChannelID == "" || presser(&i) == nil {
 			a.bridge.Refuse(ctx, session.CodeBadRequest, "button press without its message, channel or user")
-			writeError(w, http.StatusBadRequest, session.CodeBadRequest, "The press names no message, channel or user.")
+			chatkit.WriteError(w, http.StatusBadRequest, session.CodeBadRequest, "The press names no message, channel or user.")
 			return
 		}
 	default:
-		writeJSON(w, http.StatusOK, noCommands())
+		chatkit.WriteJSON(w, http.StatusOK, noCommands())
 		return
 	}
 	first := make(chan *discordgo.InteractionResponse, 1)
@@ -114,12 +80,12 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !a.track(func() { a.runPress(a.work, &i, respond) }) {
-		writeError(w, http.StatusServiceUnavailable, session.CodeUnavailable, "The bot is shutting down; try again shortly.")
+		chatkit.WriteError(w, http.StatusServiceUnavailable, session.CodeUnavailable, "The bot is shutting down; try again shortly.")
 		return
 	}
 	select {
 	case resp := <-first:
-		writeJSON(w, http.StatusOK, resp)
+		chatkit.WriteJSON(w, http.StatusOK, resp)
 	case <-ctx.Done():
 	}
 }

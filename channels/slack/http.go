@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,21 +13,9 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/steward-os/steward/channels/chatkit"
 	"github.com/steward-os/steward/session"
 )
-
-// maxBody bounds a webhook request's body.
-const maxBody = 1 << 20
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": message}})
-}
 
 // ServeHTTP is the Events API and interactivity endpoint (mode "events"):
 // "/events" and "/interactions" under the prefix it is mounted at.
@@ -36,32 +23,25 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	if a.o.Mode != ModeEvents {
-		writeError(w, http.StatusNotFound, session.CodeNotFound, "This Slack app receives its events over Socket Mode, not here.")
+		chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "This Slack app receives its events over Socket Mode, not here.")
 		return
 	}
 	if path != "/events" && path != "/interactions" {
-		writeError(w, http.StatusNotFound, session.CodeNotFound, "Slack posts to /events and /interactions only.")
+		chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "Slack posts to /events and /interactions only.")
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, "Use POST.")
+		chatkit.WriteError(w, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, "Use POST.")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			a.bridge.Refuse(ctx, session.CodeBodyTooLarge, "webhook body over 1 MiB")
-			writeError(w, http.StatusRequestEntityTooLarge, session.CodeBodyTooLarge, "The request body is too large.")
-			return
-		}
-		writeError(w, http.StatusBadRequest, session.CodeBadRequest, "The request body could not be read.")
+	body, ok := a.bridge.ReadWebhook(w, r)
+	if !ok {
 		return
 	}
 	if err := a.verify(r.Header, body); err != nil {
 		a.bridge.Refuse(ctx, session.CodeBadSignature, path+": "+err.Error())
-		writeError(w, http.StatusUnauthorized, session.CodeBadSignature, "The request is not signed by Slack with this app's signing secret, or its timestamp is more than five minutes off.")
+		chatkit.WriteError(w, http.StatusUnauthorized, session.CodeBadSignature, "The request is not signed by Slack with this app's signing secret, or its timestamp is more than five minutes off.")
 		return
 	}
 	retry := r.Header.Get("X-Slack-Retry-Num") != ""
@@ -96,7 +76,7 @@ func (a *Adapter) verify(h http.Header, body []byte) error {
 
 func (a *Adapter) badRequest(ctx context.Context, w http.ResponseWriter, detail string) {
 	a.bridge.Refuse(ctx, session.CodeBadRequest, detail)
-	writeError(w, http.StatusBadRequest, session.CodeBadRequest, "That is not a Slack request this endpoint understands: "+detail+".")
+	chatkit.WriteError(w, http.StatusBadRequest, session.CodeBadRequest, "That is not a Slack request this endpoint understands: "+detail+".")
 }
 
 // knownInner reports whether the client library can read an inner event
@@ -123,7 +103,7 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	switch outer.Type {
 	case "url_verification":
-		writeJSON(w, http.StatusOK, map[string]string{"challenge": outer.Challenge})
+		chatkit.WriteJSON(w, http.StatusOK, map[string]string{"challenge": outer.Challenge})
 		return
 	case "event_callback":
 	default:

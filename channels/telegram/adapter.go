@@ -79,7 +79,7 @@ type Adapter struct {
 	log    *slog.Logger
 	// answered holds events answered without a turn (an unlinked account),
 	// so a redelivery is not answered twice; turns are deduped by the kernel.
-	answered *recent
+	answered *chatkit.Recent
 }
 
 var reSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -155,7 +155,7 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 		base:     bot,
 		http:     o.HTTPClient,
 		log:      o.Log,
-		answered: newRecent(4096),
+		answered: chatkit.NewRecent(4096),
 	}, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -89,36 +88,4 @@ func parseRef(ref string) (int64, int, bool) {
 	chat, err1 := strconv.ParseInt(c, 10, 64)
 	msg, err2 := strconv.Atoi(m)
 	return chat, msg, err1 == nil && err2 == nil
-}
-
-// recent is a bounded set of keys with a separate check and record, so an
-// event is recorded only once it has been answered.
-type recent struct {
-	mu   sync.Mutex
-	keys map[string]struct{}
-	ring []string
-	next int
-}
-
-func newRecent(n int) *recent { return &recent{keys: map[string]struct{}{}, ring: make([]string, n)} }
-
-func (r *recent) has(k string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok := r.keys[k]
-	return ok
-}
-
-func (r *recent) add(k string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.keys[k]; ok {
-		return
-	}
-	if old := r.ring[r.next]; old != "" {
-		delete(r.keys, old)
-	}
-	r.ring[r.next] = k
-	r.next = (r.next + 1) % len(r.ring)
-	r.keys[k] = struct{}{}
 }

@@ -36,7 +36,7 @@ func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) error {
 		return nil
 	}
 	id := fmt.Sprintf("tg:%d:%d", m.Chat.ID, m.MessageID)
-	if a.answered.has(id) {
+	if a.answered.Has(id) {
 		return nil
 	}
 	from := session.Address{Account: strconv.FormatInt(m.From.ID, 10), Chat: strconv.FormatInt(m.Chat.ID, 10)}
@@ -46,7 +46,7 @@ func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) error {
 		return err
 	}
 	if !linked {
-		a.answered.add(id)
+		a.answered.Add(id)
 	}
 	if d, ok := session.ParseDecision(text); ok { // a typed decision: edit its card now
 		a.settle(ctx, d.Proposal)
@@ -73,7 +73,7 @@ func (a *Adapter) onPress(ctx context.Context, q *tgbotapi.CallbackQuery) error 
 		return nil
 	}
 	id := "tg:cb:" + q.ID
-	if a.answered.has(id) {
+	if a.answered.Has(id) {
 		return nil
 	}
 	from := session.Address{Account: strconv.FormatInt(q.From.ID, 10), Chat: strconv.FormatInt(q.Message.Chat.ID, 10)}
@@ -83,7 +83,7 @@ func (a *Adapter) onPress(ctx context.Context, q *tgbotapi.CallbackQuery) error 
 		// Refused: to the presser only, never into the chat.
 		a.answer(ctx, q.ID, toast(refusal), true)
 		if !linked {
-			a.answered.add(id)
+			a.answered.Add(id)
 		}
 		a.settle(ctx, p) // an expired or decided card is edited now
 		return nil

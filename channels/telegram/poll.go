@@ -22,16 +22,6 @@ const (
 func (a *Adapter) poll(ctx context.Context) {
 	offset := 0
 	backoff := pollBackoff
-	wait := func(d time.Duration) bool {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return false
-		case <-t.C:
-			return true
-		}
-	}
 	for ctx.Err() == nil {
 		ups, err := a.bot(ctx).GetUpdates(tgbotapi.UpdateConfig{
 			Offset:         offset,
@@ -48,7 +38,7 @@ func (a *Adapter) poll(ctx context.Context) {
 				d = max(ra.Wait, d)
 			}
 			a.log.WarnContext(ctx, "getUpdates failed", "err", err, "retry_in", d)
-			if !wait(d) {
+			if !chatkit.Sleep(ctx, d) {
 				return
 			}
 			backoff = min(backoff*2, maxPollBackoff)
@@ -66,7 +56,7 @@ func (a *Adapter) poll(ctx context.Context) {
 				if !chatkit.IsPermanent(err) {
 					// Not confirmed: the next getUpdates returns it again.
 					a.log.ErrorContext(ctx, "update not handled; fetching it again", "update", u.UpdateID, "err", err)
-					wait(backoff)
+					chatkit.Sleep(ctx, backoff)
 					backoff = min(backoff*2, maxPollBackoff)
 					break
 				}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -41,42 +40,12 @@ type bots struct {
 // text leaves the process.
 func botSecrets(cfg *configs.Config) (map[string]string, error) {
 	out := map[string]string{}
-	add := func(key, what, env, file string, required bool) error {
-		v, err := configs.Secret(what, env, file, os.Getenv)
+	for _, cr := range cfg.BotCredentials() {
+		v, err := configs.Secret(cr.What, cr.Env, cr.File, os.Getenv)
 		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
+			return nil, fmt.Errorf("%s: %w", cr.Bot, err)
 		}
-		if v == "" && required {
-			return fmt.Errorf("%s: %s is not configured", key, what)
-		}
-		out[key+"."+what] = v
-		return nil
-	}
-	for name, b := range cfg.Telegram {
-		k := "telegram." + name
-		if err := add(k, "token", b.TokenEnv, b.TokenFile, true); err != nil {
-			return nil, err
-		}
-		if err := add(k, "secret", b.SecretEnv, b.SecretFile, b.Mode == "webhook"); err != nil {
-			return nil, err
-		}
-	}
-	for name, b := range cfg.Slack {
-		k := "slack." + name
-		if err := add(k, "token", b.TokenEnv, b.TokenFile, true); err != nil {
-			return nil, err
-		}
-		if err := add(k, "app_token", b.AppTokenEnv, b.AppTokenFile, b.Mode == "" || b.Mode == "socket"); err != nil {
-			return nil, err
-		}
-		if err := add(k, "signing_secret", b.SigningSecretEnv, b.SigningSecretFile, b.Mode == "events"); err != nil {
-			return nil, err
-		}
-	}
-	for name, b := range cfg.Discord {
-		if err := add("discord."+name, "token", b.TokenEnv, b.TokenFile, true); err != nil {
-			return nil, err
-		}
+		out[cr.Bot+"."+cr.What] = v
 	}
 	return out, nil
 }
@@ -170,7 +139,5 @@ func (b *bots) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusNotFound)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": session.CodeNotFound, "message": "No webhook is configured at this path."}})
+	chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "No webhook is configured at this path.")
 }
