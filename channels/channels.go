@@ -26,14 +26,14 @@ type Turns interface {
 	Classify(ctx context.Context, a session.Actor, text string) (session.Classification, error)
 	// Refuse records a request the channel turned away (bad input,
 	// failed authentication) in the audit trail; a may be nil.
-	Refuse(ctx context.Context, a *session.Actor, channel, code, detail string)
+	Refuse(ctx context.Context, a *session.Actor, channel session.ChannelID, code, detail string)
 }
 
 // Tasks is what a channel needs for background work and deliveries
 // outside a request (LRO-02, LRO-03).
 type Tasks interface {
 	Tasks(ctx context.Context, a session.Actor) ([]store.TaskRow, error)
-	CancelTask(ctx context.Context, a session.Actor, id string) (store.TaskRow, error)
+	CancelTask(ctx context.Context, a session.Actor, id session.TaskID) (store.TaskRow, error)
 	// Events returns the actor's session events after an id, waiting up to
 	// wait for one to arrive.
 	Events(ctx context.Context, a session.Actor, after int64, wait time.Duration) ([]store.Event, error)
@@ -44,7 +44,7 @@ type Links interface {
 	// LinkCode issues a single-use code the actor sends from another channel.
 	LinkCode(ctx context.Context, a session.Actor) (string, time.Time, error)
 	Links(ctx context.Context, a session.Actor) ([]store.Link, error)
-	Unlink(ctx context.Context, a session.Actor, channel, account string) error
+	Unlink(ctx context.Context, a session.Actor, channel session.ChannelID, account string) error
 }
 
 // Capabilities says what a channel can render.
@@ -58,7 +58,7 @@ type Capabilities struct {
 
 // Adapter is a running channel.
 type Adapter interface {
-	Name() string
+	Name() session.ChannelID
 	Capabilities() Capabilities
 	// Run serves until ctx ends, then returns nil.
 	Run(ctx context.Context) error

@@ -28,7 +28,7 @@ import (
 // validation always fails the chain visibly (CHAIN-05).
 func (k *Kernel) checkChain(ctx context.Context, a session.Actor, p route.Plan, surface []route.ToolSpec) ([]store.ChainStep, []*Error) {
 	var problems []*Error
-	byID := map[string]int{}
+	byID := map[session.StepID]int{}
 	for i, s := range p.Steps {
 		if s.ID == "" {
 			problems = append(problems, Errf(session.CodeInvalidPlan, "Step %d has no id.", i+1))
@@ -47,7 +47,7 @@ func (k *Kernel) checkChain(ctx context.Context, a session.Actor, p route.Plan, 
 	for i, s := range p.Steps {
 		cs := store.ChainStep{ID: s.ID, Tool: s.Tool, Args: s.Args, DependsOn: slices.Clone(s.DependsOn), State: store.StepPlanned}
 		if cs.DependsOn == nil {
-			cs.DependsOn = []string{}
+			cs.DependsOn = []session.StepID{}
 		}
 		if !slices.ContainsFunc(surface, func(t route.ToolSpec) bool { return t.ID == s.Tool }) {
 			problems = append(problems, Errf(session.CodeUnknownTool, "Step %s: the tool %q is not available for this request.", s.ID, s.Tool))
@@ -97,12 +97,12 @@ func (k *Kernel) checkChain(ctx context.Context, a session.Actor, p route.Plan, 
 					problems = append(problems, Errf(session.CodeInvalidPlan, "Step %s refers to %s, which is not a successful result of this conversation.", s.ID, target))
 				}
 			default:
-				if _, ok := byID[target]; !ok {
+				if _, ok := byID[session.StepID(target)]; !ok {
 					problems = append(problems, Errf(session.CodeInvalidPlan, "Step %s refers to %q, which is not a step of this plan.", s.ID, target))
-				} else if target == s.ID {
+				} else if session.StepID(target) == s.ID {
 					problems = append(problems, Errf(session.CodeInvalidPlan, "Step %s refers to its own output.", s.ID))
-				} else if !slices.Contains(cs.DependsOn, target) {
-					cs.DependsOn = append(cs.DependsOn, target) // a reference is a dependency
+				} else if !slices.Contains(cs.DependsOn, session.StepID(target)) {
+					cs.DependsOn = append(cs.DependsOn, session.StepID(target)) // a reference is a dependency
 				}
 			}
 			placeholder[name] = placeholderFor(te, name)
@@ -118,7 +118,7 @@ func (k *Kernel) checkChain(ctx context.Context, a session.Actor, p route.Plan, 
 	}
 	order, cycle := kahn(steps)
 	if cycle != nil {
-		return nil, []*Error{Errf(session.CodeInvalidPlan, "The plan's steps depend on each other in a circle (%s), so it cannot be ordered; nothing was run.", strings.Join(cycle, " → "))}
+		return nil, []*Error{Errf(session.CodeInvalidPlan, "The plan's steps depend on each other in a circle (%s), so it cannot be ordered; nothing was run.", joinIDs(cycle, " → "))}
 	}
 	return order, nil
 }
@@ -200,13 +200,13 @@ func parseRef(ref string) (target, pointer string, err error) {
 // kahn orders steps so every step follows the steps it depends on; among
 // ready steps the plan's own order is kept. It returns the remaining
 // steps' cycle when there is one.
-func kahn(steps []store.ChainStep) ([]store.ChainStep, []string) {
-	indeg := map[string]int{}
+func kahn(steps []store.ChainStep) ([]store.ChainStep, []session.StepID) {
+	indeg := map[session.StepID]int{}
 	for _, s := range steps {
 		indeg[s.ID] = len(s.DependsOn)
 	}
 	var out []store.ChainStep
-	done := map[string]bool{}
+	done := map[session.StepID]bool{}
 	for len(out) < len(steps) {
 		progressed := false
 		for _, s := range steps {
@@ -234,8 +234,8 @@ func kahn(steps []store.ChainStep) ([]store.ChainStep, []string) {
 	return out, nil
 }
 
-func findCycle(steps []store.ChainStep, done map[string]bool) []string {
-	deps := map[string][]string{}
+func findCycle(steps []store.ChainStep, done map[session.StepID]bool) []session.StepID {
+	deps := map[session.StepID][]session.StepID{}
 	for _, s := range steps {
 		deps[s.ID] = s.DependsOn
 	}
@@ -244,8 +244,8 @@ func findCycle(steps []store.ChainStep, done map[string]bool) []string {
 			continue
 		}
 		// Walk dependencies until a node repeats.
-		var path []string
-		seen := map[string]int{}
+		var path []session.StepID
+		seen := map[session.StepID]int{}
 		cur := s.ID
 		for {
 			if i, ok := seen[cur]; ok {
@@ -253,7 +253,7 @@ func findCycle(steps []store.ChainStep, done map[string]bool) []string {
 			}
 			seen[cur] = len(path)
 			path = append(path, cur)
-			next := ""
+			var next session.StepID
 			for _, d := range deps[cur] {
 				if !done[d] {
 					next = d
@@ -266,7 +266,7 @@ func findCycle(steps []store.ChainStep, done map[string]bool) []string {
 			cur = next
 		}
 	}
-	return []string{"?"}
+	return []session.StepID{"?"}
 }
 
 // runChain authorizes every step (scopes and role ceiling, before anything
@@ -287,15 +287,15 @@ func (k *Kernel) runChain(ctx context.Context, a session.Actor, turn session.Tur
 			return nil, err
 		}
 	}
-	ch := &store.ChainRow{ID: newID("c_"), Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: turn, Steps: steps, State: "running", CreatedAt: k.now().UTC()}
+	ch := &store.ChainRow{ID: session.ChainID(newID("c_")), Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: turn, Steps: steps, State: store.ChainRunning, CreatedAt: k.now().UTC()}
 	if len(steps) > 1 {
 		k.write(ctx, a, turn, audit.KindChain, map[string]any{"chain": ch.ID, "order": stepIDs(steps)})
 	}
 	return k.advance(ctx, a, turn, ch, r.turn.Resources, false)
 }
 
-func stepIDs(steps []store.ChainStep) []string {
-	out := make([]string, len(steps))
+func stepIDs(steps []store.ChainStep) []session.StepID {
+	out := make([]session.StepID, len(steps))
 	for i, s := range steps {
 		out[i] = s.ID
 	}
@@ -372,7 +372,7 @@ func (k *Kernel) advance(ctx context.Context, a session.Actor, turn session.Turn
 		}
 		st.State = store.StepDone
 	}
-	ch.State = "done"
+	ch.State = store.ChainDone
 	if persisted {
 		if err := k.st.SaveChain(ctx, *ch); err != nil {
 			return parts, fmt.Errorf("save chain: %w", err)
@@ -400,7 +400,7 @@ func stepFailed(st *store.ChainStep, err error, verb string, multi bool, parts [
 // wait stores a plan that waits for a decision or a task, so that its end
 // can resume it; a single step needs no resuming and is not stored.
 func (k *Kernel) wait(ctx context.Context, ch *store.ChainRow) error {
-	ch.State = "waiting"
+	ch.State = store.ChainWaiting
 	if len(ch.Steps) < 2 {
 		return nil
 	}
@@ -421,13 +421,13 @@ func labelled(st *store.ChainStep, parts []session.Part) []session.Part {
 }
 
 func chainSummary(ch *store.ChainRow) string {
-	counts := map[string]int{}
+	counts := map[store.StepState]int{}
 	for _, s := range ch.Steps {
 		counts[s.State]++
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Plan finished: %d of %d steps done", counts[store.StepDone], len(ch.Steps))
-	for _, k := range []string{store.StepFailed, store.StepRejected, store.StepExpired, store.StepCancelled} {
+	for _, k := range []store.StepState{store.StepFailed, store.StepRejected, store.StepExpired, store.StepCancelled} {
 		if counts[k] > 0 {
 			fmt.Fprintf(&b, ", %d %s", counts[k], k)
 		}
@@ -437,7 +437,7 @@ func chainSummary(ch *store.ChainRow) string {
 }
 
 // blocked reports the first dependency that did not complete, and how.
-func (k *Kernel) blocked(ch *store.ChainRow, st *store.ChainStep) (string, string) {
+func (k *Kernel) blocked(ch *store.ChainRow, st *store.ChainStep) (session.StepID, string) {
 	for _, d := range st.DependsOn {
 		for _, s := range ch.Steps {
 			if s.ID != d {
@@ -487,7 +487,7 @@ func (k *Kernel) resolve(ctx context.Context, a session.Actor, ch *store.ChainRo
 			factID, _ = strconv.ParseInt(strings.TrimPrefix(target, "fact:"), 10, 64)
 		} else {
 			for _, s := range ch.Steps {
-				if s.ID == target {
+				if s.ID == session.StepID(target) {
 					if s.State != store.StepDone || s.Fact == 0 {
 						return nil, nil, Errf(session.CodeDependencyFailed, "Step %s needs the output of step %s, which did not complete.", st.ID, target)
 					}
@@ -601,7 +601,7 @@ func remaining(ch *store.ChainRow, st *store.ChainStep) []session.PlanStep {
 // settleChain records a waiting step's outcome (a decision or a finished
 // task) and resumes the chain: the step's dependents are cancelled if it did
 // not complete, and independent steps carry on.
-func (k *Kernel) settleChain(ctx context.Context, a session.Actor, turn session.TurnID, chain, step, state string, fact int64, reason string) ([]session.Part, error) {
+func (k *Kernel) settleChain(ctx context.Context, a session.Actor, turn session.TurnID, chain session.ChainID, step session.StepID, state store.StepState, fact int64, reason string) ([]session.Part, error) {
 	if chain == "" {
 		return nil, nil
 	}
@@ -617,7 +617,7 @@ func (k *Kernel) settleChain(ctx context.Context, a session.Actor, turn session.
 			ch.Steps[i].State, ch.Steps[i].Fact, ch.Steps[i].Reason = state, fact, reason
 		}
 	}
-	ch.State = "running"
+	ch.State = store.ChainRunning
 	resources, err := k.resources(ctx, a.Tenant)
 	if err != nil {
 		return nil, fmt.Errorf("context: %w", err)
@@ -739,7 +739,7 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // markChainTask notes that a waiting step now runs as a task.
-func (k *Kernel) markChainTask(ctx context.Context, chain, step, task string) error {
+func (k *Kernel) markChainTask(ctx context.Context, chain session.ChainID, step session.StepID, task session.TaskID) error {
 	ch, err := k.st.GetChain(ctx, chain)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -753,4 +753,12 @@ func (k *Kernel) markChainTask(ctx context.Context, chain, step, task string) er
 		}
 	}
 	return k.st.SaveChain(ctx, ch)
+}
+
+func joinIDs[T ~string](ids []T, sep string) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return strings.Join(out, sep)
 }

@@ -29,7 +29,7 @@ func lastFact(t *testing.T, e *kt.Env, a session.Actor, tool string) session.Fac
 	t.Helper()
 	fs, _ := e.Store.Recent(context.Background(), session.SessionFor(a), session.Cap{Count: 100})
 	for i := len(fs) - 1; i >= 0; i-- {
-		if fs[i].Tool == tool {
+		if string(fs[i].Tool) == tool {
 			return fs[i]
 		}
 	}
@@ -191,7 +191,7 @@ func TestCHAIN_SeveralConfirmations(t *testing.T) {
 		}
 	}
 	for _, c := range []*session.ProposalCard{c2, c3} {
-		if count(rows, "confirmed", string(c.ID)) != 1 || count(rows, "proposed", `"step":"`+c.Step+`"`) != 1 {
+		if count(rows, "confirmed", string(c.ID)) != 1 || count(rows, "proposed", `"step":"`+string(c.Step)+`"`) != 1 {
 			t.Errorf("step %s: proposal/confirmation not audited", c.Step)
 		}
 	}

@@ -65,7 +65,7 @@ func (k *Kernel) visible(a session.Actor, x *extension) bool {
 // providers of the extensions the actor's role may use (CTX-05), L7–L8
 // from their relations; a relation to another service's resource, or a
 // mention of one in an attribute, is an interconnection (L8).
-func (k *Kernel) resolveContext(ctx context.Context, a session.Actor, channel string) (*Levels, error) {
+func (k *Kernel) resolveContext(ctx context.Context, a session.Actor, channel session.ChannelID) (*Levels, error) {
 	lv := &Levels{}
 	lv.L0 = map[string]any{"kernel": Version, "conformance_level": ConformanceLevel, "channel": channel, "time": k.now().UTC()}
 	lv.Order = append(lv.Order, "L0")

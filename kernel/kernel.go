@@ -163,7 +163,7 @@ type Store interface {
 	ProposalsInState(ctx context.Context, state store.ProposalState) ([]store.ProposalRow, error)
 	SaveTask(ctx context.Context, t store.TaskRow) error
 	FinishTask(ctx context.Context, t store.TaskRow) (bool, error)
-	GetTask(ctx context.Context, id string) (store.TaskRow, error)
+	GetTask(ctx context.Context, id session.TaskID) (store.TaskRow, error)
 	Tasks(ctx context.Context, tenant session.TenantID, actor session.ActorID, state store.TaskState) ([]store.TaskRow, error)
 	TouchSession(ctx context.Context, sid session.SessionID, from session.Address, at time.Time) error
 	LastChannel(ctx context.Context, sid session.SessionID) (session.Address, error)
@@ -171,7 +171,7 @@ type Store interface {
 	UseLinkCode(ctx context.Context, hash string, at time.Time) (store.LinkCode, error)
 	SaveLink(ctx context.Context, l store.Link) error
 	DeleteLink(ctx context.Context, l store.Link) error
-	LinkFor(ctx context.Context, channel, account string) (store.Link, error)
+	LinkFor(ctx context.Context, channel session.ChannelID, account string) (store.Link, error)
 	Links(ctx context.Context, tenant session.TenantID, actor session.ActorID) ([]store.Link, error)
 	AppendEvent(ctx context.Context, sid session.SessionID, at time.Time, out json.RawMessage) (int64, error)
 	Events(ctx context.Context, sid session.SessionID, after int64, limit int) ([]store.Event, error)
@@ -184,7 +184,7 @@ type Store interface {
 	Record(ctx context.Context, f session.Fact) (int64, error)
 	Fact(ctx context.Context, id int64) (session.Fact, error)
 	SaveChain(ctx context.Context, c store.ChainRow) error
-	GetChain(ctx context.Context, id string) (store.ChainRow, error)
+	GetChain(ctx context.Context, id session.ChainID) (store.ChainRow, error)
 	Recent(ctx context.Context, s session.SessionID, c session.Cap) ([]session.Fact, error)
 	StateGet(ctx context.Context, ext string, tenant session.TenantID, coll, key string) (json.RawMessage, bool, error)
 	StatePut(ctx context.Context, ext string, tenant session.TenantID, coll, key string, v json.RawMessage) error
@@ -220,7 +220,7 @@ type Kernel struct {
 
 	mu      sync.RWMutex
 	exts    map[string]*extension
-	tools   map[string]*toolEntry
+	tools   map[session.ToolID]*toolEntry
 	order   []string         // extension ids in load order
 	catalog []route.ToolSpec // every registered tool, rebuilt on load and unload
 
@@ -234,7 +234,7 @@ type Kernel struct {
 	stop       context.CancelFunc
 	inflight   sync.WaitGroup
 	tmu        sync.Mutex
-	running    map[string]*invocation // task id → running handler
+	running    map[session.TaskID]*invocation // task id → running handler
 	emu        sync.Mutex
 	waiters    map[session.SessionID]chan struct{}
 	feed       chan struct{} // closed and replaced when any event is published
@@ -285,10 +285,10 @@ func New(cfg Config, d Deps) (*Kernel, error) {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	return &Kernel{
-		bg: bg, stop: stop, running: map[string]*invocation{}, waiters: map[session.SessionID]chan struct{}{}, feed: make(chan struct{}), lastSeen: map[session.SessionID]session.Address{},
+		bg: bg, stop: stop, running: map[session.TaskID]*invocation{}, waiters: map[session.SessionID]chan struct{}{}, feed: make(chan struct{}), lastSeen: map[session.SessionID]session.Address{},
 		cfg: cfg, st: d.Store, dir: d.Directory, rt: d.Router, pl: d.Planner, mask: d.Masker,
 		log: d.Log, now: d.Clock, audit: audit.New(d.Store, d.Masker, d.Clock),
-		exts: map[string]*extension{}, tools: map[string]*toolEntry{}, quotas: map[string]*rate.Limiter{}, masked: map[int64]session.Fact{},
+		exts: map[string]*extension{}, tools: map[session.ToolID]*toolEntry{}, quotas: map[string]*rate.Limiter{}, masked: map[int64]session.Fact{},
 	}, nil
 }
 
@@ -389,7 +389,7 @@ func (k *Kernel) mustAudit(ctx context.Context, a session.Actor, turn session.Tu
 
 // Refuse records a request a channel turned away (bad input, failed
 // authentication, unknown route) so every refusal is audited.
-func (k *Kernel) Refuse(ctx context.Context, a *session.Actor, channel, code, detail string) {
+func (k *Kernel) Refuse(ctx context.Context, a *session.Actor, channel session.ChannelID, code, detail string) {
 	who := session.Actor{ID: "anonymous", Tenant: "_system"}
 	if a != nil {
 		who = *a
@@ -397,7 +397,7 @@ func (k *Kernel) Refuse(ctx context.Context, a *session.Actor, channel, code, de
 	if len(detail) > 300 {
 		detail = detail[:300]
 	}
-	k.write(ctx, who, "", audit.KindRequestError, map[string]string{"channel": channel, "code": code, "detail": detail})
+	k.write(ctx, who, "", audit.KindRequestError, map[string]string{"channel": string(channel), "code": code, "detail": detail})
 	if err := k.audit.Sync(ctx); err != nil {
 		k.log.ErrorContext(ctx, "audit sync failed", "err", err)
 	}
@@ -405,8 +405,8 @@ func (k *Kernel) Refuse(ctx context.Context, a *session.Actor, channel, code, de
 
 // RecordActAs audits that the local system operator acts as a user (the
 // terminal's --as), the only way to act as someone else (ISO-03).
-func (k *Kernel) RecordActAs(ctx context.Context, a session.Actor, channel string) error {
-	return k.mustAudit(ctx, session.Actor{ID: session.SystemActor, Tenant: a.Tenant}, "", audit.KindActAs, map[string]string{"as": string(a.ID), "channel": channel})
+func (k *Kernel) RecordActAs(ctx context.Context, a session.Actor, channel session.ChannelID) error {
+	return k.mustAudit(ctx, session.Actor{ID: session.SystemActor, Tenant: a.Tenant}, "", audit.KindActAs, map[string]string{"as": string(a.ID), "channel": string(channel)})
 }
 
 // Recover settles what a previous process left unfinished: a proposal

@@ -76,9 +76,9 @@ func (k *Kernel) LinkCode(ctx context.Context, a session.Actor) (string, time.Ti
 
 // Redeem links a channel account (of the given tenant) to the actor who
 // issued the code.
-func (k *Kernel) Redeem(ctx context.Context, tenant session.TenantID, channel, account, code string) (session.Actor, error) {
+func (k *Kernel) Redeem(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account, code string) (session.Actor, error) {
 	refuse := func(t session.TenantID, reason string) (session.Actor, error) {
-		k.write(ctx, session.Actor{ID: session.ActorID(channel + ":" + account), Tenant: t}, "", audit.KindLinkRefused, map[string]any{"channel": channel, "account": account, "reason": reason})
+		k.write(ctx, session.Actor{ID: session.ActorID(string(channel) + ":" + account), Tenant: t}, "", audit.KindLinkRefused, map[string]any{"channel": channel, "account": account, "reason": reason})
 		_ = k.audit.Sync(ctx)
 		return session.Actor{}, Errf(session.CodeLinkCodeInvalid, "That link code is not valid: it may be mistyped, used already, or expired. Ask for a new one on a channel where you are signed in.")
 	}
@@ -86,7 +86,7 @@ func (k *Kernel) Redeem(ctx context.Context, tenant session.TenantID, channel, a
 		return session.Actor{}, Errf(session.CodeBadRequest, "A link needs a channel and an account.")
 	}
 	// Guessing is bounded: a few attempts per account, then a pause.
-	if !k.allowKey("redeem:"+string(tenant)+"/"+channel+"/"+account, 5) {
+	if !k.allowKey("redeem:"+string(tenant)+"/"+string(channel)+"/"+account, 5) {
 		return refuse(tenant, "too many attempts")
 	}
 	c, err := k.st.UseLinkCode(ctx, codeHash(code), k.now())
@@ -124,7 +124,7 @@ func (k *Kernel) Redeem(ctx context.Context, tenant session.TenantID, channel, a
 }
 
 // Unlink removes one of the actor's linked accounts.
-func (k *Kernel) Unlink(ctx context.Context, a session.Actor, channel, account string) error {
+func (k *Kernel) Unlink(ctx context.Context, a session.Actor, channel session.ChannelID, account string) error {
 	a, err := k.resolveActor(ctx, a)
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ func (k *Kernel) Links(ctx context.Context, a session.Actor) ([]store.Link, erro
 
 // ActorFor returns the actor a channel account is linked to, if any. A
 // link into another tenant than the channel's is ignored.
-func (k *Kernel) ActorFor(ctx context.Context, tenant session.TenantID, channel, account string) (session.Actor, bool) {
+func (k *Kernel) ActorFor(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account string) (session.Actor, bool) {
 	l, err := k.st.LinkFor(ctx, channel, account)
 	if err != nil || l.Tenant != tenant {
 		return session.Actor{}, false

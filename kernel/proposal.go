@@ -26,7 +26,7 @@ func (k *Kernel) impact(te *toolEntry, args json.RawMessage, resources []route.R
 	t := te.b.Tool
 	im := session.Impact{Reversible: t.Reversible != nil && *t.Reversible, Targets: []sdk.Resource{}}
 	if te.level >= 3 && t.Backup != "" {
-		im.Backup = te.ext.m.ID + "." + t.Backup
+		im.Backup = session.ToolID(te.ext.m.ID + "." + t.Backup)
 	}
 	type key struct{ kind, id string }
 	kindOf := map[string]string{}
@@ -118,7 +118,7 @@ func (k *Kernel) propose(ctx context.Context, a session.Actor, turn session.Turn
 		ID: session.ProposalID(newID("p_")), Tool: te.id, Args: args, ArgsHash: ArgsHash(te.id, args),
 		SafetyLevel: te.level, Impact: k.impact(te, args, resources), ExpiresAt: now.Add(k.cfg.ProposalTTL),
 	}
-	card.Summary = te.id
+	card.Summary = string(te.id)
 	if tpl := te.b.Tool.Propose; tpl != "" {
 		if s, err := narrate.Render(tpl, argMap(args)); err == nil {
 			card.Summary = s

@@ -21,7 +21,7 @@ type extension struct {
 }
 
 type toolEntry struct {
-	id    string
+	id    session.ToolID
 	ext   *extension
 	b     *manifest.BoundTool
 	spec  route.ToolSpec
@@ -56,7 +56,7 @@ func (k *Kernel) Load(ctx context.Context, e sdk.Extension) ([]manifest.Issue, e
 			} else {
 				x := &extension{m: m, ext: e}
 				for name, b := range bound {
-					te := &toolEntry{id: m.ID + "." + name, ext: x, b: b, level: b.Tool.Level()}
+					te := &toolEntry{id: session.ToolID(m.ID + "." + name), ext: x, b: b, level: b.Tool.Level()}
 					te.spec = specOf(te)
 					k.tools[te.id] = te
 				}
@@ -143,7 +143,7 @@ func (k *Kernel) rebuildCatalog() {
 	for _, id := range k.order {
 		x := k.exts[id]
 		for _, t := range x.m.Tools {
-			if te, ok := k.tools[id+"."+t.Name]; ok {
+			if te, ok := k.tools[session.ToolID(id+"."+t.Name)]; ok {
 				out = append(out, te.spec)
 			}
 		}
@@ -151,7 +151,7 @@ func (k *Kernel) rebuildCatalog() {
 	k.catalog = out
 }
 
-func (k *Kernel) tool(id string) (*toolEntry, bool) {
+func (k *Kernel) tool(id session.ToolID) (*toolEntry, bool) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	te, ok := k.tools[id]
@@ -315,7 +315,7 @@ func (k *Kernel) Manifests() []manifest.Manifest {
 		m := *x.m
 		m.Tools = make([]manifest.Tool, len(x.m.Tools))
 		for i, t := range x.m.Tools {
-			if te, ok := k.tools[id+"."+t.Name]; ok {
+			if te, ok := k.tools[session.ToolID(id+"."+t.Name)]; ok {
 				if b, err := json.Marshal(te.b.Schema); err == nil {
 					t.Parameters = b
 				}

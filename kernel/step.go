@@ -34,7 +34,7 @@ func canonical(raw json.RawMessage) (json.RawMessage, error) {
 }
 
 // ArgsHash is the hash shown on a proposal and re-checked at execution.
-func ArgsHash(tool string, canonicalArgs json.RawMessage) string {
+func ArgsHash(tool session.ToolID, canonicalArgs json.RawMessage) string {
 	h := sha256.New()
 	h.Write([]byte(tool))
 	h.Write([]byte{0})
@@ -144,11 +144,11 @@ func (k *Kernel) ownerElsewhere(ctx context.Context, self session.TenantID, kind
 //
 // When the tool is still running after the inline budget, it returns the
 // parts announcing the task and a *promoted error carrying it.
-func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage, resources []route.Resource, chain string) ([]session.Part, session.Fact, error) {
+func (k *Kernel) execute(ctx context.Context, a session.Actor, turn session.TurnID, step session.StepID, te *toolEntry, args json.RawMessage, resources []route.Resource, chain session.ChainID) ([]session.Part, session.Fact, error) {
 	var parts []session.Part
 	var none session.Fact
 	if te.level >= 3 && te.b.Tool.Backup != "" {
-		bte, ok := k.tool(te.ext.m.ID + "." + te.b.Tool.Backup)
+		bte, ok := k.tool(session.ToolID(te.ext.m.ID + "." + te.b.Tool.Backup))
 		if !ok {
 			return nil, none, Errf(session.CodeUnavailable, "The backup step for %s is not available, so nothing was done.", te.id)
 		}
@@ -236,7 +236,7 @@ func (k *Kernel) grounded(ctx context.Context, a session.Actor, turn session.Tur
 	k.ungrounded.Add(1)
 	var data any
 	_ = json.Unmarshal(f.Output, &data)
-	plain := narrate.Listing(te.id, data)
+	plain := narrate.Listing(string(te.id), data)
 	k.write(ctx, a, turn, audit.KindGroundingBlocked, map[string]any{"tool": te.id, "fact": f.ID, "violations": res.Violations, "blocked_text": text})
 	return plain
 }
@@ -255,10 +255,10 @@ func (k *Kernel) narrate(te *toolEntry, f session.Fact) string {
 			return s
 		}
 	}
-	return narrate.Listing(te.id, data)
+	return narrate.Listing(string(te.id), data)
 }
 
 // promoted is execute's signal that the step became a background task.
 type promoted struct{ task *store.TaskRow }
 
-func (p *promoted) Error() string { return "promoted to task " + p.task.ID }
+func (p *promoted) Error() string { return "promoted to task " + string(p.task.ID) }

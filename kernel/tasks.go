@@ -92,7 +92,7 @@ func (k *Kernel) capFor(te *toolEntry) time.Duration {
 // dispatch invokes a handler with the kernel-injected caller. It returns
 // the recorded fact when the call ends within the inline budget, or the
 // task it was promoted to.
-func (k *Kernel) dispatch(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage, chain string, mayPromote bool) (session.Fact, *store.TaskRow, error) {
+func (k *Kernel) dispatch(ctx context.Context, a session.Actor, turn session.TurnID, step session.StepID, te *toolEntry, args json.RawMessage, chain session.ChainID, mayPromote bool) (session.Fact, *store.TaskRow, error) {
 	rec := map[string]any{"step": step, "tool": te.id, "level": te.level, "args": args, "args_hash": ArgsHash(te.id, args)}
 	if te.level >= 1 {
 		// A change is never made without a durable record that it was about to be.
@@ -158,7 +158,7 @@ func (k *Kernel) start(a session.Actor, turn session.TurnID, te *toolEntry, args
 // recordOutcome turns a finished invocation into a fact: recorded verbatim
 // in the ledger (AF-01; results over the size bound are cut with a marker),
 // failures as failures, and audited.
-func (k *Kernel) recordOutcome(ctx context.Context, a session.Actor, turn session.TurnID, step string, te *toolEntry, args json.RawMessage, inv *invocation) (session.Fact, error) {
+func (k *Kernel) recordOutcome(ctx context.Context, a session.Actor, turn session.TurnID, step session.StepID, te *toolEntry, args json.RawMessage, inv *invocation) (session.Fact, error) {
 	res, err := inv.res, inv.err
 	f := session.Fact{Session: session.SessionFor(a), Turn: turn, Step: step, Tool: te.id, Args: args, ArgsHash: ArgsHash(te.id, args), At: k.now()}
 	if err == nil {
@@ -212,10 +212,10 @@ func (k *Kernel) bound(out json.RawMessage) json.RawMessage {
 }
 
 // promote turns a still-running invocation into a background task.
-func (k *Kernel) promote(ctx context.Context, a session.Actor, turn session.TurnID, step, chain string, te *toolEntry, args json.RawMessage, inv *invocation) (*store.TaskRow, error) {
+func (k *Kernel) promote(ctx context.Context, a session.Actor, turn session.TurnID, step session.StepID, chain session.ChainID, te *toolEntry, args json.RawMessage, inv *invocation) (*store.TaskRow, error) {
 	now := k.now().UTC()
 	t := &store.TaskRow{
-		ID: newID("task_"), Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: turn, Step: step, Chain: chain,
+		ID: session.TaskID(newID("task_")), Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: turn, Step: step, Chain: chain,
 		Tool: te.id, Args: args, State: store.TaskRunning, CapSeconds: int(k.capFor(te) / time.Second),
 		Idempotent: te.b.Tool.Idempotent, Attempts: 1, CreatedAt: now, Heartbeat: now,
 	}
@@ -345,7 +345,7 @@ func (k *Kernel) Tasks(ctx context.Context, a session.Actor) ([]store.TaskRow, e
 // CancelTask cancels one of the actor's running tasks; cancellation
 // reaches the handler through its context. Another actor's task is "not
 // found"; another tenant's is refused the same way and audited (ISO-02).
-func (k *Kernel) CancelTask(ctx context.Context, a session.Actor, id string) (store.TaskRow, error) {
+func (k *Kernel) CancelTask(ctx context.Context, a session.Actor, id session.TaskID) (store.TaskRow, error) {
 	a, err := k.resolveActor(ctx, a)
 	if err != nil {
 		return store.TaskRow{}, err
@@ -422,7 +422,7 @@ func (k *Kernel) cancelByText(ctx context.Context, a session.Actor, text string)
 	if m == nil {
 		return nil, false, nil
 	}
-	id := strings.ToLower(m[1])
+	id := session.TaskID(strings.ToLower(m[1]))
 	if id == "" {
 		ts, err := k.st.Tasks(ctx, a.Tenant, a.ID, "")
 		if err != nil {
@@ -456,7 +456,7 @@ func (k *Kernel) publish(ctx context.Context, sid session.SessionID, out session
 		case k.cfg.Delivery == "last_used":
 			out.To = k.lastUsed(ctx, sid) // CHAN-07: the channel the actor used most recently
 		case strings.HasPrefix(k.cfg.Delivery, "preferred:"):
-			out.To = session.Address{Channel: strings.TrimPrefix(k.cfg.Delivery, "preferred:")}
+			out.To = session.Address{Channel: session.ChannelID(strings.TrimPrefix(k.cfg.Delivery, "preferred:"))}
 		}
 	}
 	b, err := json.Marshal(out)

@@ -157,7 +157,7 @@ func TestLRO01_PromotionAndDelivery(t *testing.T) {
 	e, g := taskEnv(t, kernel.Config{})
 	out := e.Say(t, kt.Alice, `slow.work {"label":"a"}`)
 	p := progressOf(out)
-	if p == nil || p.State != "running" || !strings.Contains(kt.TextOf(out), p.Task) {
+	if p == nil || p.State != "running" || !strings.Contains(kt.TextOf(out), string(p.Task)) {
 		t.Fatalf("not promoted: %s", kt.Dump(out))
 	}
 	task, err := e.Store.GetTask(context.Background(), p.Task)
@@ -174,7 +174,7 @@ func TestLRO01_PromotionAndDelivery(t *testing.T) {
 		t.Fatalf("fact %+v", f)
 	}
 	rows := e.Audit(t, "acme")
-	if count(rows, "promoted", p.Task) != 1 || count(rows, "task_done", p.Task) != 1 {
+	if count(rows, "promoted", string(p.Task)) != 1 || count(rows, "task_done", string(p.Task)) != 1 {
 		t.Fatal("promotion or completion not audited")
 	}
 }
@@ -218,7 +218,7 @@ func TestLRO02_ProgressAndCancel(t *testing.T) {
 			}
 		}
 	}
-	if count(e.Audit(t, "globex"), "cross_tenant_refused", id) != 1 {
+	if count(e.Audit(t, "globex"), "cross_tenant_refused", string(id)) != 1 {
 		t.Fatal("cross-tenant cancel not audited")
 	}
 	res := e.Say(t, kt.Bob, "cancel that")
@@ -244,7 +244,7 @@ func TestLRO02_Cap(t *testing.T) {
 	out := e.Say(t, kt.Alice, `slow.work {"label":"d"}`)
 	id := progressOf(out).Task
 	ev := waitEvent(t, e, kt.Alice, `"state":"timed_out"`)
-	if !strings.Contains(ev, id) || !strings.Contains(ev, session.CodeTimedOut) {
+	if !strings.Contains(ev, string(id)) || !strings.Contains(ev, session.CodeTimedOut) {
 		t.Fatalf("event %s", ev)
 	}
 }
@@ -330,7 +330,7 @@ func TestLRO04_TasksAcrossRestart(t *testing.T) {
 func TestContinuityAcrossChannels(t *testing.T) {
 	e, g := taskEnv(t, kernel.Config{})
 	ctx := context.Background()
-	say := func(ch, text string) session.Outbound {
+	say := func(ch session.ChannelID, text string) session.Outbound {
 		out, err := e.K.Handle(ctx, kt.Bob, session.Inbound{From: session.Address{Channel: ch, Account: "bob"}, Text: text})
 		if err != nil {
 			t.Fatal(err)

@@ -28,7 +28,7 @@ func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound
 	out := session.Outbound{To: in.From, Turn: session.TurnID(newID("t_"))}
 	var key string
 	if in.ID != "" {
-		key = strings.Join([]string{string(a.Tenant), string(a.ID), in.From.Channel, in.ID}, "\x1f")
+		key = strings.Join([]string{string(a.Tenant), string(a.ID), string(in.From.Channel), in.ID}, "\x1f")
 		first, prev, err := k.st.ClaimInbound(ctx, key, k.now())
 		if err != nil {
 			return out, fmt.Errorf("dedupe: %w", err)
@@ -63,7 +63,7 @@ func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound
 
 // duplicate answers a redelivered inbound event without running it again.
 func (k *Kernel) duplicate(ctx context.Context, a session.Actor, in session.Inbound, out session.Outbound, prev json.RawMessage) session.Outbound {
-	k.write(ctx, a, out.Turn, audit.KindDuplicate, map[string]string{"channel": in.From.Channel, "inbound": in.ID})
+	k.write(ctx, a, out.Turn, audit.KindDuplicate, map[string]string{"channel": string(in.From.Channel), "inbound": in.ID})
 	if err := k.audit.Sync(ctx); err != nil {
 		k.log.ErrorContext(ctx, "audit sync failed", "err", err)
 	}
@@ -169,7 +169,7 @@ type routed struct {
 // route resolves context (L0–L2 always, L3–L8 from extensions, all
 // filtered to the actor's tenant), classifies, plans on the routed surface
 // and checks the plan. It runs nothing.
-func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID, channel, text string) (*routed, error) {
+func (k *Kernel) route(ctx context.Context, a session.Actor, turn session.TurnID, channel session.ChannelID, text string) (*routed, error) {
 	lv, err := k.resolveContext(ctx, a, channel)
 	if err != nil {
 		return nil, fmt.Errorf("context: %w", err)
@@ -348,7 +348,7 @@ func (k *Kernel) Classify(ctx context.Context, a session.Actor, text string) (se
 		for _, s := range r.plan.Steps {
 			deps := s.DependsOn
 			if deps == nil {
-				deps = []string{}
+				deps = []session.StepID{}
 			}
 			c.Steps = append(c.Steps, session.PlanStep{ID: s.ID, Tool: s.Tool, Args: s.Args, DependsOn: deps})
 		}

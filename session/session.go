@@ -26,6 +26,17 @@ type (
 	SessionID  string
 	ProposalID string
 	TurnID     string
+	// TaskID names a background task ("task_…").
+	TaskID string
+	// ChainID names a stored plan of several steps ("c_…").
+	ChainID string
+	// StepID names a step inside one plan ("s1", "s1.backup").
+	StepID string
+	// ToolID names a registered tool: "<extension>.<tool>".
+	ToolID string
+	// ChannelID names a channel: "api", "web", "terminal", "telegram",
+	// "slack.ops" (a platform's bot other than its default).
+	ChannelID string
 )
 
 // SystemActor is the kernel's own identity for records it writes itself.
@@ -49,9 +60,9 @@ func SessionFor(a Actor) SessionID {
 
 // Address says where a message came from or goes to.
 type Address struct {
-	Channel string `json:"channel"`           // "api", "terminal", …
-	Account string `json:"account,omitempty"` // the platform's user id
-	Chat    string `json:"chat,omitempty"`    // the platform's conversation id
+	Channel ChannelID `json:"channel"`           // "api", "terminal", …
+	Account string    `json:"account,omitempty"` // the platform's user id
+	Chat    string    `json:"chat,omitempty"`    // the platform's conversation id
 }
 
 // ActionKind is what a structured inbound action does.
@@ -107,14 +118,14 @@ type Impact struct {
 	Targets    []sdk.Resource `json:"targets"`
 	Cascade    []sdk.Resource `json:"cascade,omitempty"`
 	Reversible bool           `json:"reversible"`
-	Backup     string         `json:"backup,omitempty"` // tool run first (levels 3–4)
+	Backup     ToolID         `json:"backup,omitempty"` // tool run first (levels 3–4)
 	Summary    string         `json:"summary"`
 }
 
 // ProposalCard shows a frozen action waiting for its actor's decision.
 type ProposalCard struct {
 	ID                   ProposalID      `json:"proposal_id"`
-	Tool                 string          `json:"tool"`
+	Tool                 ToolID          `json:"tool"`
 	Args                 json.RawMessage `json:"args"`
 	ArgsHash             string          `json:"args_hash"`
 	SafetyLevel          int             `json:"safety_level"`
@@ -125,8 +136,8 @@ type ProposalCard struct {
 	ExpiresAt            time.Time       `json:"expires_at"`
 	// For a step of a multi-step plan: which step, the producer facts its
 	// arguments were resolved from, and what remains of the plan.
-	Chain     string     `json:"chain,omitempty"`
-	Step      string     `json:"step,omitempty"`
+	Chain     ChainID    `json:"chain,omitempty"`
+	Step      StepID     `json:"step,omitempty"`
 	Sources   []Source   `json:"sources,omitempty"`
 	Remaining []PlanStep `json:"remaining,omitempty"`
 }
@@ -137,14 +148,14 @@ type Source struct {
 	Param string          `json:"param"`
 	Ref   string          `json:"ref"`
 	Fact  int64           `json:"fact"`
-	Tool  string          `json:"tool"`
+	Tool  ToolID          `json:"tool"`
 	Value json.RawMessage `json:"value"`
 }
 
 // Progress reports a background task's state and progress.
 type Progress struct {
-	Task    string `json:"task_id"`
-	Tool    string `json:"tool"`
+	Task    TaskID `json:"task_id"`
+	Tool    ToolID `json:"tool"`
 	State   string `json:"state"`
 	Percent int    `json:"percent"`
 	Message string `json:"message,omitempty"`
@@ -255,8 +266,8 @@ type Fact struct {
 	ID       int64           `json:"id"`
 	Session  SessionID       `json:"session"`
 	Turn     TurnID          `json:"turn"`
-	Step     string          `json:"step"`
-	Tool     string          `json:"tool"`
+	Step     StepID          `json:"step"`
+	Tool     ToolID          `json:"tool"`
 	Args     json.RawMessage `json:"args"`
 	ArgsHash string          `json:"args_hash"`
 	OK       bool            `json:"ok"`
@@ -282,10 +293,10 @@ const (
 
 // PlanStep is one step of a plan.
 type PlanStep struct {
-	ID        string          `json:"id"`
-	Tool      string          `json:"tool"`
+	ID        StepID          `json:"id"`
+	Tool      ToolID          `json:"tool"`
 	Args      json.RawMessage `json:"args"`
-	DependsOn []string        `json:"depends_on"`
+	DependsOn []StepID        `json:"depends_on"`
 }
 
 // Classification is what routing and planning concluded, without running anything.

@@ -32,7 +32,7 @@ import (
 )
 
 // Name of the channel in addresses and audit records.
-const Name = "api"
+const Name session.ChannelID = "api"
 
 // Options configure the API.
 type Options struct {
@@ -293,7 +293,7 @@ func (a *API) listTasks(w http.ResponseWriter, r *http.Request, actor session.Ac
 }
 
 func (a *API) cancelTask(w http.ResponseWriter, r *http.Request, actor session.Actor) {
-	t, err := a.turns.CancelTask(context.WithoutCancel(r.Context()), actor, r.PathValue("id"))
+	t, err := a.turns.CancelTask(context.WithoutCancel(r.Context()), actor, session.TaskID(r.PathValue("id")))
 	if err != nil {
 		code, msg := errorOf(err)
 		writeError(w, statusOf(code), code, msg) // the kernel audits refusals that matter
@@ -326,7 +326,7 @@ func (a *API) links(w http.ResponseWriter, r *http.Request, actor session.Actor)
 }
 
 func (a *API) unlink(w http.ResponseWriter, r *http.Request, actor session.Actor) {
-	if err := a.turns.Unlink(r.Context(), actor, r.PathValue("channel"), r.PathValue("account")); err != nil {
+	if err := a.turns.Unlink(r.Context(), actor, session.ChannelID(r.PathValue("channel")), r.PathValue("account")); err != nil {
 		c, msg := errorOf(err)
 		writeError(w, statusOf(c), c, msg)
 		return

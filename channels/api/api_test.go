@@ -37,7 +37,7 @@ func (f *fakeTurns) Classify(_ context.Context, _ session.Actor, text string) (s
 
 func (f *fakeTurns) Tasks(context.Context, session.Actor) ([]store.TaskRow, error) { return nil, nil }
 
-func (f *fakeTurns) CancelTask(_ context.Context, _ session.Actor, id string) (store.TaskRow, error) {
+func (f *fakeTurns) CancelTask(_ context.Context, _ session.Actor, id session.TaskID) (store.TaskRow, error) {
 	return store.TaskRow{}, taskErr{}
 }
 
@@ -51,14 +51,14 @@ func (f *fakeTurns) LinkCode(context.Context, session.Actor) (string, time.Time,
 
 func (f *fakeTurns) Links(context.Context, session.Actor) ([]store.Link, error) { return nil, nil }
 
-func (f *fakeTurns) Unlink(context.Context, session.Actor, string, string) error { return nil }
+func (f *fakeTurns) Unlink(context.Context, session.Actor, session.ChannelID, string) error { return nil }
 
 type taskErr struct{}
 
 func (taskErr) Error() string            { return "no task" }
 func (taskErr) Stable() (string, string) { return session.CodeTaskNotFound, "There is no task." }
 
-func (f *fakeTurns) Refuse(_ context.Context, _ *session.Actor, channel, code, detail string) {
+func (f *fakeTurns) Refuse(_ context.Context, _ *session.Actor, channel session.ChannelID, code, detail string) {
 	f.mu.Lock()
 	f.refused = append(f.refused, code)
 	f.mu.Unlock()

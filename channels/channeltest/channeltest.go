@@ -233,7 +233,7 @@ func FromOutbound(parts []session.Part) Observation {
 		case *session.ProposalCard:
 			o.Cards = append(o.Cards, Card{ID: string(x.ID), Level: x.SafetyLevel, NeedsPhrase: x.DangerPhraseRequired})
 		case *session.Progress:
-			o.Progress = append(o.Progress, x.Task+" "+x.State)
+			o.Progress = append(o.Progress, string(x.Task)+" "+x.State)
 		}
 	}
 	return o

@@ -34,8 +34,8 @@ import (
 // Core is what a chat adapter needs from the kernel (which satisfies it).
 type Core interface {
 	channels.Turns
-	ActorFor(ctx context.Context, tenant session.TenantID, channel, account string) (session.Actor, bool)
-	Redeem(ctx context.Context, tenant session.TenantID, channel, account, code string) (session.Actor, error)
+	ActorFor(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account string) (session.Actor, bool)
+	Redeem(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account, code string) (session.Actor, error)
 	Links(ctx context.Context, a session.Actor) ([]store.Link, error)
 	Proposal(ctx context.Context, a session.Actor, id session.ProposalID) (store.ProposalRow, error)
 	Feed(ctx context.Context, after int64, wait time.Duration) ([]store.Event, error)
@@ -49,7 +49,7 @@ type Core interface {
 // Options configure a Bridge.
 type Options struct {
 	// Channel is the channel name in addresses, links and audit records.
-	Channel string
+	Channel session.ChannelID
 	// Platform is the platform's name as people know it ("Telegram").
 	Platform string
 	Tenant   session.TenantID
@@ -73,13 +73,13 @@ func New(core Core, o Options) *Bridge {
 		o.Now = time.Now
 	}
 	if o.Platform == "" {
-		o.Platform = o.Channel
+		o.Platform = string(o.Channel)
 	}
 	return &Bridge{core: core, o: o, seen: NewRecent(4096)}
 }
 
 // Channel is the bridge's channel name.
-func (b *Bridge) Channel() string { return b.o.Channel }
+func (b *Bridge) Channel() session.ChannelID { return b.o.Channel }
 
 // Tenant is the tenant the bridge serves.
 func (b *Bridge) Tenant() session.TenantID { return b.o.Tenant }
@@ -151,7 +151,7 @@ func (b *Bridge) unknown(ctx context.Context, from session.Address, text string)
 		}
 		return []session.Part{&session.Text{Text: fmt.Sprintf("Linked: this %s account now acts as %s. Ask me anything, for example \"list servers\".", b.o.Platform, a.ID)}}
 	}
-	who := session.Actor{ID: session.ActorID(b.o.Channel + ":" + from.Account), Tenant: b.o.Tenant}
+	who := session.Actor{ID: session.ActorID(string(b.o.Channel) + ":" + from.Account), Tenant: b.o.Tenant}
 	b.core.Refuse(ctx, &who, b.o.Channel, session.CodeUnknownSender, "account "+from.Account+" is not linked")
 	return []session.Part{&session.Error{Code: session.CodeUnknownSender, Message: UnknownSenderMessage(b.o.Platform)}}
 }
@@ -181,7 +181,7 @@ type Deliverer interface {
 	Direct(ctx context.Context, account string) (session.Address, error)
 }
 
-func (b *Bridge) cursorKey() string { return "cursor:" + b.o.Channel }
+func (b *Bridge) cursorKey() string { return "cursor:" + string(b.o.Channel) }
 
 // Pump delivers the events addressed to this channel until ctx ends: those
 // whose address names the channel, and those with no address (delivery
@@ -324,7 +324,9 @@ type cardMark struct {
 	Expires time.Time `json:"expires"`
 }
 
-func (b *Bridge) cardKey(p session.ProposalID) string { return "card:" + b.o.Channel + ":" + string(p) }
+func (b *Bridge) cardKey(p session.ProposalID) string {
+	return "card:" + string(b.o.Channel) + ":" + string(p)
+}
 
 // RememberCard records which platform message shows a proposal (ref is the
 // adapter's own form, such as "chat/message"). A proposal shown twice
@@ -373,13 +375,13 @@ func (b *Bridge) Settle(ctx context.Context, p session.ProposalID) (Ended, bool)
 // Sweep settles every remembered card of this channel whose proposal has
 // ended (it expired, or was decided on another channel).
 func (b *Bridge) Sweep(ctx context.Context) ([]Ended, error) {
-	marks, err := b.core.Marks(ctx, "card:"+b.o.Channel+":")
+	marks, err := b.core.Marks(ctx, "card:"+string(b.o.Channel)+":")
 	if err != nil {
 		return nil, err
 	}
 	var out []Ended
 	for k := range marks {
-		if e, ok := b.Settle(ctx, session.ProposalID(strings.TrimPrefix(k, "card:"+b.o.Channel+":"))); ok {
+		if e, ok := b.Settle(ctx, session.ProposalID(strings.TrimPrefix(k, "card:"+string(b.o.Channel)+":"))); ok {
 			out = append(out, e)
 		}
 	}

@@ -59,8 +59,8 @@ const Intents = discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 
 // Options configure an Adapter.
 type Options struct {
-	Name    string // bot name in config ("default")
-	Channel string // channel name, from configs.ChannelName("discord", Name)
+	Name    string            // bot name in config ("default")
+	Channel session.ChannelID // channel name, from configs.ChannelName("discord", Name)
 	Tenant  session.TenantID
 	// Token is the bot token (without the "Bot " prefix; one is accepted).
 	Token string
@@ -109,7 +109,7 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 	if o.Channel == "" {
 		o.Channel = "discord"
 		if o.Name != "default" {
-			o.Channel += "." + o.Name
+			o.Channel += session.ChannelID("." + o.Name)
 		}
 	}
 	label := "discord " + o.Name
@@ -176,7 +176,7 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 }
 
 // Name is the channel name.
-func (a *Adapter) Name() string { return a.o.Channel }
+func (a *Adapter) Name() session.ChannelID { return a.o.Channel }
 
 // Capabilities says what Discord renders.
 func (a *Adapter) Capabilities() channels.Capabilities {

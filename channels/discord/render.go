@@ -99,7 +99,7 @@ func endedContent(e chatkit.Ended, now time.Time) string {
 			lines = append(lines, l)
 		}
 	} else {
-		lines = append(lines, "  tool: "+p.Tool)
+		lines = append(lines, "  tool: "+string(p.Tool))
 	}
 	text := Escape(strings.Join(lines, "\n"))
 	if utf8.RuneCountInString(text) > MaxText {

@@ -124,7 +124,7 @@ func cardMessage(c *session.ProposalCard, now time.Time, dm bool, botID string) 
 // outcomeMessage is what a card becomes when its proposal ends: what it
 // was, and how it ended; no buttons.
 func outcomeMessage(p store.ProposalRow) (string, []slack.Block) {
-	summary := p.Tool
+	summary := string(p.Tool)
 	var c session.ProposalCard
 	if json.Unmarshal(p.Card, &c) == nil && c.Summary != "" {
 		summary = c.Summary

@@ -68,8 +68,8 @@ const (
 
 // Options configure one Slack app.
 type Options struct {
-	Name    string // bot name in config ("default")
-	Channel string // channel name, from configs.ChannelName("slack", Name)
+	Name    string            // bot name in config ("default")
+	Channel session.ChannelID // channel name, from configs.ChannelName("slack", Name)
 	Tenant  session.TenantID
 
 	Token         string // bot token (xoxb-…)
@@ -115,7 +115,7 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 	if o.Channel == "" {
 		o.Channel = "slack"
 		if o.Name != "default" {
-			o.Channel = "slack." + o.Name
+			o.Channel = session.ChannelID("slack." + o.Name)
 		}
 	}
 	who := "slack " + o.Name
@@ -175,7 +175,7 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 }
 
 // Name is the channel name.
-func (a *Adapter) Name() string { return a.o.Channel }
+func (a *Adapter) Name() session.ChannelID { return a.o.Channel }
 
 // Capabilities says what Slack renders.
 func (a *Adapter) Capabilities() channels.Capabilities {

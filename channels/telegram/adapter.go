@@ -50,8 +50,8 @@ const MaxText = 4096
 
 // Options configure an Adapter.
 type Options struct {
-	Name    string // bot name in config ("default")
-	Channel string // channel name, from configs.ChannelName("telegram", Name)
+	Name    string            // bot name in config ("default")
+	Channel session.ChannelID // channel name, from configs.ChannelName("telegram", Name)
 	Tenant  session.TenantID
 
 	Token       string        // the bot token from BotFather
@@ -92,7 +92,7 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 	if o.Channel == "" {
 		o.Channel = "telegram"
 		if o.Name != "default" {
-			o.Channel = "telegram." + o.Name
+			o.Channel = session.ChannelID("telegram." + o.Name)
 		}
 	}
 	fail := func(format string, args ...any) error {
@@ -160,7 +160,7 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 }
 
 // Name is the channel name.
-func (a *Adapter) Name() string { return a.o.Channel }
+func (a *Adapter) Name() session.ChannelID { return a.o.Channel }
 
 // Capabilities says what Telegram renders.
 func (a *Adapter) Capabilities() channels.Capabilities {

@@ -23,7 +23,7 @@ import (
 )
 
 // Name of the channel.
-const Name = "terminal"
+const Name session.ChannelID = "terminal"
 
 // Terminal is a line-oriented conversation.
 type Terminal struct {
@@ -43,7 +43,7 @@ type Terminal struct {
 func (t *Terminal) Capabilities() channels.Capabilities { return channels.Capabilities{MaxText: 4000} }
 
 // Name of the channel.
-func (t *Terminal) Name() string { return Name }
+func (t *Terminal) Name() session.ChannelID { return Name }
 
 // Run reads lines until EOF, "/quit" or the end of ctx.
 func (t *Terminal) Run(ctx context.Context) error {

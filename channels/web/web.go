@@ -43,7 +43,7 @@ import (
 )
 
 // Name of the channel in addresses and audit records.
-const Name = "web"
+const Name session.ChannelID = "web"
 
 // Core is what the web channel needs from the kernel.
 type Core interface {
@@ -192,7 +192,7 @@ func contentType(p string) string {
 }
 
 // Name of the channel.
-func (w *Web) Name() string { return Name }
+func (w *Web) Name() session.ChannelID { return Name }
 
 // Capabilities of the web page: buttons, and cards that update in place
 // when decided (CHAN-03: the same gate, in the channel's own form).

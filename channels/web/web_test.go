@@ -75,15 +75,15 @@ func (f *fakeCore) Classify(context.Context, session.Actor, string) (session.Cla
 	return session.Classification{}, nil
 }
 
-func (f *fakeCore) Refuse(_ context.Context, _ *session.Actor, channel, code, _ string) {
+func (f *fakeCore) Refuse(_ context.Context, _ *session.Actor, channel session.ChannelID, code, _ string) {
 	f.mu.Lock()
-	f.refused = append(f.refused, channel+":"+code)
+	f.refused = append(f.refused, string(channel)+":"+code)
 	f.mu.Unlock()
 }
 
 func (f *fakeCore) Tasks(context.Context, session.Actor) ([]store.TaskRow, error) { return nil, nil }
 
-func (f *fakeCore) CancelTask(context.Context, session.Actor, string) (store.TaskRow, error) {
+func (f *fakeCore) CancelTask(context.Context, session.Actor, session.TaskID) (store.TaskRow, error) {
 	return store.TaskRow{}, nil
 }
 
@@ -329,7 +329,7 @@ func texts(t testing.TB, replies []json.RawMessage) []string {
 		case *session.ProposalCard:
 			out = append(out, "proposal:"+string(x.ID))
 		case *session.Progress:
-			out = append(out, "progress:"+x.Task+":"+x.State)
+			out = append(out, "progress:"+string(x.Task)+":"+x.State)
 		}
 	}
 	return out

@@ -56,7 +56,7 @@ func openBots(ctx context.Context, cfg *configs.Config, core chatkit.Core, secre
 	for name, c := range cfg.Telegram {
 		k := "telegram." + name
 		a, err := telegram.New(ctx, core, telegram.Options{
-			Name: name, Channel: configs.ChannelName("telegram", name), Tenant: session.TenantID(c.Tenant),
+			Name: name, Channel: session.ChannelID(configs.ChannelName("telegram", name)), Tenant: session.TenantID(c.Tenant),
 			Token: secrets[k+".token"], Mode: c.Mode, WebhookURL: c.WebhookURL, Secret: secrets[k+".secret"],
 			APIURL: c.APIURL, PollTimeout: c.PollTimeout.D(), Log: log,
 		})
@@ -68,7 +68,7 @@ func openBots(ctx context.Context, cfg *configs.Config, core chatkit.Core, secre
 	for name, c := range cfg.Slack {
 		k := "slack." + name
 		a, err := slack.New(ctx, core, slack.Options{
-			Name: name, Channel: configs.ChannelName("slack", name), Tenant: session.TenantID(c.Tenant),
+			Name: name, Channel: session.ChannelID(configs.ChannelName("slack", name)), Tenant: session.TenantID(c.Tenant),
 			Token: secrets[k+".token"], Mode: c.Mode, AppToken: secrets[k+".app_token"], SigningSecret: secrets[k+".signing_secret"],
 			APIURL: c.APIURL, Log: log,
 		})
@@ -88,7 +88,7 @@ func openBots(ctx context.Context, cfg *configs.Config, core chatkit.Core, secre
 			pub = ed25519.PublicKey(raw)
 		}
 		a, err := discord.New(ctx, core, discord.Options{
-			Name: name, Channel: configs.ChannelName("discord", name), Tenant: session.TenantID(c.Tenant),
+			Name: name, Channel: session.ChannelID(configs.ChannelName("discord", name)), Tenant: session.TenantID(c.Tenant),
 			Token: secrets[k+".token"], PublicKey: pub, APIURL: c.APIURL, Log: log,
 		})
 		if err != nil {
@@ -103,7 +103,7 @@ func openBots(ctx context.Context, cfg *configs.Config, core chatkit.Core, secre
 func (b *bots) names() []string {
 	var out []string
 	for _, a := range b.byAt {
-		out = append(out, a.Name())
+		out = append(out, string(a.Name()))
 	}
 	sort.Strings(out)
 	return out

@@ -71,7 +71,7 @@ type corpusCase struct {
 func (c corpusCase) sessionFacts() []session.Fact {
 	out := make([]session.Fact, len(c.Facts))
 	for i, f := range c.Facts {
-		out[i] = session.Fact{Tool: f.Tool, Args: f.Args, OK: f.OK, Output: f.Output, Error: f.Error}
+		out[i] = session.Fact{Tool: session.ToolID(f.Tool), Args: f.Args, OK: f.OK, Output: f.Output, Error: f.Error}
 	}
 	return out
 }
@@ -85,7 +85,7 @@ type gen struct {
 func toCorpus(fs []session.Fact) []corpusFact {
 	out := make([]corpusFact, len(fs))
 	for i, f := range fs {
-		out[i] = corpusFact{Tool: f.Tool, Args: f.Args, OK: f.OK, Output: f.Output, Error: f.Error}
+		out[i] = corpusFact{Tool: string(f.Tool), Args: f.Args, OK: f.OK, Output: f.Output, Error: f.Error}
 	}
 	return out
 }
@@ -127,7 +127,7 @@ func (g *gen) plant(text, old, new string) string {
 func generic(f session.Fact) string {
 	var data any
 	_ = json.Unmarshal(f.Output, &data)
-	return narrate.Listing(f.Tool, data)
+	return narrate.Listing(string(f.Tool), data)
 }
 
 func one(f session.Fact) []session.Fact { return []session.Fact{f} }

@@ -15,11 +15,11 @@ func okf(tool, args, output string) session.Fact {
 	if args == "" {
 		args = "{}"
 	}
-	return session.Fact{Tool: tool, Args: json.RawMessage(args), OK: true, Output: json.RawMessage(output)}
+	return session.Fact{Tool: session.ToolID(tool), Args: json.RawMessage(args), OK: true, Output: json.RawMessage(output)}
 }
 
 func failf(tool, args, code, msg string) session.Fact {
-	return session.Fact{Tool: tool, Args: json.RawMessage(args), Error: &session.Error{Code: code, Message: msg}}
+	return session.Fact{Tool: session.ToolID(tool), Args: json.RawMessage(args), Error: &session.Error{Code: code, Message: msg}}
 }
 
 // Facts shaped like the demo world's (see world_test.go for real ones).

@@ -129,7 +129,7 @@ func newIndex(facts []session.Fact, opts Options, voc vocab) *index {
 }
 
 func (x *index) addFact(f *session.Fact) {
-	x.addTool(f.Tool)
+	x.addTool(string(f.Tool))
 	if !f.OK {
 		// A failure supports only what its error says.
 		o := newObj()
@@ -142,7 +142,7 @@ func (x *index) addFact(f *session.Fact) {
 		return
 	}
 	x.ok = true
-	if verb := toolVerb(f.Tool); verb != "" {
+	if verb := toolVerb(string(f.Tool)); verb != "" {
 		x.toolWord[verb] = struct{}{}
 	}
 	top := newObj()
@@ -165,7 +165,7 @@ func (x *index) addFact(f *session.Fact) {
 	}
 	// The tool's verb ("restart" in restart_server) supports its participles
 	// ("restarted"); a successful call supports "succeeded".
-	top.extra = append(top.extra, participles(toolVerb(f.Tool))...)
+	top.extra = append(top.extra, participles(toolVerb(string(f.Tool)))...)
 	top.extra = append(top.extra, "succeeded", "successful", "successfully")
 }
 

@@ -163,7 +163,7 @@ func (w *world) call(tool, args string) session.Fact {
 		args = "{}"
 	}
 	res, err := h.Invoke(context.Background(), w.actor, w.envs[ext], json.RawMessage(args))
-	f := session.Fact{Tool: tool, Args: json.RawMessage(args)}
+	f := session.Fact{Tool: session.ToolID(tool), Args: json.RawMessage(args)}
 	if err == nil {
 		out, merr := json.Marshal(res)
 		if merr != nil {
@@ -189,7 +189,7 @@ func (w *world) narrate(f session.Fact) string {
 	if err != nil {
 		w.tb.Fatal(err)
 	}
-	tpl := tpls[f.Tool]
+	tpl := tpls[string(f.Tool)]
 	if tpl == "" || !f.OK {
 		w.tb.Fatalf("no narration for %s (ok=%v)", f.Tool, f.OK)
 	}

@@ -97,7 +97,7 @@ func parsePlan(text string) ([]route.Step, *route.LedgerQuery, []string, bool) {
 		}
 		var domains []string
 		for _, st := range steps {
-			d := strings.SplitN(st.Tool, ".", 2)[0]
+			d := strings.SplitN(string(st.Tool), ".", 2)[0]
 			if !slices.Contains(domains, d) {
 				domains = append(domains, d)
 			}
@@ -141,7 +141,7 @@ func (s *Script) Plan(_ context.Context, t route.Turn, _ route.Intent, surface [
 		return route.Plan{Steps: steps, Answer: q, Confidence: 0.9}, nil
 	}
 	_, tool, args, _ := parse(t.Text)
-	st := route.Step{ID: "s1", Tool: tool, Args: args, DependsOn: []string{}}
+	st := route.Step{ID: "s1", Tool: session.ToolID(tool), Args: args, DependsOn: []session.StepID{}}
 	if ov != nil {
 		st = ov(attempt, st)
 	}

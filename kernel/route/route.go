@@ -31,14 +31,14 @@ type Param struct {
 
 // ToolSpec is a registered tool as routers and planners see it.
 type ToolSpec struct {
-	ID          string   `json:"id"` // extension.tool
-	Extension   string   `json:"extension"`
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Examples    []string `json:"examples"`
-	Keywords    []string `json:"keywords,omitempty"`
-	SafetyLevel int      `json:"safety_level"`
-	Params      []Param  `json:"params"`
+	ID          session.ToolID `json:"id"` // extension.tool
+	Extension   string         `json:"extension"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Examples    []string       `json:"examples"`
+	Keywords    []string       `json:"keywords,omitempty"`
+	SafetyLevel int            `json:"safety_level"`
+	Params      []Param        `json:"params"`
 }
 
 // Resource is a context resource tagged with the extension that owns it
@@ -84,10 +84,10 @@ type Intent struct {
 // renders the producer's fact with the producer tool's narration template
 // (deterministic, from the verbatim output).
 type Step struct {
-	ID        string          `json:"id"`
-	Tool      string          `json:"tool"`
-	Args      json.RawMessage `json:"args"`
-	DependsOn []string        `json:"depends_on"`
+	ID        session.StepID   `json:"id"`
+	Tool      session.ToolID   `json:"tool"`
+	Args      json.RawMessage  `json:"args"`
+	DependsOn []session.StepID `json:"depends_on"`
 }
 
 // Plan is the planner's proposal of what to run.

@@ -93,7 +93,7 @@ type ProposalRow struct {
 	Actor        session.ActorID    `json:"actor"`
 	Session      session.SessionID  `json:"session"`
 	Turn         session.TurnID     `json:"turn"`
-	Tool         string             `json:"tool"`
+	Tool         session.ToolID     `json:"tool"`
 	Args         json.RawMessage    `json:"args"` // canonical JSON, frozen
 	ArgsHash     string             `json:"args_hash"`
 	Level        int                `json:"level"`
@@ -107,8 +107,8 @@ type ProposalRow struct {
 	// Origin is the channel the proposal was made on.
 	Origin session.Address `json:"origin"`
 	// Chain and Step name the plan step this proposal gates, if any.
-	Chain   string          `json:"chain,omitempty"`
-	Step    string          `json:"step,omitempty"`
+	Chain   session.ChainID `json:"chain,omitempty"`
+	Step    session.StepID  `json:"step,omitempty"`
 	Outcome json.RawMessage `json:"outcome,omitempty"` // the replies of the execution
 }
 
@@ -123,51 +123,64 @@ type Note struct {
 	At      time.Time        `json:"at"`
 }
 
+// StepState is where a step of a plan is in its life.
+type StepState string
+
 // Chain step states.
 const (
-	StepPlanned   = "planned"
-	StepWaiting   = "waiting" // a proposal awaits its actor's decision
-	StepDone      = "done"
-	StepFailed    = "failed"
-	StepRejected  = "rejected"
-	StepExpired   = "expired"
-	StepCancelled = "cancelled" // a step it depends on did not complete
+	StepPlanned   StepState = "planned"
+	StepWaiting   StepState = "waiting" // a proposal or a task awaits its end
+	StepDone      StepState = "done"
+	StepFailed    StepState = "failed"
+	StepRejected  StepState = "rejected"
+	StepExpired   StepState = "expired"
+	StepCancelled StepState = "cancelled" // a step it depends on did not complete
+)
+
+// ChainState is where a plan of several steps is in its life.
+type ChainState string
+
+// Chain states.
+const (
+	ChainRunning ChainState = "running"
+	ChainWaiting ChainState = "waiting" // a step waits for a decision or a task
+	ChainDone    ChainState = "done"
 )
 
 // ChainStep is one step of a running plan.
 type ChainStep struct {
-	ID        string             `json:"id"`
-	Tool      string             `json:"tool"`
+	ID        session.StepID     `json:"id"`
+	Tool      session.ToolID     `json:"tool"`
 	Args      json.RawMessage    `json:"args"` // as planned, references unresolved
-	DependsOn []string           `json:"depends_on"`
+	DependsOn []session.StepID   `json:"depends_on"`
 	Level     int                `json:"level"`
-	State     string             `json:"state"`
+	State     StepState          `json:"state"`
 	Fact      int64              `json:"fact,omitempty"`
 	Proposal  session.ProposalID `json:"proposal,omitempty"`
-	Task      string             `json:"task,omitempty"`
+	Task      session.TaskID     `json:"task,omitempty"`
 	Reason    string             `json:"reason,omitempty"`
 }
 
 // ChainRow is a plan being carried out, persisted while it waits for a
 // decision so that accepting or rejecting a step can resume it.
 type ChainRow struct {
-	ID        string            `json:"id"`
+	ID        session.ChainID   `json:"id"`
 	Tenant    session.TenantID  `json:"tenant"`
 	Actor     session.ActorID   `json:"actor"`
 	Session   session.SessionID `json:"session"`
 	Turn      session.TurnID    `json:"turn"`
 	Steps     []ChainStep       `json:"steps"` // in execution (topological) order
-	State     string            `json:"state"` // running, waiting, done
+	State     ChainState        `json:"state"`
 	CreatedAt time.Time         `json:"created_at"`
 }
 
 // Link ties a channel account (a platform user id) to an actor.
 type Link struct {
-	Channel  string           `json:"channel"`
-	Account  string           `json:"account"`
-	Tenant   session.TenantID `json:"tenant"`
-	Actor    session.ActorID  `json:"actor"`
-	LinkedAt time.Time        `json:"linked_at"`
+	Channel  session.ChannelID `json:"channel"`
+	Account  string            `json:"account"`
+	Tenant   session.TenantID  `json:"tenant"`
+	Actor    session.ActorID   `json:"actor"`
+	LinkedAt time.Time         `json:"linked_at"`
 }
 
 // LinkCode is a short, single-use code that links a second channel.
@@ -195,14 +208,14 @@ func (s TaskState) Terminal() bool { return s != TaskRunning }
 
 // TaskRow is a dispatch promoted to the background.
 type TaskRow struct {
-	ID         string            `json:"id"`
+	ID         session.TaskID    `json:"id"`
 	Tenant     session.TenantID  `json:"tenant"`
 	Actor      session.ActorID   `json:"actor"`
 	Session    session.SessionID `json:"session"`
 	Turn       session.TurnID    `json:"turn"`
-	Step       string            `json:"step"`
-	Chain      string            `json:"chain,omitempty"`
-	Tool       string            `json:"tool"`
+	Step       session.StepID    `json:"step"`
+	Chain      session.ChainID   `json:"chain,omitempty"`
+	Tool       session.ToolID    `json:"tool"`
 	Args       json.RawMessage   `json:"args"`
 	State      TaskState         `json:"state"`
 	Percent    int               `json:"percent"`

@@ -7,7 +7,7 @@ func devCases(t testing.TB) []routeCase {
 	var cs []routeCase
 	for _, spec := range loadCatalog(t) {
 		for _, e := range spec.Examples {
-			cs = append(cs, routeCase{text: e, tool: spec.ID, clarify: clarAny})
+			cs = append(cs, routeCase{text: e, tool: string(spec.ID), clarify: clarAny})
 		}
 	}
 	return append(cs, devSet...)

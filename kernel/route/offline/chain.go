@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/steward-os/steward/kernel/route"
+	"github.com/steward-os/steward/session"
 )
 
 // This file splits a request into clauses and plans each one (CHAIN-01,
@@ -557,7 +558,7 @@ func (r *Router) understand(ix *index, t route.Turn, segTools, tools []int, plan
 			u.failed = cl
 		} else if plan {
 			args, q := whole.extract(&ix.tools[rk[0].tool])
-			cl.drafts = []draft{{tool: ix.tools[rk[0].tool].spec.ID, args: args}}
+			cl.drafts = []draft{{tool: string(ix.tools[rk[0].tool].spec.ID), args: args}}
 			cl.question = q
 		}
 		return u
@@ -690,7 +691,7 @@ func (u *understanding) planClause(i int, sc *scope) {
 		if q != "" && cl.question == "" {
 			cl.question = va.display(q)
 		}
-		cl.drafts = append(cl.drafts, draft{tool: d.spec.ID, args: args})
+		cl.drafts = append(cl.drafts, draft{tool: string(d.spec.ID), args: args})
 		if usedRef && len(producers) > 1 {
 			// "send them to alice" after two lists: one message each.
 			for _, pr := range producers[1:] {
@@ -701,7 +702,7 @@ func (u *understanding) planClause(i int, sc *scope) {
 					}
 					more[k] = v
 				}
-				cl.drafts = append(cl.drafts, draft{tool: d.spec.ID, args: more})
+				cl.drafts = append(cl.drafts, draft{tool: string(d.spec.ID), args: more})
 			}
 		}
 	}
@@ -920,10 +921,18 @@ func (u *understanding) steps() ([]route.Step, bool) {
 			if dep == nil {
 				dep = []string{}
 			}
-			out = append(out, route.Step{ID: ids[i][j], Tool: dr.tool, Args: mustJSON(args), DependsOn: dep})
+			out = append(out, route.Step{ID: session.StepID(ids[i][j]), Tool: session.ToolID(dr.tool), Args: mustJSON(args), DependsOn: stepIDs(dep)})
 		}
 	}
 	return out, true
+}
+
+func stepIDs(ids []string) []session.StepID {
+	out := make([]session.StepID, len(ids))
+	for i, id := range ids {
+		out[i] = session.StepID(id)
+	}
+	return out
 }
 
 func stepNum(id string) int {

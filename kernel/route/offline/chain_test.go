@@ -160,10 +160,10 @@ func (c chainCase) check(o chainOutcome) string {
 	}
 	for i, w := range c.steps {
 		s := o.plan.Steps[i]
-		if s.ID != fmt.Sprintf("s%d", i+1) || s.Tool != w.tool {
+		if string(s.ID) != fmt.Sprintf("s%d", i+1) || string(s.Tool) != w.tool {
 			return fmt.Sprintf("step %d: want %s, got %s", i+1, w.tool, o)
 		}
-		if !slices.Contains(o.intent.Domains, strings.SplitN(s.Tool, ".", 2)[0]) {
+		if !slices.Contains(o.intent.Domains, strings.SplitN(string(s.Tool), ".", 2)[0]) {
 			return "a step's domain is not routed: " + o.String()
 		}
 		for k, want := range w.args {
@@ -190,12 +190,12 @@ func (c chainCase) check(o chainOutcome) string {
 	return ""
 }
 
-func sameSet(a, b []string) bool {
+func sameSet(a []session.StepID, b []string) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for _, x := range a {
-		if !slices.Contains(b, x) {
+		if !slices.Contains(b, string(x)) {
 			return false
 		}
 	}
@@ -221,8 +221,8 @@ func (m chainMeasure) accuracy() float64 { return float64(m.correct) / float64(m
 func scoreChains(t *testing.T, name string, cases []chainCase) chainMeasure {
 	t.Helper()
 	catalog := loadCatalog(t)
-	level := map[string]int{}
-	targets := map[string][]string{}
+	level := map[session.ToolID]int{}
+	targets := map[session.ToolID][]string{}
 	for _, s := range catalog {
 		level[s.ID] = s.SafetyLevel
 		for _, p := range s.Params {
@@ -252,7 +252,7 @@ func scoreChains(t *testing.T, name string, cases []chainCase) chainMeasure {
 			}
 			expected, sameTarget := false, false
 			for _, w := range c.steps {
-				if w.tool != s.Tool {
+				if w.tool != string(s.Tool) {
 					continue
 				}
 				expected = expected || argsAgree(o.args[i], w.args)
@@ -315,9 +315,9 @@ func checkPlanInvariants(t testing.TB, text string, facts []session.Fact, o chai
 	if len(p.Steps) > 1 && o.intent.Kind != session.IntentChain {
 		t.Errorf("%q: %d steps but intent %s", text, len(p.Steps), o.intent.Kind)
 	}
-	ids := map[string]int{}
+	ids := map[session.StepID]int{}
 	for i, s := range p.Steps {
-		if s.ID != fmt.Sprintf("s%d", i+1) {
+		if string(s.ID) != fmt.Sprintf("s%d", i+1) {
 			t.Errorf("%q: step %d has id %q", text, i+1, s.ID)
 		}
 		ids[s.ID] = i
@@ -342,7 +342,7 @@ func checkPlanInvariants(t testing.TB, text string, facts []session.Fact, o chai
 				}
 				continue
 			}
-			if !slices.Contains(s.DependsOn, producer) {
+			if !slices.Contains(s.DependsOn, session.StepID(producer)) {
 				t.Errorf("%q: %s refers to %s without depending on it", text, s.ID, producer)
 			}
 		}

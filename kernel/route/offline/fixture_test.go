@@ -81,7 +81,7 @@ func loadCatalog(tb testing.TB) []route.ToolSpec {
 		for _, t := range m.Tools {
 			id := m.ID + "." + t.Name
 			spec := route.ToolSpec{
-				ID: id, Extension: m.ID, Name: t.Name, Description: t.Description,
+				ID: session.ToolID(id), Extension: m.ID, Name: t.Name, Description: t.Description,
 				Examples: t.Examples, Keywords: t.Keywords, SafetyLevel: t.SafetyLevel,
 			}
 			req := map[string]bool{}
@@ -236,7 +236,7 @@ func run(t testing.TB, r *Router, catalog []route.ToolSpec, text string) outcome
 	}
 	o.plan = p
 	if len(p.Steps) > 0 {
-		o.tool = p.Steps[0].Tool
+		o.tool = string(p.Steps[0].Tool)
 		if err := json.Unmarshal(p.Steps[0].Args, &o.args); err != nil {
 			t.Fatalf("Plan(%q): args %s: %v", text, p.Steps[0].Args, err)
 		}
@@ -302,7 +302,7 @@ func score(t *testing.T, name string, cases []routeCase) measure {
 	catalog := loadCatalog(t)
 	level := map[string]int{}
 	for _, s := range catalog {
-		level[s.ID] = s.SafetyLevel
+		level[string(s.ID)] = s.SafetyLevel
 	}
 	r := newTestRouter()
 	var m measure

@@ -29,7 +29,7 @@ func FuzzRoutePlan(f *testing.F) {
 	for _, s := range catalog {
 		for _, p := range s.Params {
 			if p.Required {
-				required[s.ID] = append(required[s.ID], p.Name)
+				required[string(s.ID)] = append(required[string(s.ID)], p.Name)
 			}
 		}
 	}
@@ -58,7 +58,7 @@ func FuzzRoutePlan(f *testing.F) {
 			t.Fatal(err)
 		}
 		for _, s := range p.Steps {
-			if !strings.HasPrefix(s.Tool, in.Domains[0]+".") && len(in.Domains) == 1 {
+			if !strings.HasPrefix(string(s.Tool), in.Domains[0]+".") && len(in.Domains) == 1 {
 				t.Fatalf("tool %s outside %v", s.Tool, in.Domains)
 			}
 			var args map[string]any
@@ -67,7 +67,7 @@ func FuzzRoutePlan(f *testing.F) {
 			}
 			if p.Clarify != "" {
 				missing := false
-				for _, name := range required[s.Tool] {
+				for _, name := range required[string(s.Tool)] {
 					if _, ok := args[name]; !ok {
 						missing = true
 					}
@@ -119,7 +119,7 @@ func FuzzChainPlan(f *testing.F) {
 			t.Fatalf("%q: none intent %+v", text, o.intent)
 		}
 		for _, s := range o.plan.Steps {
-			if !slices.Contains(o.intent.Domains, strings.SplitN(s.Tool, ".", 2)[0]) {
+			if !slices.Contains(o.intent.Domains, strings.SplitN(string(s.Tool), ".", 2)[0]) {
 				t.Fatalf("%q: %s outside the routed domains %v", text, s.Tool, o.intent.Domains)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/steward-os/steward/kernel/route"
+	"github.com/steward-os/steward/session"
 )
 
 // Field weights of a tool document: its name says most, then its keywords,
@@ -237,7 +238,7 @@ type index struct {
 	fp     uint64 // fingerprint of the catalog
 	lx     *lexer
 	tools  []toolDoc
-	byID   map[string]int
+	byID   map[session.ToolID]int
 	idf    map[string]float64
 	avgLen float64
 	// Precomputed per term: its id, and for each tool its BM25 weight and
@@ -269,7 +270,7 @@ func buildIndex(catalog []route.ToolSpec) *index {
 	ix := &index{
 		lx:        newLexer(multi),
 		idf:       map[string]float64{},
-		byID:      map[string]int{},
+		byID:      map[session.ToolID]int{},
 		vocab:     map[string]bool{},
 		slotNames: map[string]bool{},
 		help:      map[string]string{},
@@ -420,7 +421,7 @@ func fingerprint(seed maphash.Seed, catalog []route.ToolSpec) uint64 {
 		h.WriteByte(0)
 	}
 	for _, t := range catalog {
-		w(t.ID)
+		w(string(t.ID))
 		w(t.Extension)
 		w(t.Name)
 		w(t.Description)

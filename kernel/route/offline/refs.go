@@ -179,7 +179,7 @@ func (g *gazetteer) parseFacts(t route.Turn) []parsedFact {
 // factKey identifies a fact's verbatim output.
 type factKey struct {
 	id   int64
-	tool string
+	tool session.ToolID
 	sum  uint64
 }
 
@@ -195,7 +195,7 @@ func (g *gazetteer) parseFact(f session.Fact) *parsedFact {
 	if !ok {
 		return nil
 	}
-	ext, _, _ := strings.Cut(f.Tool, ".")
+	ext, _, _ := strings.Cut(string(f.Tool), ".")
 	pf := &parsedFact{f: f, ext: ext, obj: obj}
 	pf.key, pf.items = listIn(obj, g)
 	if pf.items != nil {
@@ -478,7 +478,7 @@ func (a *analysis) ledgerCands(g *gazetteer, facts []parsedFact, p pronoun) []ca
 		} else {
 			// A single object: every top-level field that names a resource;
 			// the one the tool's name is about first ("get_server" → server).
-			_, tool, _ := strings.Cut(f.f.Tool, ".")
+			_, tool, _ := strings.Cut(string(f.f.Tool), ".")
 			var keys []string
 			for k := range f.obj {
 				keys = append(keys, k)

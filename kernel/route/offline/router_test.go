@@ -103,7 +103,7 @@ func TestPlanOnlyFromSurface(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, s := range p.Steps {
-				if !strings.HasPrefix(s.Tool, ext+".") {
+				if !strings.HasPrefix(string(s.Tool), ext+".") {
 					t.Fatalf("Plan(%q) over %s chose %s", c.text, ext, s.Tool)
 				}
 			}
@@ -167,7 +167,7 @@ func TestPlanClarifies(t *testing.T) {
 	for _, s := range catalog {
 		for _, p := range s.Params {
 			if p.Required {
-				required[s.ID] = append(required[s.ID], p.Name)
+				required[string(s.ID)] = append(required[string(s.ID)], p.Name)
 			}
 		}
 	}
@@ -368,7 +368,7 @@ func TestNoBuiltInNames(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(p.Steps) != 1 || p.Steps[0].Tool != c.tool || string(p.Steps[0].Args) != c.args {
+		if len(p.Steps) != 1 || string(p.Steps[0].Tool) != c.tool || string(p.Steps[0].Args) != c.args {
 			t.Errorf("%q: %+v, want %s %s", c.text, p, c.tool, c.args)
 		}
 	}

@@ -506,8 +506,8 @@ func (s *Store) SaveChain(ctx context.Context, c store.ChainRow) error {
 }
 
 // GetChain loads a chain; store.ErrNotFound when absent.
-func (s *Store) GetChain(ctx context.Context, id string) (store.ChainRow, error) {
-	return loadRow[store.ChainRow](ctx, s, `SELECT row FROM chains WHERE id = ?`, id, "chain")
+func (s *Store) GetChain(ctx context.Context, id session.ChainID) (store.ChainRow, error) {
+	return loadRow[store.ChainRow](ctx, s, `SELECT row FROM chains WHERE id = ?`, string(id), "chain")
 }
 
 // loadRow reads one JSON-encoded row by id; store.ErrNotFound when absent.
@@ -631,7 +631,7 @@ func (s *Store) DeleteLink(ctx context.Context, l store.Link) error {
 }
 
 // LinkFor returns the link of a channel account; store.ErrNotFound when none.
-func (s *Store) LinkFor(ctx context.Context, channel, account string) (store.Link, error) {
+func (s *Store) LinkFor(ctx context.Context, channel session.ChannelID, account string) (store.Link, error) {
 	l := store.Link{Channel: channel, Account: account}
 	var tenant, actor, at string
 	err := s.w.QueryRowContext(ctx, `SELECT tenant, actor, at FROM links WHERE channel = ? AND account = ?`, channel, account).Scan(&tenant, &actor, &at)
@@ -696,8 +696,8 @@ func (s *Store) FinishTask(ctx context.Context, t store.TaskRow) (bool, error) {
 }
 
 // GetTask loads a task; store.ErrNotFound when absent.
-func (s *Store) GetTask(ctx context.Context, id string) (store.TaskRow, error) {
-	return loadRow[store.TaskRow](ctx, s, `SELECT row FROM tasks WHERE id = ?`, id, "task")
+func (s *Store) GetTask(ctx context.Context, id session.TaskID) (store.TaskRow, error) {
+	return loadRow[store.TaskRow](ctx, s, `SELECT row FROM tasks WHERE id = ?`, string(id), "task")
 }
 
 // Tasks lists tasks, newest first: an actor's (tenant and actor set) or,
