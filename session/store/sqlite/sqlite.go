@@ -1098,3 +1098,5 @@ func (s *Store) Notes(ctx context.Context, tenant session.TenantID, to session.A
 	}
 	return out, rows.Err()
 }
+
+var _ store.Backend = (*Store)(nil)

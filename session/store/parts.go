@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/steward-os/steward/session"
+)
+
+// The storage contract, one small interface per part of the kernel that
+// needs it. A back-end implements them one at a time; storetest checks each
+// against the same rules, so a second back-end (Redis) behaves as SQLite
+// does. Every method is safe for concurrent use and, unless it says
+// otherwise, durable when it returns. "Exactly one of several concurrent
+// callers" rules below are the ones the kernel's guarantees rest on.
+
+// Audit appends to the per-tenant hash chains and reads them back.
+type Audit interface {
+	// AppendAudit appends entries, each to its tenant's chain (ChainHash
+	// links it to the tenant's previous record), and returns the rows as
+	// stored, once they and everything enqueued before them are durable.
+	// With no entries it only waits for what was enqueued before it.
+	AppendAudit(ctx context.Context, entries ...AuditEntry) ([]AuditRow, error)
+	// EnqueueAudit queues entries, in order, for the next group commit and
+	// returns at once. A queued entry that cannot be committed makes every
+	// later append fail (the trail never silently misses a record).
+	EnqueueAudit(ctx context.Context, entries ...AuditEntry) error
+	AuditReader
+}
+
+// AuditReader reads the chains (the verifier needs only this).
+type AuditReader interface {
+	AuditTenants(ctx context.Context) ([]session.TenantID, error)
+	// AuditHead is the tenant's last sequence number and hash (0 and
+	// GenesisHash for a tenant with no record).
+	AuditHead(ctx context.Context, tenant session.TenantID) (int64, string, error)
+	// AuditChain calls fn with every record of the tenant in order.
+	AuditChain(ctx context.Context, tenant session.TenantID, fn func(AuditRow) error) error
+}
+
+// Ledger is the fact ledger: verbatim tool outputs, per session.
+type Ledger interface {
+	// Record stores a fact and returns its id (ids grow).
+	Record(ctx context.Context, f session.Fact) (int64, error)
+	// Fact loads one fact; ErrNotFound when absent.
+	Fact(ctx context.Context, id int64) (session.Fact, error)
+	// Recent returns the session's newest facts, oldest first, within the cap.
+	Recent(ctx context.Context, s session.SessionID, c session.Cap) ([]session.Fact, error)
+}
+
+// Proposals stores frozen actions and their single-use decisions.
+type Proposals interface {
+	CreateProposal(ctx context.Context, p ProposalRow) error
+	// GetProposal loads one; ErrNotFound when absent.
+	GetProposal(ctx context.Context, id session.ProposalID) (ProposalRow, error)
+	// TransitionProposal moves a proposal from one state to another and
+	// reports whether it did: of concurrent callers with the same from,
+	// exactly one wins. outcome, when set, is stored with the new state.
+	TransitionProposal(ctx context.Context, id session.ProposalID, from, to ProposalState, at time.Time, outcome json.RawMessage) (bool, error)
+	// ProposalsInState lists every proposal in a state (recovery).
+	ProposalsInState(ctx context.Context, state ProposalState) ([]ProposalRow, error)
+	// ClaimExecution takes an idempotency key once: the first caller gets
+	// true, every later one false, across restarts.
+	ClaimExecution(ctx context.Context, key string, at time.Time) (bool, error)
+}
+
+// Chains stores plans of several steps while they wait.
+type Chains interface {
+	// SaveChain creates or replaces a chain.
+	SaveChain(ctx context.Context, c ChainRow) error
+	// GetChain loads one; ErrNotFound when absent.
+	GetChain(ctx context.Context, id session.ChainID) (ChainRow, error)
+}
+
+// Tasks stores background tasks.
+type Tasks interface {
+	// SaveTask creates or replaces a running task (progress, heartbeat).
+	SaveTask(ctx context.Context, t TaskRow) error
+	// FinishTask stores a task's end and reports whether this call ended
+	// it: a task ends once (of concurrent callers exactly one wins, and a
+	// task already ended is not changed).
+	FinishTask(ctx context.Context, t TaskRow) (bool, error)
+	// GetTask loads one; ErrNotFound when absent.
+	GetTask(ctx context.Context, id session.TaskID) (TaskRow, error)
+	// Tasks lists an actor's tasks newest first (tenant and actor set), or
+	// with an empty actor every task in state, oldest first.
+	Tasks(ctx context.Context, tenant session.TenantID, actor session.ActorID, state TaskState) ([]TaskRow, error)
+}
+
+// Events stores deliveries to sessions outside a request, in id order.
+type Events interface {
+	// AppendEvent stores an outbound for a session and returns its id;
+	// ids grow across all sessions.
+	AppendEvent(ctx context.Context, sid session.SessionID, at time.Time, out json.RawMessage) (int64, error)
+	// Events returns a session's events after an id, oldest first.
+	Events(ctx context.Context, sid session.SessionID, after int64, limit int) ([]Event, error)
+	// AllEvents returns every session's events after an id, oldest first.
+	AllEvents(ctx context.Context, after int64, limit int) ([]Event, error)
+	// LastEventID is the newest event's id, 0 when there is none.
+	LastEventID(ctx context.Context) (int64, error)
+}
+
+// Marks are small durable values channels keep (feed cursors, which
+// platform message shows a proposal).
+type Marks interface {
+	Mark(ctx context.Context, key string) (string, bool, error)
+	// SetMark writes a mark; an empty value deletes it.
+	SetMark(ctx context.Context, key, value string, at time.Time) error
+	// Marks lists the marks whose key starts with prefix.
+	Marks(ctx context.Context, prefix string) (map[string]string, error)
+	// TakeMark deletes a mark and returns its value: of concurrent callers
+	// exactly one gets it.
+	TakeMark(ctx context.Context, key string) (string, bool, error)
+}
+
+// Continuity remembers the channel each session used last.
+type Continuity interface {
+	// TouchSession records the address a session's last turn came from.
+	TouchSession(ctx context.Context, sid session.SessionID, from session.Address, at time.Time) error
+	// LastChannel returns it (the zero Address when there is none).
+	LastChannel(ctx context.Context, sid session.SessionID) (session.Address, error)
+}
+
+// Links stores identity links and link codes (by hash only).
+type Links interface {
+	SaveLinkCode(ctx context.Context, c LinkCode) error
+	// UseLinkCode marks a code used and returns it: a code is used once
+	// (ErrNotFound when unknown or used, whoever asks second).
+	UseLinkCode(ctx context.Context, hash string, at time.Time) (LinkCode, error)
+	// SaveLink links a channel account; ErrConflict when the account is
+	// linked to another actor.
+	SaveLink(ctx context.Context, l Link) error
+	// DeleteLink removes the actor's link; ErrNotFound when there is none.
+	DeleteLink(ctx context.Context, l Link) error
+	// LinkFor returns the link of a channel account; ErrNotFound when none.
+	LinkFor(ctx context.Context, channel session.ChannelID, account string) (Link, error)
+	// Links lists an actor's links.
+	Links(ctx context.Context, tenant session.TenantID, actor session.ActorID) ([]Link, error)
+}
+
+// ExtState is extension key-value state, scoped to one extension and
+// tenant, plus the seed markers and delivered notes.
+type ExtState interface {
+	// StateGet returns a value and whether it exists.
+	StateGet(ctx context.Context, ext string, tenant session.TenantID, coll, key string) (json.RawMessage, bool, error)
+	StatePut(ctx context.Context, ext string, tenant session.TenantID, coll, key string, v json.RawMessage) error
+	StateDelete(ctx context.Context, ext string, tenant session.TenantID, coll, key string) error
+	// StateList returns a collection's values in key order.
+	StateList(ctx context.Context, ext string, tenant session.TenantID, coll string) ([]json.RawMessage, error)
+	// MarkSeeded reports whether this call is the first to seed the
+	// extension for the tenant.
+	MarkSeeded(ctx context.Context, ext string, tenant session.TenantID, at time.Time) (bool, error)
+	UnmarkSeeded(ctx context.Context, ext string, tenant session.TenantID) error
+	// DeliverNote stores a message delivered through an extension's Outbox.
+	DeliverNote(ctx context.Context, n Note) (int64, error)
+}
+
+// Dedupe remembers inbound events so a redelivery runs nothing again.
+type Dedupe interface {
+	// ClaimInbound takes a key: first is true for the first caller; a later
+	// caller gets the stored outcome (nil while the first is unfinished).
+	ClaimInbound(ctx context.Context, key string, at time.Time) (first bool, outcome json.RawMessage, err error)
+	// FinishInbound stores the outcome of the first delivery.
+	FinishInbound(ctx context.Context, key string, outcome json.RawMessage) error
+	// ForgetUnfinishedInbound releases keys whose first delivery never
+	// finished (recovery) and returns how many.
+	ForgetUnfinishedInbound(ctx context.Context) (int64, error)
+}
+
+// Backend is every part at once: what a storage back-end provides and
+// what storetest checks.
+type Backend interface {
+	Audit
+	Ledger
+	Proposals
+	Chains
+	Tasks
+	Events
+	Marks
+	Continuity
+	Links
+	ExtState
+	Dedupe
+}
