@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/steward-os/steward/kernel/audit"
-	"github.com/steward-os/steward/kernel/narrate"
+	"github.com/steward-os/steward/internal/narrate"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"

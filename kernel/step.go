@@ -11,7 +11,7 @@ import (
 
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/ground"
-	"github.com/steward-os/steward/kernel/narrate"
+	"github.com/steward-os/steward/internal/narrate"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/sdk"
 	"github.com/steward-os/steward/session"

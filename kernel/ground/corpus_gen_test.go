@@ -19,7 +19,7 @@ package ground
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/steward-os/steward/kernel/narrate"
+	"github.com/steward-os/steward/internal/narrate"
 	"strings"
 	"testing"
 

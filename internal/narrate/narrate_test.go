@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/steward-os/steward/kernel/narrate"
+	"github.com/steward-os/steward/internal/narrate"
 )
 
 func TestRender(t *testing.T) {

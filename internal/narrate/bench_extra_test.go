@@ -6,7 +6,7 @@ import (
 	"testing"
 	"text/template"
 
-	"github.com/steward-os/steward/kernel/narrate"
+	"github.com/steward-os/steward/internal/narrate"
 )
 
 // The list_servers narration and a verbatim output of the demo world.
