@@ -34,6 +34,7 @@ import (
 	"github.com/steward-os/steward/channels/api"
 	"github.com/steward-os/steward/channels/terminal"
 	"github.com/steward-os/steward/channels/web"
+	"github.com/steward-os/steward/cmd/steward/internal/bench"
 	"github.com/steward-os/steward/configs"
 	"github.com/steward-os/steward/kernel"
 	"github.com/steward-os/steward/kernel/audit"
@@ -114,7 +115,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "audit":
 		return auditCmd(ctx, rest, stdout, stderr)
 	case "bench":
-		err = bench(ctx, rest, stdout, stderr)
+		err = bench.Run(ctx, rest, stdout, stderr, serve)
 	case "version":
 		fmt.Fprintf(stdout, "steward %s (conformance level %d, extension protocol %s)\n", kernel.Version, kernel.ConformanceLevel, manifest.ProtocolVersion)
 		return 0
