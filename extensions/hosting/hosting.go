@@ -19,7 +19,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/steward-os/steward/sdk"
@@ -37,7 +36,7 @@ const (
 	collSnapshots = "snapshots"    // [snapshot id] snapshot
 	collZones     = "zones"        // [zone name] zone (records inline)
 	collCerts     = "certificates" // [domain] certificate
-	collMeta      = "meta"         // ["seeded"] seed marker
+	collMeta      = "meta"         // ["settings"] seed settings; ["seeded"] sdk.SeedOnce's marker
 )
 
 const dateLayout = "2006-01-02"
@@ -59,7 +58,7 @@ func ExtensionWithClock(now func() time.Time) sdk.Extension {
 		Manifest: manifest,
 		Handlers: h.handlers(),
 		Context:  sdk.ContextFunc(h.resources),
-		Seed:     h.seed,
+		Seed:     sdk.SeedOnce(h.seed),
 	}
 }
 
@@ -67,14 +66,7 @@ type hosting struct {
 	now func() time.Time
 	// locks serialises the read-modify-write of one tenant's state within
 	// this process (sdk.State has no transactions).
-	locks sync.Map // sdk.TenantID → *sync.Mutex
-}
-
-func (h *hosting) lock(t sdk.TenantID) func() {
-	m, _ := h.locks.LoadOrStore(t, new(sync.Mutex))
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
+	locks sdk.TenantLocks
 }
 
 // today is the clock's current date in UTC, at midnight.
@@ -85,12 +77,9 @@ func (h *hosting) today() time.Time {
 
 func (h *hosting) stamp() string { return h.now().UTC().Format(time.RFC3339) }
 
-// tool binds a handler and serialises it per tenant.
+// tool binds a handler that runs holding its tenant's lock.
 func tool[P, R any](h *hosting, name string, fn func(ctx context.Context, c sdk.Call[P]) (R, error)) sdk.Handler {
-	return sdk.Tool(name, func(ctx context.Context, c sdk.Call[P]) (R, error) {
-		defer h.lock(c.Caller.Tenant)()
-		return fn(ctx, c)
-	})
+	return sdk.Tool(name, sdk.Locked(&h.locks, fn))
 }
 
 // --- stored documents ---
@@ -203,98 +192,44 @@ func required(param, value string) error {
 	return nil
 }
 
-func loadServer(ctx context.Context, st sdk.State, name string) (server, error) {
-	if err := required("server", name); err != nil {
-		return server{}, err
+// load reads the document stored under key, which names it by param: an
+// empty key is sdk.CodeInvalid, a missing document sdk.CodeNotFound with
+// the message missing (a format with one %q, the key).
+func load[T any](ctx context.Context, st sdk.State, coll, param, key, missing string) (T, error) {
+	if err := required(param, key); err != nil {
+		var zero T
+		return zero, err
 	}
-	s, ok, err := get[server](ctx, st, collServers, name)
-	if err != nil {
-		return s, err
-	}
-	if !ok {
-		return s, sdk.Errorf(sdk.CodeNotFound, "no server named %q", name)
-	}
-	return s, nil
-}
-
-func loadDatabase(ctx context.Context, st sdk.State, name string) (database, error) {
-	if err := required("database", name); err != nil {
-		return database{}, err
-	}
-	d, ok, err := get[database](ctx, st, collDatabases, name)
-	if err != nil {
-		return d, err
-	}
-	if !ok {
-		return d, sdk.Errorf(sdk.CodeNotFound, "no database named %q", name)
-	}
-	return d, nil
-}
-
-func loadZone(ctx context.Context, st sdk.State, name string) (zone, error) {
-	if err := required("zone", name); err != nil {
-		return zone{}, err
-	}
-	z, ok, err := get[zone](ctx, st, collZones, name)
-	if err != nil {
-		return z, err
-	}
-	if !ok {
-		return z, sdk.Errorf(sdk.CodeNotFound, "no DNS zone named %q", name)
-	}
-	if z.Records == nil {
-		z.Records = []Record{}
-	}
-	return z, nil
-}
-
-func loadCertificate(ctx context.Context, st sdk.State, domain string) (certificate, error) {
-	if err := required("domain", domain); err != nil {
-		return certificate{}, err
-	}
-	c, ok, err := get[certificate](ctx, st, collCerts, domain)
-	if err != nil {
-		return c, err
-	}
-	if !ok {
-		return c, sdk.Errorf(sdk.CodeNotFound, "no certificate for %q", domain)
-	}
-	return c, nil
-}
-
-// serverView builds the full server object: the server with the names of
-// the sites and databases it runs.
-func serverView(ctx context.Context, st sdk.State, s server) (Server, error) {
-	v := Server{
-		Name: s.Name, Region: s.Region, Status: s.Status, Size: s.Size,
-		Sites: []string{}, Databases: []string{},
-		Restarts: s.Restarts, RestartedAt: s.RestartedAt,
-	}
-	sites, err := list[site](ctx, st, collSites)
+	v, ok, err := get[T](ctx, st, coll, key)
 	if err != nil {
 		return v, err
 	}
-	for _, x := range sites {
-		if x.Server == s.Name {
-			v.Sites = append(v.Sites, x.Name)
-		}
-	}
-	dbs, err := list[database](ctx, st, collDatabases)
-	if err != nil {
-		return v, err
-	}
-	for _, d := range dbs {
-		if d.Server == s.Name {
-			v.Databases = append(v.Databases, d.Name)
-		}
+	if !ok {
+		return v, sdk.Errorf(sdk.CodeNotFound, missing, key)
 	}
 	return v, nil
 }
 
-func (h *hosting) certView(c certificate) Certificate {
-	out := Certificate{Domain: c.Domain, Expires: c.Expires}
-	if exp, err := time.Parse(dateLayout, c.Expires); err == nil {
-		out.DaysLeft = int(exp.Sub(h.today()).Hours() / 24)
+func loadServer(ctx context.Context, st sdk.State, name string) (server, error) {
+	return load[server](ctx, st, collServers, "server", name, "no server named %q")
+}
+
+func loadDatabase(ctx context.Context, st sdk.State, name string) (database, error) {
+	return load[database](ctx, st, collDatabases, "database", name, "no database named %q")
+}
+
+func loadBackup(ctx context.Context, st sdk.State, id string) (backup, error) {
+	return load[backup](ctx, st, collBackups, "backup", id, "no backup named %q")
+}
+
+func loadZone(ctx context.Context, st sdk.State, name string) (zone, error) {
+	z, err := load[zone](ctx, st, collZones, "zone", name, "no DNS zone named %q")
+	if err == nil && z.Records == nil {
+		z.Records = []Record{}
 	}
-	return out
+	return z, err
+}
+
+func loadCertificate(ctx context.Context, st sdk.State, domain string) (certificate, error) {
+	return load[certificate](ctx, st, collCerts, "domain", domain, "no certificate for %q")
 }

@@ -1,9 +1,7 @@
 package hosting
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -52,23 +50,11 @@ type SeedData struct {
 	} `json:"settings"`
 }
 
-// seed writes the tenant's world section into State, once: a tenant whose
-// state carries the seed marker is left alone. null or {} seeds nothing.
-func (h *hosting) seed(ctx context.Context, st sdk.State, data json.RawMessage) error {
-	var done bool
-	if ok, err := st.Get(ctx, collMeta, "seeded", &done); err != nil {
-		return fmt.Errorf("hosting: seed: %w", err)
-	} else if ok && done {
-		return nil
-	}
-	var d SeedData
-	if len(bytes.TrimSpace(data)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&d); err != nil {
-			return fmt.Errorf("hosting: seed: %w", err)
-		}
-	}
+// seed writes the tenant's world section into State. sdk.SeedOnce decodes
+// the section strictly (unknown keys are errors) and runs seed once per
+// tenant: a tenant whose state carries the seed marker is left alone. null
+// or {} seeds nothing.
+func (h *hosting) seed(ctx context.Context, st sdk.State, d SeedData) error {
 	if err := h.writeSeed(ctx, st, d); err != nil {
 		return fmt.Errorf("hosting: seed: %w", err)
 	}
@@ -78,7 +64,7 @@ func (h *hosting) seed(ctx context.Context, st sdk.State, data json.RawMessage) 
 	if err := put(ctx, st, collMeta, "settings", d.Settings); err != nil {
 		return fmt.Errorf("hosting: seed: %w", err)
 	}
-	return put(ctx, st, collMeta, "seeded", true)
+	return nil
 }
 
 func (h *hosting) writeSeed(ctx context.Context, st sdk.State, d SeedData) error {

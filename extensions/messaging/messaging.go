@@ -11,7 +11,6 @@
 package messaging
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -97,32 +96,21 @@ func recipient(ctx context.Context, c sdk.Call[SendParams]) (sdk.ActorID, error)
 		}
 		to = string(c.Caller.Manager)
 	}
-	dir, err := c.Env.Directory()
+	m, ok, err := sdk.FindMember(ctx, c.Env, to)
 	if err != nil {
 		return "", fmt.Errorf("messaging: directory: %w", err)
 	}
-	members, err := dir.Members(ctx)
-	if err != nil {
-		return "", fmt.Errorf("messaging: directory: %w", err)
+	if !ok {
+		return "", sdk.Errorf(sdk.CodeNotFound, "no colleague named %q", to)
 	}
-	for _, m := range members {
-		if strings.EqualFold(string(m.ID), to) {
-			return m.ID, nil
-		}
-	}
-	return "", sdk.Errorf(sdk.CodeNotFound, "no colleague named %q", to)
+	return m.ID, nil
 }
 
 // seed accepts the messaging section of the world file, which has nothing
 // to seed: null or {}.
 func seed(_ context.Context, _ sdk.State, data json.RawMessage) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
 	var d struct{}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
+	if err := sdk.DecodeSeed(data, &d); err != nil {
 		return fmt.Errorf("messaging: seed: %w", err)
 	}
 	return nil

@@ -13,7 +13,6 @@
 package tasks
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -21,7 +20,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/steward-os/steward/sdk"
@@ -32,7 +30,7 @@ var manifest []byte
 
 const (
 	collTasks = "tasks" // [T-n] task
-	collMeta  = "meta"  // "seq": last task number; "seeded": marker
+	collMeta  = "meta"  // "seq": last task number; "seeded": sdk.SeedOnce's marker
 )
 
 const dateLayout = "2006-01-02"
@@ -59,28 +57,20 @@ func ExtensionWithClock(now func() time.Time) sdk.Extension {
 	return sdk.Extension{
 		Manifest: manifest,
 		Handlers: []sdk.Handler{
-			tool(x, "list_tasks", x.list),
-			tool(x, "create_task", x.create),
-			tool(x, "complete_task", x.complete),
+			sdk.Tool("list_tasks", sdk.Locked(&x.locks, x.list)),
+			sdk.Tool("create_task", sdk.Locked(&x.locks, x.create)),
+			sdk.Tool("complete_task", sdk.Locked(&x.locks, x.complete)),
 		},
 		Context: sdk.ContextFunc(x.resources),
-		Seed:    x.seed,
+		Seed:    sdk.SeedOnce(x.seed),
 	}
 }
 
 type tasks struct {
-	now   func() time.Time
-	locks sync.Map // sdk.TenantID → *sync.Mutex
-}
-
-func tool[P, R any](x *tasks, name string, fn func(ctx context.Context, c sdk.Call[P]) (R, error)) sdk.Handler {
-	return sdk.Tool(name, func(ctx context.Context, c sdk.Call[P]) (R, error) {
-		m, _ := x.locks.LoadOrStore(c.Caller.Tenant, new(sync.Mutex))
-		mu := m.(*sync.Mutex)
-		mu.Lock()
-		defer mu.Unlock()
-		return fn(ctx, c)
-	})
+	now func() time.Time
+	// locks serialises each handler's read-modify-write of one tenant's
+	// tasks within this process (sdk.State has no transactions).
+	locks sdk.TenantLocks
 }
 
 func (x *tasks) today() string { return x.now().UTC().Format(dateLayout) }
@@ -155,20 +145,14 @@ func assignee(ctx context.Context, c sdk.Call[ListParams]) (string, error) {
 	if who == "" || strings.EqualFold(who, "me") || who == self {
 		return self, nil
 	}
-	dir, err := c.Env.Directory()
+	m, ok, err := sdk.FindMember(ctx, c.Env, who)
 	if err != nil {
 		return "", fmt.Errorf("tasks: directory: %w", err)
 	}
-	members, err := dir.Members(ctx)
-	if err != nil {
-		return "", fmt.Errorf("tasks: directory: %w", err)
+	if !ok {
+		return "", sdk.Errorf(sdk.CodeNotFound, "no member named %q", who)
 	}
-	for _, m := range members {
-		if strings.EqualFold(string(m.ID), who) {
-			return string(m.ID), nil
-		}
-	}
-	return "", sdk.Errorf(sdk.CodeNotFound, "no member named %q", who)
+	return string(m.ID), nil
 }
 
 func (x *tasks) create(ctx context.Context, c sdk.Call[CreateParams]) (Task, error) {
@@ -313,23 +297,11 @@ type SeedData struct {
 	} `json:"tasks"`
 }
 
-// seed writes the tenant's tasks once: a tenant whose state carries the
-// seed marker is left alone. null or {} seeds nothing.
-func (x *tasks) seed(ctx context.Context, st sdk.State, data json.RawMessage) error {
-	var done bool
-	if ok, err := st.Get(ctx, collMeta, "seeded", &done); err != nil {
-		return fmt.Errorf("tasks: seed: %w", err)
-	} else if ok && done {
-		return nil
-	}
-	var d SeedData
-	if len(bytes.TrimSpace(data)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&d); err != nil {
-			return fmt.Errorf("tasks: seed: %w", err)
-		}
-	}
+// seed writes the tenant's tasks. sdk.SeedOnce decodes the section
+// strictly (unknown keys are errors) and runs seed once per tenant: a
+// tenant whose state carries the seed marker is left alone. null or {}
+// seeds nothing.
+func (x *tasks) seed(ctx context.Context, st sdk.State, d SeedData) error {
 	seq := 0
 	for _, s := range d.Tasks {
 		id, ok := taskID(s.ID)
@@ -363,9 +335,6 @@ func (x *tasks) seed(ctx context.Context, st sdk.State, data json.RawMessage) er
 		seq = max(seq, idNum(id))
 	}
 	if err := st.Put(ctx, collMeta, "seq", seq); err != nil {
-		return fmt.Errorf("tasks: seed: %w", err)
-	}
-	if err := st.Put(ctx, collMeta, "seeded", true); err != nil {
 		return fmt.Errorf("tasks: seed: %w", err)
 	}
 	return nil

@@ -5,6 +5,9 @@
 // Contract. Both forms print only values found in the data they are
 // given; a template that prints a missing value ("<no value>") fails
 // rather than saying something the data does not. Pure functions, no I/O.
+// The kernel renders every proposal summary and reply with it, and
+// sdk/sdktest renders extension authors' test templates with it, so a test
+// sees exactly what a user would.
 package narrate
 
 import (

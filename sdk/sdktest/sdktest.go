@@ -1,7 +1,8 @@
 // Package sdktest provides test doubles for the extension SDK: an in-memory
 // [sdk.State], a fake [sdk.Env] with a member directory, a recording outbox
 // and a progress log, and helpers that load a tenant's part of a world file
-// and render manifest templates the way the kernel does.
+// and render manifest templates with the kernel's own renderer
+// (internal/narrate), so a template renders in a test exactly as in a reply.
 //
 // Contract. The doubles behave like the kernel's implementations where an
 // extension can observe the difference: State stores JSON documents (a value

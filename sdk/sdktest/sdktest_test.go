@@ -194,6 +194,14 @@ func TestRender(t *testing.T) {
 	if got, err := Render(`{{with index . "opt"}}[{{.}}]{{end}}`, res{}); err != nil || got != "" {
 		t.Errorf("index on a missing key = %q, %v", got, err)
 	}
+	// As in the kernel (internal/narrate): a missing key may be tested…
+	if got, err := Render(`{{.n}}{{if .opt}} {{.opt}}{{end}}`, res{N: 1}); err != nil || got != "1" {
+		t.Errorf("if on a missing key = %q, %v", got, err)
+	}
+	// …but a null printed is a missing value too.
+	if got, err := Render(`{{.items}}`, res{}); err == nil {
+		t.Errorf("null rendered as %q", got)
+	}
 	if _, err := Render(`{{`, res{}); err == nil {
 		t.Error("bad template rendered")
 	}

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"text/template"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/steward-os/steward/internal/narrate"
 )
 
 // WorldSection reads a world file (configs/world.yaml) and returns the JSON
@@ -89,8 +90,13 @@ func ManifestTools(manifest []byte) (map[string]ManifestTool, error) {
 }
 
 // Render executes a manifest template (propose over arguments, narrate over
-// a result) the way the kernel does: the value is marshalled to JSON and
-// decoded into generic maps, and a missing key is an error.
+// a result) with the kernel's own renderer, [narrate.Render], so a test sees
+// exactly what the kernel would say. The value is marshalled to JSON and
+// decoded into generic maps first, as the kernel holds arguments and results.
+// A missing key is tolerated where the template only tests it ({{if .x}},
+// {{with index . "x"}}); a template that prints a missing or null value
+// ("<no value>") is an error, where the kernel would fall back to the tool id
+// (propose) or the plain listing of the result (narrate).
 func Render(tmpl string, v any) (string, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -100,13 +106,5 @@ func Render(tmpl string, v any) (string, error) {
 	if err := json.Unmarshal(raw, &data); err != nil {
 		return "", err
 	}
-	t, err := template.New("t").Option("missingkey=error").Parse(tmpl)
-	if err != nil {
-		return "", err
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return narrate.Render(tmpl, data)
 }
