@@ -54,73 +54,10 @@ func findDates(toks []token, now time.Time) []dateHit {
 		if toks[i].kind != tkWord {
 			continue
 		}
-		low := toks[i].low
-		var d time.Time
-		end := i + 1
-		switch {
-		case isISODate(low):
-			t, err := time.Parse("2006-01-02", low)
-			if err != nil {
-				continue
-			}
-			d = t
-		case low == "today" || low == "tonight":
-			d = today
-		case low == "tomorrow":
-			d = today.AddDate(0, 0, 1)
-			if i >= 3 && toks[i-1].low == "after" && toks[i-2].low == "day" && toks[i-3].low == "the" {
-				d = today.AddDate(0, 0, 2)
-				i -= 3
-			}
-		case weekdayOf(low) >= 0:
-			wd := time.Weekday(weekdayOf(low))
-			ahead := (int(wd) - int(today.Weekday()) + 7) % 7
-			if ahead == 0 {
-				ahead = 7
-			}
-			d = today.AddDate(0, 0, ahead)
-			if i > 0 && (toks[i-1].low == "next" || toks[i-1].low == "this") {
-				i--
-			}
-		case low == "next" && i+1 < len(toks) && (toks[i+1].low == "week" || toks[i+1].low == "month"):
-			if toks[i+1].low == "week" {
-				d = today.AddDate(0, 0, 7)
-			} else {
-				d = today.AddDate(0, 1, 0)
-			}
-			end = i + 2
-		case low == "in" && i+2 < len(toks) && unitDays[toks[i+2].low] > 0:
-			n, ok := amount(toks[i+1].low)
-			if !ok {
-				continue
-			}
-			d = today.AddDate(0, 0, n*unitDays[toks[i+2].low])
-			end = i + 3
-		default:
-			m, ok := months[low]
-			if !ok {
-				continue
-			}
-			day := 0
-			switch {
-			case i+1 < len(toks) && isDay(toks[i+1].low):
-				day = dayOf(toks[i+1].low)
-				end = i + 2
-			case i > 0 && isDay(toks[i-1].low):
-				day = dayOf(toks[i-1].low)
-				i--
-				if i > 0 && toks[i-1].low == "the" {
-					i--
-				}
-			default:
-				continue // "may" is usually the verb
-			}
-			d = time.Date(today.Year(), m, day, 0, 0, 0, 0, today.Location())
-			if d.Before(today) {
-				d = d.AddDate(1, 0, 0)
-			}
+		d, start, end, ok := dateAt(toks, i, today)
+		if !ok {
+			continue
 		}
-		start := i
 		if start > 0 && dateLeads[toks[start-1].low] {
 			start--
 		}
@@ -128,6 +65,87 @@ func findDates(toks []token, now time.Time) []dateHit {
 		i = end - 1
 	}
 	return out
+}
+
+// dateAt reads a date written at word i: an ISO date, "today",
+// "tomorrow", a weekday, "next week", "in 3 days" or a day of a month. It
+// returns the date and its token range [start, end), which may begin
+// before i ("the day after tomorrow", "next friday", "the 3rd may").
+func dateAt(toks []token, i int, today time.Time) (time.Time, int, int, bool) {
+	low := toks[i].low
+	var d time.Time
+	end := i + 1
+	switch {
+	case isISODate(low):
+		t, err := time.Parse("2006-01-02", low)
+		if err != nil {
+			return d, 0, 0, false
+		}
+		d = t
+	case low == "today" || low == "tonight":
+		d = today
+	case low == "tomorrow":
+		d = today.AddDate(0, 0, 1)
+		if i >= 3 && toks[i-1].low == "after" && toks[i-2].low == "day" && toks[i-3].low == "the" {
+			d = today.AddDate(0, 0, 2)
+			i -= 3
+		}
+	case weekdayOf(low) >= 0:
+		wd := time.Weekday(weekdayOf(low))
+		ahead := (int(wd) - int(today.Weekday()) + 7) % 7
+		if ahead == 0 {
+			ahead = 7
+		}
+		d = today.AddDate(0, 0, ahead)
+		if i > 0 && (toks[i-1].low == "next" || toks[i-1].low == "this") {
+			i--
+		}
+	case low == "next" && i+1 < len(toks) && (toks[i+1].low == "week" || toks[i+1].low == "month"):
+		if toks[i+1].low == "week" {
+			d = today.AddDate(0, 0, 7)
+		} else {
+			d = today.AddDate(0, 1, 0)
+		}
+		end = i + 2
+	case low == "in" && i+2 < len(toks) && unitDays[toks[i+2].low] > 0:
+		n, ok := amount(toks[i+1].low)
+		if !ok {
+			return d, 0, 0, false
+		}
+		d = today.AddDate(0, 0, n*unitDays[toks[i+2].low])
+		end = i + 3
+	default:
+		return monthDayAt(toks, i, today)
+	}
+	return d, i, end, true
+}
+
+// monthDayAt reads a month at word i with its day after it ("may 3") or
+// before it ("the 3rd may"): the next such date from today on.
+func monthDayAt(toks []token, i int, today time.Time) (time.Time, int, int, bool) {
+	m, ok := months[toks[i].low]
+	if !ok {
+		return time.Time{}, 0, 0, false
+	}
+	day, end := 0, i+1
+	switch {
+	case i+1 < len(toks) && isDay(toks[i+1].low):
+		day = dayOf(toks[i+1].low)
+		end = i + 2
+	case i > 0 && isDay(toks[i-1].low):
+		day = dayOf(toks[i-1].low)
+		i--
+		if i > 0 && toks[i-1].low == "the" {
+			i--
+		}
+	default:
+		return time.Time{}, 0, 0, false // "may" is usually the verb
+	}
+	d := time.Date(today.Year(), m, day, 0, 0, 0, 0, today.Location())
+	if d.Before(today) {
+		d = d.AddDate(1, 0, 0)
+	}
+	return d, i, end, true
 }
 
 func weekdayOf(s string) int {

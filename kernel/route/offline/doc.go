@@ -90,6 +90,7 @@
 // indexes and per-tenant name tables, which also keep decoded ledger
 // facts) keyed by a hash of their content.
 // Turn.Feedback is not used (planning is deterministic, so a retry would
-// give the same answer). Splitting and chain planning are in chain.go;
-// pronouns, ordinals and ledger answers in refs.go.
+// give the same answer). Splitting and chain planning are in chain.go and
+// the chain_*.go files; pronouns and ordinals in refs.go, ledger facts and
+// answers in ledger.go and ledger_answer.go.
 package offline

@@ -71,7 +71,7 @@ type gazetteer struct {
 	titles    []titleDef
 	// kindStems are the stems of the tenant's resource kinds ("server").
 	kindStems map[string]bool
-	// parsed caches decoded ledger facts (refs.go); the table is shared
+	// parsed caches decoded ledger facts (ledger.go); the table is shared
 	// between goroutines, so it has its own lock.
 	mu     sync.Mutex
 	parsed map[factKey]*parsedFact

@@ -259,16 +259,8 @@ type index struct {
 }
 
 func buildIndex(catalog []route.ToolSpec) *index {
-	var multi []string
-	for _, t := range catalog {
-		for _, k := range t.Keywords {
-			if strings.Contains(strings.TrimSpace(k), " ") {
-				multi = append(multi, k)
-			}
-		}
-	}
 	ix := &index{
-		lx:        newLexer(multi),
+		lx:        newLexer(multiWordKeywords(catalog)),
 		idf:       map[string]float64{},
 		byID:      map[session.ToolID]int{},
 		vocab:     map[string]bool{},
@@ -278,57 +270,7 @@ func buildIndex(catalog []route.ToolSpec) *index {
 	df := map[string]int{}
 	var total float64
 	for _, spec := range catalog {
-		d := toolDoc{spec: spec, tf: map[string]float64{}, trigger: map[string]bool{}, kinds: map[string]bool{}, enums: map[string]string{}}
-		d.anchor = map[string]bool{}
-		add := func(text string, w float64, trig bool) {
-			toks := tokenize(text)
-			for _, t := range ix.lx.terms(toks, nil, nil) {
-				d.tf[t.term] += w
-				d.length += w
-				if t.surface != "" {
-					d.tf[surfacePf+t.surface] += w
-				}
-				if w >= wKeyword {
-					d.anchor[t.term] = true
-				}
-				if trig {
-					d.trigger[t.term] = true
-					ix.vocab[t.term] = true
-				}
-			}
-		}
-		add(strings.ReplaceAll(spec.Name, "_", " "), wName, true)
-		for _, k := range spec.Keywords {
-			add(k, wKeyword, true)
-		}
-		add(spec.Description, wDesc, true)
-		for _, e := range spec.Examples {
-			add(e, wExample, false)
-		}
-		add(spec.Extension, wExt, false)
-		for i, p := range spec.Params {
-			switch {
-			case p.Resource != "":
-				d.kinds[p.Resource] = d.kinds[p.Resource] || p.Required
-			case len(p.Enum) > 0:
-				for _, v := range p.Enum {
-					d.enums[strings.ToLower(v)] = v
-				}
-			case p.Type == "integer" || p.Type == "number":
-				d.integer = append(d.integer, i)
-			case isDateParam(p):
-				d.date = append(d.date, i)
-			case freeTextParams[strings.ToLower(p.Name)]:
-				if p.Required {
-					d.freeText = append([]int{i}, d.freeText...)
-				} else {
-					d.freeText = append(d.freeText, i)
-				}
-			case p.Type == "" || p.Type == "string":
-				d.slots = append(d.slots, i)
-				ix.slotNames[strings.ToLower(p.Name)] = true
-			}
-		}
+		d := ix.newToolDoc(spec)
 		for t := range d.tf {
 			df[t]++
 		}
@@ -342,23 +284,7 @@ func buildIndex(catalog []route.ToolSpec) *index {
 			}
 		}
 	}
-	ix.verbs = map[string]bool{}
-	for _, v := range verbConcepts {
-		ix.verbs[stem(v)] = true
-	}
-	kinds := map[string]bool{}
-	for _, spec := range catalog {
-		for _, p := range spec.Params {
-			if p.Resource != "" {
-				kinds[stem(p.Resource)] = true
-			}
-		}
-	}
-	for _, spec := range catalog {
-		if parts := strings.Split(spec.Name, "_"); len(parts) >= 2 && isAlpha(parts[0]) && !kinds[stem(parts[0])] {
-			ix.verbs[stem(parts[0])] = true
-		}
-	}
+	ix.verbs = commandVerbs(catalog)
 	for k := range ix.slotNames {
 		ix.slotList = append(ix.slotList, k)
 	}
@@ -370,6 +296,116 @@ func buildIndex(catalog []route.ToolSpec) *index {
 	if len(catalog) > 0 {
 		ix.avgLen = total / n
 	}
+	ix.weighTerms(df)
+	return ix
+}
+
+// multiWordKeywords returns the catalog's keywords of more than one word,
+// which the lexer reads as one term.
+func multiWordKeywords(catalog []route.ToolSpec) []string {
+	var multi []string
+	for _, t := range catalog {
+		for _, k := range t.Keywords {
+			if strings.Contains(strings.TrimSpace(k), " ") {
+				multi = append(multi, k)
+			}
+		}
+	}
+	return multi
+}
+
+// newToolDoc builds the document of one tool: its weighted terms, and its
+// parameters by role.
+func (ix *index) newToolDoc(spec route.ToolSpec) toolDoc {
+	d := toolDoc{spec: spec, tf: map[string]float64{}, trigger: map[string]bool{}, kinds: map[string]bool{}, enums: map[string]string{}}
+	d.anchor = map[string]bool{}
+	ix.addText(&d, strings.ReplaceAll(spec.Name, "_", " "), wName, true)
+	for _, k := range spec.Keywords {
+		ix.addText(&d, k, wKeyword, true)
+	}
+	ix.addText(&d, spec.Description, wDesc, true)
+	for _, e := range spec.Examples {
+		ix.addText(&d, e, wExample, false)
+	}
+	ix.addText(&d, spec.Extension, wExt, false)
+	ix.addParams(&d, spec.Params)
+	return d
+}
+
+// addText adds the terms of text to d with weight w; with trig they are
+// also words that trigger the tool.
+func (ix *index) addText(d *toolDoc, text string, w float64, trig bool) {
+	toks := tokenize(text)
+	for _, t := range ix.lx.terms(toks, nil, nil) {
+		d.tf[t.term] += w
+		d.length += w
+		if t.surface != "" {
+			d.tf[surfacePf+t.surface] += w
+		}
+		if w >= wKeyword {
+			d.anchor[t.term] = true
+		}
+		if trig {
+			d.trigger[t.term] = true
+			ix.vocab[t.term] = true
+		}
+	}
+}
+
+// addParams sorts d's parameters by role: resources, enums, integers,
+// dates, prose and other short strings (slots).
+func (ix *index) addParams(d *toolDoc, params []route.Param) {
+	for i, p := range params {
+		switch {
+		case p.Resource != "":
+			d.kinds[p.Resource] = d.kinds[p.Resource] || p.Required
+		case len(p.Enum) > 0:
+			for _, v := range p.Enum {
+				d.enums[strings.ToLower(v)] = v
+			}
+		case p.Type == "integer" || p.Type == "number":
+			d.integer = append(d.integer, i)
+		case isDateParam(p):
+			d.date = append(d.date, i)
+		case freeTextParams[strings.ToLower(p.Name)]:
+			if p.Required {
+				d.freeText = append([]int{i}, d.freeText...)
+			} else {
+				d.freeText = append(d.freeText, i)
+			}
+		case p.Type == "" || p.Type == "string":
+			d.slots = append(d.slots, i)
+			ix.slotNames[strings.ToLower(p.Name)] = true
+		}
+	}
+}
+
+// commandVerbs returns the stems that start a command: the lexicon's verbs
+// and the first word of tool names that is not a resource kind.
+func commandVerbs(catalog []route.ToolSpec) map[string]bool {
+	verbs := map[string]bool{}
+	for _, v := range verbConcepts {
+		verbs[stem(v)] = true
+	}
+	kinds := map[string]bool{}
+	for _, spec := range catalog {
+		for _, p := range spec.Params {
+			if p.Resource != "" {
+				kinds[stem(p.Resource)] = true
+			}
+		}
+	}
+	for _, spec := range catalog {
+		if parts := strings.Split(spec.Name, "_"); len(parts) >= 2 && isAlpha(parts[0]) && !kinds[stem(parts[0])] {
+			verbs[stem(parts[0])] = true
+		}
+	}
+	return verbs
+}
+
+// weighTerms numbers the terms (sorted) and precomputes each one's BM25
+// weight and anchor flag for every tool.
+func (ix *index) weighTerms(df map[string]int) {
 	ix.termID = make(map[string]int, len(df))
 	terms := make([]string, 0, len(df))
 	for t := range df {
@@ -387,7 +423,6 @@ func buildIndex(catalog []route.ToolSpec) *index {
 		ix.weight = append(ix.weight, ws)
 		ix.anchor = append(ix.anchor, an)
 	}
-	return ix
 }
 
 // isDateParam reports whether a string parameter holds a calendar date.

@@ -31,99 +31,128 @@ type token struct {
 // split off and dropped ("what's" → "what", "don't" → "do not", "bob's" →
 // "bob"); apostrophes at word edges are quote marks.
 func tokenize(text string) []token {
-	var toks []token
+	z := &tokenizer{text: text}
 	i := 0
 	n := len(text)
-	inQuote := false
-	var quoteChar rune
 	for i < n {
 		r, w := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case unicode.IsSpace(r):
 			i += w
-			continue
 		case isQuoteRune(r) && !(r == '\'' || r == '’') || ((r == '\'' || r == '’') && atWordEdge(text, i, w)):
-			// A quote mark. Apostrophes inside words are handled below.
-			closing := inQuote && sameQuote(quoteChar, r)
-			if closing {
-				inQuote = false
-			} else if !inQuote {
-				inQuote = true
-				quoteChar = r
-			}
-			toks = append(toks, token{raw: text[i : i+w], low: text[i : i+w], start: i, end: i + w, kind: tkQuote})
+			// A quote mark. Apostrophes inside words are handled by word.
+			z.quote(i, w, r)
 			i += w
-			continue
-		case r == ':':
-			toks = append(toks, token{raw: ":", low: ":", start: i, end: i + 1, kind: tkColon, quoted: inQuote})
+		case z.punct(i, r):
 			i++
-			continue
-		case r == ',' || r == ';':
-			toks = append(toks, token{raw: text[i : i+1], low: text[i : i+1], start: i, end: i + 1, kind: tkComma, quoted: inQuote})
-			i++
-			continue
-		case r == '.' || r == '?' || r == '!':
-			toks = append(toks, token{raw: text[i : i+1], low: text[i : i+1], start: i, end: i + 1, kind: tkEnd, quoted: inQuote})
-			i++
-			continue
-		case r == '@' && (i+1 >= n || !isWordRune(rune(text[i+1]))):
-			toks = append(toks, token{raw: "@", low: "@", start: i, end: i + 1, kind: tkWord, quoted: inQuote})
-			i++
-			continue
 		case !isWordRune(r) && r != '@':
 			i += w // other punctuation: ignore
+		default:
+			i = z.word(i)
+		}
+	}
+	return z.toks
+}
+
+// tokenizer is the state of tokenize: the tokens so far and the quote
+// they are in.
+type tokenizer struct {
+	text      string
+	toks      []token
+	inQuote   bool
+	quoteChar rune
+}
+
+// quote adds the quote mark r at text[i:i+w], opening or closing a quote.
+func (z *tokenizer) quote(i, w int, r rune) {
+	closing := z.inQuote && sameQuote(z.quoteChar, r)
+	if closing {
+		z.inQuote = false
+	} else if !z.inQuote {
+		z.inQuote = true
+		z.quoteChar = r
+	}
+	z.toks = append(z.toks, token{raw: z.text[i : i+w], low: z.text[i : i+w], start: i, end: i + w, kind: tkQuote})
+}
+
+// punct adds the one-byte token at text[i] when r is a colon, a clause
+// separator, a sentence end or a lone '@', and reports whether it did.
+func (z *tokenizer) punct(i int, r rune) bool {
+	text := z.text
+	var kind tokKind
+	switch {
+	case r == ':':
+		kind = tkColon
+	case r == ',' || r == ';':
+		kind = tkComma
+	case r == '.' || r == '?' || r == '!':
+		kind = tkEnd
+	case r == '@' && (i+1 >= len(text) || !isWordRune(rune(text[i+1]))):
+		kind = tkWord
+	default:
+		return false
+	}
+	z.toks = append(z.toks, token{raw: text[i : i+1], low: text[i : i+1], start: i, end: i + 1, kind: kind, quoted: z.inQuote})
+	return true
+}
+
+// word adds the word starting at text[start]: word runes and inner
+// connectors, with a clitic split off. It returns where the next token
+// may start.
+func (z *tokenizer) word(start int) int {
+	text := z.text
+	n := len(text)
+	j := start
+	for j < n {
+		r, w := utf8.DecodeRuneInString(text[j:])
+		if isWordRune(r) || r == '@' {
+			j += w
 			continue
 		}
-		// A word: consume word runes and inner connectors.
-		start := i
-		j := i
-		for j < n {
-			r, w := utf8.DecodeRuneInString(text[j:])
-			if isWordRune(r) || r == '@' {
+		if (r == '-' || r == '.' || r == '_' || r == '/') && j+w < n {
+			next, _ := utf8.DecodeRuneInString(text[j+w:])
+			if isWordRune(next) {
 				j += w
 				continue
 			}
-			if (r == '-' || r == '.' || r == '_' || r == '/') && j+w < n {
-				next, _ := utf8.DecodeRuneInString(text[j+w:])
-				if isWordRune(next) {
-					j += w
-					continue
-				}
-			}
-			if r == ':' && j > start && j+1 < n && isDigit(text[j-1]) && isDigit(text[j+1]) {
-				j++
-				continue
-			}
-			if (r == '\'' || r == '’') && j+w < n {
-				// Apostrophe inside a word: a clitic or possessive.
-				rest := strings.ToLower(text[j+w:])
-				cl := clitic(rest)
-				if cl > 0 {
-					word := text[start:j]
-					if strings.HasSuffix(strings.ToLower(word), "n") && strings.HasPrefix(rest, "t") {
-						// don't → do not; can't → can not
-						base := word[:len(word)-1]
-						if strings.EqualFold(word, "can") || strings.EqualFold(word, "won") {
-							base = word
-						}
-						if base != "" {
-							toks = append(toks, mkWord(text, start, start+len(base), inQuote))
-						}
-						toks = append(toks, token{raw: "not", low: "not", start: start + len(base), end: j + w + cl, kind: tkWord, quoted: inQuote})
-					} else {
-						toks = append(toks, mkWord(text, start, j, inQuote))
-					}
-					i = j + w + cl
-					goto next
-				}
-			}
-			break
 		}
-		toks = append(toks, mkWord(text, start, j, inQuote))
-		i = j
-	next:
+		if r == ':' && j > start && j+1 < n && isDigit(text[j-1]) && isDigit(text[j+1]) {
+			j++
+			continue
+		}
+		if (r == '\'' || r == '’') && j+w < n {
+			// Apostrophe inside a word: a clitic or possessive.
+			rest := strings.ToLower(text[j+w:])
+			if cl := clitic(rest); cl > 0 {
+				z.cliticWord(start, j, j+w+cl, rest)
+				return j + w + cl
+			}
+		}
+		break
 	}
-	return toks
+	z.toks = append(z.toks, mkWord(text, start, j, z.inQuote))
+	return j
+}
+
+// cliticWord adds the word text[start:j] whose clitic ends at end, rest
+// being the lower-case text after the apostrophe: "don't" becomes "do
+// not", "can't" "can not"; other clitics are dropped.
+func (z *tokenizer) cliticWord(start, j, end int, rest string) {
+	text := z.text
+	word := text[start:j]
+	if !strings.HasSuffix(strings.ToLower(word), "n") || !strings.HasPrefix(rest, "t") {
+		z.toks = append(z.toks, mkWord(text, start, j, z.inQuote))
+		return
+	}
+	// don't → do not; can't → can not
+	base := word[:len(word)-1]
+	if strings.EqualFold(word, "can") || strings.EqualFold(word, "won") {
+		base = word
+	}
+	if base != "" {
+		z.toks = append(z.toks, mkWord(text, start, start+len(base), z.inQuote))
+	}
+	z.toks = append(z.toks, token{raw: "not", low: "not", start: start + len(base), end: end, kind: tkWord, quoted: z.inQuote})
 }
 
 func mkWord(text string, start, end int, quoted bool) token {
@@ -317,7 +346,8 @@ var naturalEnum = map[string]string{
 	"open": "pending", "outstanding": "pending", "unfinished": "pending", "incomplete": "pending", "todo": "pending", "remaining": "pending",
 }
 
-// Words that shape multi-step requests and references (chain.go, refs.go).
+// Words that shape multi-step requests and references (chain_clauses.go,
+// chain_connectors.go, refs.go).
 var (
 	// imperatives are everyday English verbs that start a command, stemmed.
 	// Whether a clause starts with a verb decides whether "and …" begins a
