@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-os/steward/kernel/internal/offline"
 	kt "github.com/steward-os/steward/kernel/kerneltest"
-	"github.com/steward-os/steward/kernel/route/offline"
 	"github.com/steward-os/steward/session"
 )
 

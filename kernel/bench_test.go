@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/steward-os/steward/kernel/internal/offline"
 	kt "github.com/steward-os/steward/kernel/kerneltest"
-	"github.com/steward-os/steward/kernel/route/offline"
 	"github.com/steward-os/steward/session"
 )
 

@@ -240,7 +240,7 @@ func TestCHAIN08_ReferToEarlierTurn(t *testing.T) {
 		t.Fatalf("answer %q", got)
 	}
 	// The answer is a fact: "those" now means the two matched servers.
-	af := lastFact(t, e, kt.Alice, kernel.AnswerTool)
+	af := lastFact(t, e, kt.Alice, string(kernel.AnswerTool))
 	if string(af.Output) != `{"servers":[{"name":"web-1","region":"eu-west","size":"m","status":"running"},{"name":"web-2","region":"eu-west","size":"m","status":"running"}]}` {
 		t.Fatalf("answer fact %s", af.Output)
 	}

@@ -25,50 +25,50 @@ func TestLinking(t *testing.T) {
 		t.Fatalf("no code in %q", kt.TextOf(out))
 	}
 	// Typed loosely on the other app: lower case, no dash.
-	a, err := e.K.Redeem(ctx, "acme", "slack", "U123", strings.ToLower(strings.ReplaceAll(code, "-", "")))
+	a, err := e.K.Identity().Redeem(ctx, "acme", "slack", "U123", strings.ToLower(strings.ReplaceAll(code, "-", "")))
 	if err != nil || a.ID != "alice" {
 		t.Fatalf("redeem: %v %v", a, err)
 	}
-	if got, ok := e.K.ActorFor(ctx, "acme", "slack", "U123"); !ok || got.ID != "alice" {
+	if got, ok := e.K.Identity().ActorFor(ctx, "acme", "slack", "U123"); !ok || got.ID != "alice" {
 		t.Fatalf("ActorFor: %v %v", got, ok)
 	}
-	if _, ok := e.K.ActorFor(ctx, "globex", "slack", "U123"); ok {
+	if _, ok := e.K.Identity().ActorFor(ctx, "globex", "slack", "U123"); ok {
 		t.Fatal("a link answered for another tenant")
 	}
 	// Replayed code.
-	if _, err := e.K.Redeem(ctx, "acme", "telegram", "42", code); kernel.AsError(err).Code != session.CodeLinkCodeInvalid {
+	if _, err := e.K.Identity().Redeem(ctx, "acme", "telegram", "42", code); kernel.AsError(err).Code != session.CodeLinkCodeInvalid {
 		t.Fatalf("replayed code: %v", err)
 	}
 	// A code redeemed from another tenant's channel links nothing.
-	code2, _, _ := e.K.LinkCode(ctx, kt.Bob)
-	if _, err := e.K.Redeem(ctx, "globex", "slack", "U999", code2); kernel.AsError(err).Code != session.CodeLinkCodeInvalid {
+	code2, _, _ := e.K.Identity().LinkCode(ctx, kt.Bob)
+	if _, err := e.K.Identity().Redeem(ctx, "globex", "slack", "U999", code2); kernel.AsError(err).Code != session.CodeLinkCodeInvalid {
 		t.Fatalf("cross-tenant code: %v", err)
 	}
 	if count(e.Audit(t, "acme"), "cross_tenant_refused", "U999") != 1 || count(e.Audit(t, "globex"), "link_refused", "another tenant") != 1 {
 		t.Fatal("cross-tenant link attempt not audited in both tenants")
 	}
 	// Expired.
-	code3, _, _ := e.K.LinkCode(ctx, kt.Bob)
+	code3, _, _ := e.K.Identity().LinkCode(ctx, kt.Bob)
 	e.Clock.Advance(kernel.LinkCodeTTL + time.Second)
-	if _, err := e.K.Redeem(ctx, "acme", "discord", "77", code3); kernel.AsError(err).Code != session.CodeLinkCodeInvalid {
+	if _, err := e.K.Identity().Redeem(ctx, "acme", "discord", "77", code3); kernel.AsError(err).Code != session.CodeLinkCodeInvalid {
 		t.Fatalf("expired code: %v", err)
 	}
 	// An account already linked to someone else.
-	code4, _, _ := e.K.LinkCode(ctx, kt.Bob)
-	if _, err := e.K.Redeem(ctx, "acme", "slack", "U123", code4); kernel.AsError(err).Code != session.CodeLinkConflict {
+	code4, _, _ := e.K.Identity().LinkCode(ctx, kt.Bob)
+	if _, err := e.K.Identity().Redeem(ctx, "acme", "slack", "U123", code4); kernel.AsError(err).Code != session.CodeLinkConflict {
 		t.Fatalf("conflict: %v", err)
 	}
-	links, _ := e.K.Links(ctx, kt.Alice)
+	links, _ := e.K.Identity().Links(ctx, kt.Alice)
 	if len(links) != 1 || links[0].Channel != "slack" {
 		t.Fatalf("links %+v", links)
 	}
-	if err := e.K.Unlink(ctx, kt.Bob, "slack", "U123"); kernel.AsError(err).Code != session.CodeNotFound {
+	if err := e.K.Identity().Unlink(ctx, kt.Bob, "slack", "U123"); kernel.AsError(err).Code != session.CodeNotFound {
 		t.Fatalf("bob unlinked alice's account: %v", err)
 	}
-	if err := e.K.Unlink(ctx, kt.Alice, "slack", "U123"); err != nil {
+	if err := e.K.Identity().Unlink(ctx, kt.Alice, "slack", "U123"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := e.K.ActorFor(ctx, "acme", "slack", "U123"); ok {
+	if _, ok := e.K.Identity().ActorFor(ctx, "acme", "slack", "U123"); ok {
 		t.Fatal("still linked")
 	}
 	rows := e.Audit(t, "acme")
@@ -80,7 +80,7 @@ func TestLinking(t *testing.T) {
 			t.Fatal("a link code is in the audit trail")
 		}
 	}
-	if c, ok := kernel.IsLinkRedeem("link " + code2); !ok || c != code2 {
+	if c, ok := session.LinkRedeemCode("link " + code2); !ok || c != code2 {
 		t.Fatal("IsLinkRedeem")
 	}
 }
@@ -88,7 +88,7 @@ func TestLinking(t *testing.T) {
 // A code typed on a channel where the actor is known is never recorded.
 func TestLinkCodeNotRecorded(t *testing.T) {
 	e := kt.New(t, kt.Options{})
-	code, _, _ := e.K.LinkCode(context.Background(), kt.Alice)
+	code, _, _ := e.K.Identity().LinkCode(context.Background(), kt.Alice)
 	out := e.Say(t, kt.Alice, "link "+code)
 	if !strings.Contains(kt.TextOf(out), "already signed in") {
 		t.Fatalf("%s", kt.Dump(out))

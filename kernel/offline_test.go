@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-os/steward/kernel/internal/offline"
 	kt "github.com/steward-os/steward/kernel/kerneltest"
-	"github.com/steward-os/steward/kernel/route/offline"
 )
 
 func offlineEnv(t *testing.T) *kt.Env {

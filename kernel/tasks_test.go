@@ -2,6 +2,7 @@ package kernel_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -134,15 +135,16 @@ func waitEvent(t *testing.T, e *kt.Env, a session.Actor, want string) string {
 	deadline := time.Now().Add(10 * time.Second)
 	var seen []string
 	for time.Now().Before(deadline) {
-		evs, err := e.K.Events(context.Background(), a, after, time.Second)
+		evs, err := e.K.Deliveries().Events(context.Background(), a, after, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, ev := range evs {
 			after = ev.ID
-			seen = append(seen, string(ev.Out))
-			if strings.Contains(string(ev.Out), want) {
-				return string(ev.Out)
+			raw, _ := json.Marshal(ev.Out)
+			seen = append(seen, string(raw))
+			if strings.Contains(string(raw), want) {
+				return string(raw)
 			}
 		}
 	}
@@ -208,10 +210,10 @@ func TestLRO02_ProgressAndCancel(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, other := range []session.Actor{kt.Alice, kt.Dave} {
-		if _, err := e.K.CancelTask(ctx, other, id); kernel.AsError(err).Code != session.CodeTaskNotFound {
+		if _, err := e.K.Tasks().CancelTask(ctx, other, id); kernel.AsError(err).Code != session.CodeTaskNotFound {
 			t.Fatalf("%s cancelled bob's task: %v", other.ID, err)
 		}
-		ts, _ := e.K.Tasks(ctx, other)
+		ts, _ := e.K.Tasks().Tasks(ctx, other)
 		for _, tt := range ts {
 			if tt.ID == id {
 				t.Fatalf("%s lists bob's task", other.ID)
@@ -233,7 +235,7 @@ func TestLRO02_ProgressAndCancel(t *testing.T) {
 	if f.OK || f.Error.Code != session.CodeCancelled {
 		t.Fatalf("cancelled fact %+v", f)
 	}
-	if _, err := e.K.CancelTask(ctx, kt.Bob, id); kernel.AsError(err).Code != session.CodeTaskEnded {
+	if _, err := e.K.Tasks().CancelTask(ctx, kt.Bob, id); kernel.AsError(err).Code != session.CodeTaskEnded {
 		t.Fatalf("second cancel: %v", err)
 	}
 }

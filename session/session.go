@@ -96,6 +96,10 @@ type Outbound struct {
 	To    Address `json:"to"`
 	Turn  TurnID  `json:"turn_id"`
 	Parts []Part  `json:"replies"`
+	// Decided names the proposals this turn settled (accepted and carried
+	// out, failed, rejected, expired), so a channel updates their cards
+	// without reading the replies.
+	Decided []Decision `json:"decided,omitempty"`
 }
 
 // Part is one piece of an outbound message: *Text, *ProposalCard, *Error
@@ -233,7 +237,8 @@ func (o Outbound) MarshalJSON() ([]byte, error) {
 		To      *Address          `json:"to,omitempty"`
 		Turn    TurnID            `json:"turn_id"`
 		Replies []json.RawMessage `json:"replies"`
-	}{to, o.Turn, parts})
+		Decided []Decision        `json:"decided,omitempty"`
+	}{to, o.Turn, parts, o.Decided})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes; a part of an unknown type
@@ -243,11 +248,12 @@ func (o *Outbound) UnmarshalJSON(b []byte) error {
 		To      *Address          `json:"to"`
 		Turn    TurnID            `json:"turn_id"`
 		Replies []json.RawMessage `json:"replies"`
+		Decided []Decision        `json:"decided"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	*o = Outbound{Turn: raw.Turn}
+	*o = Outbound{Turn: raw.Turn, Decided: raw.Decided}
 	if raw.To != nil {
 		o.To = *raw.To
 	}

@@ -13,8 +13,20 @@ var (
 	reConfirm    = regexp.MustCompile(`(?i)^\s*(?:confirm|accept|approve)\s+(p_[a-z2-7]+)\s*(.*?)\s*$`)
 	reReject     = regexp.MustCompile(`(?i)^\s*(?:reject|decline|deny)\s+(p_[a-z2-7]+)\s*$`)
 	reLinkAsk    = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:link|connect)(?:\s+(?:my|this|another|a))?(?:\s+(?:account|channel|app))?\s*[.!?]?\s*$`)
-	reLinkRedeem = regexp.MustCompile(`(?i)^\s*link\s+([23456789A-HJ-NP-Z]{4}-?[23456789A-HJ-NP-Z]{4})\s*$`)
+	reLinkRedeem = regexp.MustCompile(`(?i)^\s*link\s+(` + codeChar + `{4}-?` + codeChar + `{4})\s*$`)
+	reLinkCode   = regexp.MustCompile(codeChar + `{4}-` + codeChar + `{4}`)
 )
+
+// LinkCodeAlphabet is what link codes are made of: no 0/O, 1/I/L, because
+// codes are read aloud and typed by hand. A code is XXXX-XXXX.
+const LinkCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// codeChar matches one character of LinkCodeAlphabet.
+const codeChar = `[` + LinkCodeAlphabet + `]`
+
+// RedactLinkCodes replaces every link code in b, so a code is never
+// stored where only its hash may be.
+func RedactLinkCodes(b []byte) []byte { return reLinkCode.ReplaceAll(b, []byte("[link code]")) }
 
 // ParseDecision recognises the typed form of a decision ("confirm p_xxx
 // [phrase]", "reject p_xxx") that channels without buttons show.

@@ -17,7 +17,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/steward-os/steward/kernel/redact"
+	"github.com/steward-os/steward/kernel/internal/redact"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
 )

@@ -111,7 +111,7 @@ func TestRulesDocumented(t *testing.T) {
 		t.Fatalf("docs/manifest.md: %v", err)
 	}
 	src := ""
-	for _, f := range []string{"validate.go", "bind.go", filepath.Join("..", "registry.go")} {
+	for _, f := range []string{"validate.go", "bind.go", filepath.Join("..", "internal", "registry", "registry.go")} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

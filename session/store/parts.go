@@ -20,6 +20,7 @@ type Audit interface {
 	// AppendAudit appends entries, each to its tenant's chain (ChainHash
 	// links it to the tenant's previous record), and returns the rows as
 	// stored, once they and everything enqueued before them are durable.
+	// An entry without Data is stored (and hashed) with the data {}.
 	// With no entries it only waits for what was enqueued before it.
 	AppendAudit(ctx context.Context, entries ...AuditEntry) ([]AuditRow, error)
 	// EnqueueAudit queues entries, in order, for the next group commit and
@@ -31,11 +32,13 @@ type Audit interface {
 
 // AuditReader reads the chains (the verifier needs only this).
 type AuditReader interface {
+	// AuditTenants lists the tenants with a chain, sorted.
 	AuditTenants(ctx context.Context) ([]session.TenantID, error)
 	// AuditHead is the tenant's last sequence number and hash (0 and
 	// GenesisHash for a tenant with no record).
 	AuditHead(ctx context.Context, tenant session.TenantID) (int64, string, error)
-	// AuditChain calls fn with every record of the tenant in order.
+	// AuditChain calls fn with every record of the tenant in order; it
+	// stops at fn's first error and returns it.
 	AuditChain(ctx context.Context, tenant session.TenantID, fn func(AuditRow) error) error
 }
 
@@ -45,7 +48,9 @@ type Ledger interface {
 	Record(ctx context.Context, f session.Fact) (int64, error)
 	// Fact loads one fact; ErrNotFound when absent.
 	Fact(ctx context.Context, id int64) (session.Fact, error)
-	// Recent returns the session's newest facts, oldest first, within the cap.
+	// Recent returns the session's newest facts, oldest first, within the
+	// cap: at most Count (20 when 0) and, when Bytes is set, as many of the
+	// newest as fit in it by len(Args)+len(Output), but always the newest.
 	Recent(ctx context.Context, s session.SessionID, c session.Cap) ([]session.Fact, error)
 }
 
@@ -56,9 +61,12 @@ type Proposals interface {
 	GetProposal(ctx context.Context, id session.ProposalID) (ProposalRow, error)
 	// TransitionProposal moves a proposal from one state to another and
 	// reports whether it did: of concurrent callers with the same from,
-	// exactly one wins. outcome, when set, is stored with the new state.
+	// exactly one wins. at becomes DecidedAt (in UTC); outcome, when set,
+	// is stored with the new state (when nil the stored one stays).
+	// ErrNotFound when the proposal does not exist.
 	TransitionProposal(ctx context.Context, id session.ProposalID, from, to ProposalState, at time.Time, outcome json.RawMessage) (bool, error)
-	// ProposalsInState lists every proposal in a state (recovery).
+	// ProposalsInState lists every proposal in a state, in the order they
+	// were created (recovery).
 	ProposalsInState(ctx context.Context, state ProposalState) ([]ProposalRow, error)
 	// ClaimExecution takes an idempotency key once: the first caller gets
 	// true, every later one false, across restarts.
@@ -76,15 +84,18 @@ type Chains interface {
 // Tasks stores background tasks.
 type Tasks interface {
 	// SaveTask creates or replaces a running task (progress, heartbeat).
+	// It does not check the stored state: saving a task that has ended
+	// replaces it too, so callers save only tasks they know run.
 	SaveTask(ctx context.Context, t TaskRow) error
 	// FinishTask stores a task's end and reports whether this call ended
 	// it: a task ends once (of concurrent callers exactly one wins, and a
-	// task already ended is not changed).
+	// task already ended is not changed). An unknown task is false.
 	FinishTask(ctx context.Context, t TaskRow) (bool, error)
 	// GetTask loads one; ErrNotFound when absent.
 	GetTask(ctx context.Context, id session.TaskID) (TaskRow, error)
-	// Tasks lists an actor's tasks newest first (tenant and actor set), or
-	// with an empty actor every task in state, oldest first.
+	// Tasks lists an actor's tasks newest first (tenant and actor set; at
+	// most 200, whatever their state, newest by first save), or with an
+	// empty actor every task in state, of every tenant, oldest first.
 	Tasks(ctx context.Context, tenant session.TenantID, actor session.ActorID, state TaskState) ([]TaskRow, error)
 }
 
@@ -93,9 +104,11 @@ type Events interface {
 	// AppendEvent stores an outbound for a session and returns its id;
 	// ids grow across all sessions.
 	AppendEvent(ctx context.Context, sid session.SessionID, at time.Time, out json.RawMessage) (int64, error)
-	// Events returns a session's events after an id, oldest first.
+	// Events returns a session's events after an id, oldest first, at
+	// most limit of them (500 when limit is not in 1..500).
 	Events(ctx context.Context, sid session.SessionID, after int64, limit int) ([]Event, error)
-	// AllEvents returns every session's events after an id, oldest first.
+	// AllEvents returns every session's events after an id, oldest first,
+	// with the same limit.
 	AllEvents(ctx context.Context, after int64, limit int) ([]Event, error)
 	// LastEventID is the newest event's id, 0 when there is none.
 	LastEventID(ctx context.Context) (int64, error)
@@ -107,7 +120,7 @@ type Marks interface {
 	Mark(ctx context.Context, key string) (string, bool, error)
 	// SetMark writes a mark; an empty value deletes it.
 	SetMark(ctx context.Context, key, value string, at time.Time) error
-	// Marks lists the marks whose key starts with prefix.
+	// Marks lists the marks whose key starts with prefix (bytes compared).
 	Marks(ctx context.Context, prefix string) (map[string]string, error)
 	// TakeMark deletes a mark and returns its value: of concurrent callers
 	// exactly one gets it.
@@ -118,7 +131,8 @@ type Marks interface {
 type Continuity interface {
 	// TouchSession records the address a session's last turn came from.
 	TouchSession(ctx context.Context, sid session.SessionID, from session.Address, at time.Time) error
-	// LastChannel returns it (the zero Address when there is none).
+	// LastChannel returns it (the zero Address, with ErrNotFound, when
+	// there is none).
 	LastChannel(ctx context.Context, sid session.SessionID) (session.Address, error)
 }
 
@@ -126,16 +140,18 @@ type Continuity interface {
 type Links interface {
 	SaveLinkCode(ctx context.Context, c LinkCode) error
 	// UseLinkCode marks a code used and returns it: a code is used once
-	// (ErrNotFound when unknown or used, whoever asks second).
+	// (ErrNotFound when unknown or used, whoever asks second). Expiry is
+	// the caller's check: a code past Expires is still returned.
 	UseLinkCode(ctx context.Context, hash string, at time.Time) (LinkCode, error)
 	// SaveLink links a channel account; ErrConflict when the account is
-	// linked to another actor.
+	// linked to another actor. Linking it again to the same actor succeeds
+	// and moves LinkedAt.
 	SaveLink(ctx context.Context, l Link) error
 	// DeleteLink removes the actor's link; ErrNotFound when there is none.
 	DeleteLink(ctx context.Context, l Link) error
 	// LinkFor returns the link of a channel account; ErrNotFound when none.
 	LinkFor(ctx context.Context, channel session.ChannelID, account string) (Link, error)
-	// Links lists an actor's links.
+	// Links lists an actor's links, by channel and then account.
 	Links(ctx context.Context, tenant session.TenantID, actor session.ActorID) ([]Link, error)
 }
 
@@ -146,13 +162,14 @@ type ExtState interface {
 	StateGet(ctx context.Context, ext string, tenant session.TenantID, coll, key string) (json.RawMessage, bool, error)
 	StatePut(ctx context.Context, ext string, tenant session.TenantID, coll, key string, v json.RawMessage) error
 	StateDelete(ctx context.Context, ext string, tenant session.TenantID, coll, key string) error
-	// StateList returns a collection's values in key order.
+	// StateList returns a collection's values in key order (bytes).
 	StateList(ctx context.Context, ext string, tenant session.TenantID, coll string) ([]json.RawMessage, error)
 	// MarkSeeded reports whether this call is the first to seed the
-	// extension for the tenant.
+	// extension for the tenant (again after UnmarkSeeded).
 	MarkSeeded(ctx context.Context, ext string, tenant session.TenantID, at time.Time) (bool, error)
 	UnmarkSeeded(ctx context.Context, ext string, tenant session.TenantID) error
-	// DeliverNote stores a message delivered through an extension's Outbox.
+	// DeliverNote stores a message delivered through an extension's Outbox
+	// and returns its id (ids grow).
 	DeliverNote(ctx context.Context, n Note) (int64, error)
 }
 

@@ -74,16 +74,16 @@ type AuditEntry struct {
 }
 
 // ProposalState is where a proposal is in its life.
-type ProposalState string
+type ProposalState = session.ProposalState
 
 // Proposal states.
 const (
-	ProposalPending   ProposalState = "pending"
-	ProposalExecuting ProposalState = "executing"
-	ProposalExecuted  ProposalState = "executed"
-	ProposalFailed    ProposalState = "failed"
-	ProposalRejected  ProposalState = "rejected"
-	ProposalExpired   ProposalState = "expired"
+	ProposalPending   = session.ProposalPending
+	ProposalExecuting = session.ProposalExecuting
+	ProposalExecuted  = session.ProposalExecuted
+	ProposalFailed    = session.ProposalFailed
+	ProposalRejected  = session.ProposalRejected
+	ProposalExpired   = session.ProposalExpired
 )
 
 // ProposalRow is a frozen action awaiting (or past) its decision.
@@ -175,13 +175,7 @@ type ChainRow struct {
 }
 
 // Link ties a channel account (a platform user id) to an actor.
-type Link struct {
-	Channel  session.ChannelID `json:"channel"`
-	Account  string            `json:"account"`
-	Tenant   session.TenantID  `json:"tenant"`
-	Actor    session.ActorID   `json:"actor"`
-	LinkedAt time.Time         `json:"linked_at"`
-}
+type Link = session.Link
 
 // LinkCode is a short, single-use code that links a second channel.
 type LinkCode struct {
@@ -192,19 +186,16 @@ type LinkCode struct {
 }
 
 // TaskState is where a background task is in its life.
-type TaskState string
+type TaskState = session.TaskState
 
 // Task states.
 const (
-	TaskRunning   TaskState = "running"
-	TaskSucceeded TaskState = "succeeded"
-	TaskFailed    TaskState = "failed"
-	TaskCancelled TaskState = "cancelled"
-	TaskTimedOut  TaskState = "timed_out"
+	TaskRunning   = session.TaskRunning
+	TaskSucceeded = session.TaskSucceeded
+	TaskFailed    = session.TaskFailed
+	TaskCancelled = session.TaskCancelled
+	TaskTimedOut  = session.TaskTimedOut
 )
-
-// Terminal reports whether a task in this state has ended.
-func (s TaskState) Terminal() bool { return s != TaskRunning }
 
 // TaskRow is a dispatch promoted to the background.
 type TaskRow struct {
@@ -237,4 +228,26 @@ type Event struct {
 	Session session.SessionID `json:"session"`
 	At      time.Time         `json:"at"`
 	Out     json.RawMessage   `json:"outbound"`
+}
+
+// View is the task as its owner sees it.
+func (t TaskRow) View() session.Task {
+	return session.Task{ID: t.ID, Turn: t.Turn, Step: t.Step, Chain: t.Chain, Tool: t.Tool, Args: t.Args, State: t.State,
+		Percent: t.Percent, Message: t.Message, CapSeconds: t.CapSeconds, Idempotent: t.Idempotent, Attempts: t.Attempts,
+		Fact: t.Fact, Error: t.Error, CreatedAt: t.CreatedAt, Heartbeat: t.Heartbeat, FinishedAt: t.FinishedAt}
+}
+
+// View is the proposal as its actor sees it: the card as shown and, once
+// it ran, the replies of its execution.
+func (p ProposalRow) View() session.Proposal {
+	v := session.Proposal{ID: p.ID, Tool: p.Tool, Level: p.Level, State: p.State, Origin: p.Origin,
+		CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt, DecidedAt: p.DecidedAt}
+	_ = json.Unmarshal(p.Card, &v.Card)
+	if len(p.Outcome) > 0 {
+		var out session.Outbound
+		if json.Unmarshal(p.Outcome, &out) == nil {
+			v.Outcome = &out
+		}
+	}
+	return v
 }

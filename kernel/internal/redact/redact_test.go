@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/steward-os/steward/kernel/redact"
+	"github.com/steward-os/steward/kernel/internal/redact"
 )
 
 // ISO-05 AF-10: secrets removed, PII replaced by stable placeholders.

@@ -15,7 +15,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/grounding/corpus.jsonl from the generator")
 
-const corpusFile = "../../testdata/grounding/corpus.jsonl"
+const corpusFile = "../../../testdata/grounding/corpus.jsonl"
 
 // minPrecision is the lowest precision TestCorpus accepts. Measured on the
 // committed corpus: 0.987 (157 fabrications caught, 2 false alarms, each a

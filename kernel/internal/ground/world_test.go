@@ -31,8 +31,8 @@ import (
 var today = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
 
 const (
-	worldFile = "../../configs/world.yaml"
-	extDir    = "../../extensions"
+	worldFile = "../../../configs/world.yaml"
+	extDir    = "../../../extensions"
 )
 
 var people = map[string][]sdk.Member{

@@ -1,0 +1,345 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/internal/kit"
+	"github.com/steward-os/steward/kernel/route"
+	"github.com/steward-os/steward/sdk"
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
+)
+
+// Handle runs one turn for an authenticated actor: a text request or a
+// structured decision on a proposal. It always returns an Outbound; err is
+// non-nil only when the turn could not be recorded at all.
+//
+// An inbound event with a dedupe key (in.ID) is handled once per actor and
+// channel: a redelivery gets the first delivery's outcome back and runs
+// nothing again.
+func (e *Engine) Handle(ctx context.Context, a session.Actor, in session.Inbound) (session.Outbound, error) {
+	out := session.Outbound{To: in.From, Turn: session.TurnID(kit.NewID("t_"))}
+	key, first, prev, err := e.claim(ctx, a, in)
+	if err != nil {
+		return out, err
+	}
+	if !first {
+		return e.duplicate(ctx, a, in, out, prev), nil
+	}
+	t := &turn{id: out.Turn, in: in}
+	parts, err := e.stages(ctx, a, t)
+	if err != nil {
+		ke := kit.AsError(err)
+		if ke.Code == session.CodeInternal {
+			e.log.ErrorContext(ctx, "turn failed", "turn", out.Turn, "err", err)
+		}
+		e.Recorder.Note(ctx, a, out.Turn, audit.KindError, map[string]string{"code": ke.Code, "message": ke.Message})
+		parts = append(parts, &session.Error{Code: ke.Code, Message: ke.Message})
+	}
+	out.Parts, out.Decided = parts, t.decided
+	if err := e.Recorder.Sync(ctx); err != nil {
+		return out, fmt.Errorf("audit: %w", err)
+	}
+	e.finish(ctx, key, out)
+	return out, nil
+}
+
+// turn is one turn as it passes the stages.
+type turn struct {
+	id      session.TurnID
+	in      session.Inbound
+	decided []session.Decision // proposals this turn settled
+}
+
+// stages runs the pipeline of docs/pipeline.md, in order.
+func (e *Engine) stages(ctx context.Context, a session.Actor, t *turn) ([]session.Part, error) {
+	a, err := e.actor(ctx, a, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.quota(ctx, a, t); err != nil {
+		return nil, err
+	}
+	if act := decision(t.in); act != nil {
+		return e.decide(ctx, a, t, *act) // a decision resumes a frozen plan
+	}
+	text, parts, done, err := e.request(ctx, a, t)
+	if done || err != nil {
+		return parts, err
+	}
+	r, err := e.understand(ctx, a, t.id, t.in.From.Channel, text) // context → route → plan → validate
+	switch {
+	case err != nil:
+		return nil, err
+	case r.clarify != "":
+		e.Recorder.Note(ctx, a, t.id, audit.KindReplied, map[string]string{"clarify": r.clarify})
+		return []session.Part{&session.Text{Text: r.clarify}}, nil
+	case r.plan.Answer != nil:
+		return e.answer(ctx, a, t.id, *r.plan.Answer)
+	}
+	return e.run(ctx, a, t, r) // authorize → gate → dispatch → record → narrate, step by step
+}
+
+// actor re-reads the actor from the directory (ISO-01) and remembers the
+// channel the turn came from (continuity).
+func (e *Engine) actor(ctx context.Context, a session.Actor, t *turn) (session.Actor, error) {
+	a, err := e.Authz.Actor(ctx, a)
+	if err != nil {
+		return a, err
+	}
+	e.Bus.Touch(ctx, session.SessionFor(a), t.in.From)
+	return a, nil
+}
+
+// quota applies the actor's turn quota (L2).
+func (e *Engine) quota(ctx context.Context, a session.Actor, t *turn) error {
+	if e.Quotas.Allow(a) {
+		return nil
+	}
+	e.Recorder.Note(ctx, a, t.id, audit.KindDenied, map[string]string{"reason": "quota", "code": session.CodeRateLimited})
+	return kit.Errf(session.CodeRateLimited, "You are sending requests faster than your quota allows; wait a moment and try again.")
+}
+
+// decision is the inbound's decision on a proposal: a structured action,
+// or its typed form ("confirm p_… [phrase]", "reject p_…").
+func decision(in session.Inbound) *session.Action {
+	if in.Action != nil {
+		return in.Action
+	}
+	if d, ok := session.ParseDecision(in.Text); ok {
+		return d
+	}
+	return nil
+}
+
+// request checks and records a text request (secrets removed, ISO-05), and
+// answers the requests that are not for a tool: a link code typed where
+// the actor is known, "cancel that", "link my account". done says the
+// turn is answered.
+func (e *Engine) request(ctx context.Context, a session.Actor, t *turn) (string, []session.Part, bool, error) {
+	text := e.Masker.Secrets(strings.TrimSpace(t.in.Text))
+	if text == "" {
+		return "", nil, true, kit.Errf(session.CodeBadRequest, "The message is empty; say what you need, for example \"list my servers\".")
+	}
+	if utf8.RuneCountInString(text) > session.MaxTextLen {
+		return "", nil, true, kit.Errf(session.CodeBadRequest, "The message is longer than %d characters.", session.MaxTextLen)
+	}
+	asked := map[string]any{"channel": t.in.From.Channel, "text": text, "inbound": t.in.ID}
+	if _, ok := session.LinkRedeemCode(text); ok {
+		asked["text"] = "link [code]" // a code is never recorded
+		e.Recorder.Note(ctx, a, t.id, audit.KindAsked, asked)
+		return "", []session.Part{&session.Text{Text: "You are already signed in here. Send the code from the app you want to link, within 10 minutes of asking for it."}}, true, nil
+	}
+	// Queued, not awaited: nothing changes before the next durable record
+	// (a dispatch at level ≥ 1, a proposal), which commits it first, and
+	// the turn syncs before it answers.
+	e.Recorder.Note(ctx, a, t.id, audit.KindAsked, asked)
+	if parts, ok, err := e.Tasks.ByText(ctx, a, text); ok {
+		return "", parts, true, err
+	}
+	if parts, ok, err := e.Links.ByText(ctx, a, text); ok {
+		return "", parts, true, err
+	}
+	return text, nil, false, nil
+}
+
+// understood is the outcome of context, routing, planning and validation.
+type understood struct {
+	turn    route.Turn
+	intent  route.Intent
+	plan    route.Plan
+	surface []route.ToolSpec
+	steps   []store.ChainStep // the validated plan, in execution order
+	clarify string
+	kind    string
+}
+
+// understand resolves context, routes, plans on the routed surface and
+// validates the plan. It runs nothing.
+func (e *Engine) understand(ctx context.Context, a session.Actor, turn session.TurnID, channel session.ChannelID, text string) (*understood, error) {
+	rt, err := e.context(ctx, a, turn, channel, text)
+	if err != nil {
+		return nil, err
+	}
+	r := &understood{turn: rt}
+	if err := e.route(ctx, a, turn, r); err != nil {
+		return nil, err
+	}
+	if r.clarify != "" {
+		return r, nil
+	}
+	if err := e.planAndValidate(ctx, a, turn, r); err != nil {
+		return nil, err
+	}
+	if r.clarify != "" {
+		return r, nil
+	}
+	switch {
+	case r.plan.Answer != nil:
+		r.kind = session.IntentRead
+	case len(r.plan.Steps) == 0:
+		r.kind, r.clarify = session.IntentNone, e.cannotHelp()
+	default:
+		r.kind = e.kindOf(r.plan)
+	}
+	return r, nil
+}
+
+// context resolves L0–L8 for the actor (tenant- and role-filtered,
+// PII-masked) with the tenant's members and the session's recent facts.
+func (e *Engine) context(ctx context.Context, a session.Actor, turn session.TurnID, channel session.ChannelID, text string) (route.Turn, error) {
+	lv, err := e.Levels.Resolve(ctx, a, channel)
+	if err != nil {
+		return route.Turn{}, fmt.Errorf("context: %w", err)
+	}
+	members, err := e.Directory.Members(ctx, a.Tenant)
+	if err != nil {
+		return route.Turn{}, fmt.Errorf("context: %w", err)
+	}
+	facts, err := e.st.Recent(ctx, session.SessionFor(a), e.cfg.LedgerCap)
+	if err != nil {
+		return route.Turn{}, fmt.Errorf("context: %w", err)
+	}
+	unmask := e.Levels.Unmasked(a.Tenant)
+	if !unmask {
+		for i := range facts { // AF-10: what reaches a router or model is masked
+			facts[i] = e.Facts.Mask(facts[i])
+		}
+	}
+	rt := route.Turn{Text: text, Actor: a, Resources: lv.Resources(), Facts: facts, Catalog: e.Registry.Catalog()}
+	for _, m := range members {
+		rt.Members = append(rt.Members, sdk.Member{ID: m.ID, Roles: m.Roles, Manager: m.Manager})
+	}
+	e.Recorder.Note(ctx, a, turn, audit.KindContext, lv.Summary(len(members), len(facts)))
+	if unmask {
+		e.Recorder.Note(ctx, a, turn, audit.KindUnmasked, map[string]any{"facts": len(facts), "reason": "tenant policy unmask_pii"})
+	}
+	return rt, nil
+}
+
+// route classifies the turn and picks the routed surface: only the routed
+// domains' tools reach the planner (ROUTE-02). Below the confidence floor
+// it asks instead.
+func (e *Engine) route(ctx context.Context, a session.Actor, turn session.TurnID, r *understood) error {
+	var err error
+	r.intent, err = e.Router.Route(ctx, r.turn)
+	if err != nil {
+		return fmt.Errorf("route: %w", err)
+	}
+	e.Recorder.Note(ctx, a, turn, audit.KindClassified, r.intent)
+	if r.intent.Kind == session.IntentNone || r.intent.Confidence < e.cfg.MinConfidence || len(r.intent.Domains) == 0 {
+		r.kind, r.clarify = session.IntentNone, r.intent.Clarify
+		if r.clarify == "" {
+			r.clarify = e.cannotHelp()
+		}
+		return nil
+	}
+	for _, s := range r.turn.Catalog {
+		if slices.Contains(r.intent.Domains, s.Extension) {
+			r.surface = append(r.surface, s)
+		}
+	}
+	return nil
+}
+
+// planAndValidate plans on the routed surface and validates the whole
+// plan, re-planning with the problems as feedback a bounded number of
+// times (ROUTE-04). The validated steps are kept for the run.
+func (e *Engine) planAndValidate(ctx context.Context, a session.Actor, turn session.TurnID, r *understood) error {
+	for attempt := 0; ; attempt++ {
+		var err error
+		r.plan, err = e.Planner.Plan(ctx, r.turn, r.intent, r.surface)
+		if err != nil {
+			return fmt.Errorf("plan: %w", err)
+		}
+		if r.plan.Clarify != "" {
+			e.Recorder.Note(ctx, a, turn, audit.KindPlanned, map[string]any{"clarify": r.plan.Clarify, "steps": r.plan.Steps})
+			r.clarify, r.kind = r.plan.Clarify, session.IntentNone
+			return nil
+		}
+		var problems []*kit.Error
+		if r.plan.Answer == nil {
+			r.steps, problems = e.Plans.Check(ctx, a, r.plan, r.surface)
+		}
+		e.Recorder.Note(ctx, a, turn, audit.KindPlanned, map[string]any{"steps": r.plan.Steps, "confidence": r.plan.Confidence, "problems": problems, "attempt": attempt + 1})
+		if len(problems) == 0 {
+			return nil
+		}
+		if attempt >= e.cfg.PlanRetries || problems[0].Code == session.CodeUnknownTool {
+			return &kit.Error{Code: problems[0].Code, Message: problems[0].Message}
+		}
+		r.turn.Feedback = nil
+		for _, p := range problems {
+			r.turn.Feedback = append(r.turn.Feedback, p.Message)
+		}
+	}
+}
+
+func (e *Engine) cannotHelp() string {
+	return "I can't help with that. I can help with: " + strings.Join(e.Registry.Descriptions(), "; ")
+}
+
+// kindOf is the intent of a plan: a chain, or the level of its one tool.
+func (e *Engine) kindOf(p route.Plan) string {
+	if len(p.Steps) > 1 {
+		return session.IntentChain
+	}
+	t, ok := e.Registry.Tool(p.Steps[0].Tool)
+	switch {
+	case !ok:
+		return session.IntentNone
+	case t.Level >= 3:
+		return session.IntentDestructive
+	case t.Level >= 1:
+		return session.IntentWrite
+	}
+	return session.IntentRead
+}
+
+// claim takes the inbound's dedupe key; first is false for a redelivery,
+// with the first delivery's stored outcome (nil while it is unfinished).
+func (e *Engine) claim(ctx context.Context, a session.Actor, in session.Inbound) (key string, first bool, prev json.RawMessage, err error) {
+	if in.ID == "" {
+		return "", true, nil, nil
+	}
+	key = strings.Join([]string{string(a.Tenant), string(a.ID), string(in.From.Channel), in.ID}, "\x1f")
+	first, prev, err = e.st.ClaimInbound(ctx, key, e.Clock())
+	if err != nil {
+		return "", false, nil, fmt.Errorf("dedupe: %w", err)
+	}
+	return key, first, prev, nil
+}
+
+// finish stores a turn's outcome under its dedupe key, link codes
+// redacted (only a code's hash is ever stored).
+func (e *Engine) finish(ctx context.Context, key string, out session.Outbound) {
+	if key == "" {
+		return
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return
+	}
+	if err := e.st.FinishInbound(ctx, key, session.RedactLinkCodes(b)); err != nil {
+		e.log.ErrorContext(ctx, "store inbound outcome", "err", err)
+	}
+}
+
+// duplicate answers a redelivered inbound event without running it again.
+func (e *Engine) duplicate(ctx context.Context, a session.Actor, in session.Inbound, out session.Outbound, prev json.RawMessage) session.Outbound {
+	e.Recorder.Note(ctx, a, out.Turn, audit.KindDuplicate, map[string]string{"channel": string(in.From.Channel), "inbound": in.ID})
+	e.Recorder.SyncLogged(ctx)
+	var stored session.Outbound
+	if prev != nil && json.Unmarshal(prev, &stored) == nil {
+		stored.To = out.To
+		return stored
+	}
+	out.Parts = []session.Part{&session.Error{Code: session.CodeDuplicate, Message: "This message was already received and is being handled; it will not run twice."}}
+	return out
+}

@@ -1,0 +1,63 @@
+// Package narration turns a verbatim fact into the text a person reads,
+// and proves it (AF-05…08): a tool's template over its output, checked by
+// the grounding check in enforce mode.
+//
+// Contract. Every value in a narration comes from the fact. A narration
+// that claims anything the fact does not support is never sent: it is
+// replaced by the plain listing of the fact, counted and audited
+// (grounding_blocked). Without a usable template the listing is used.
+package narration
+
+import (
+	"context"
+	"encoding/json"
+	"sync/atomic"
+
+	"github.com/steward-os/steward/internal/narrate"
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/internal/ground"
+	"github.com/steward-os/steward/kernel/internal/kit"
+	"github.com/steward-os/steward/kernel/internal/registry"
+	"github.com/steward-os/steward/session"
+)
+
+// Narrator narrates facts.
+type Narrator struct {
+	rec     *kit.Recorder
+	blocked atomic.Int64 // narrations blocked by the grounding check
+}
+
+// New returns a Narrator.
+func New(rec *kit.Recorder) *Narrator { return &Narrator{rec: rec} }
+
+// Text renders a fact with the tool's template; without a usable template
+// it lists the fact's fields.
+func Text(t *registry.Tool, f session.Fact) string {
+	var data any
+	_ = json.Unmarshal(f.Output, &data)
+	if tpl := t.Decl().Narrate; tpl != "" {
+		if s, err := narrate.Render(tpl, data); err == nil {
+			return s
+		}
+	}
+	return narrate.Listing(string(t.ID), data)
+}
+
+// Grounded narrates a fact and runs the grounding check on the text: a
+// narration claiming anything the fact does not support is replaced by
+// the plain listing of the fact, and the block is counted and audited.
+func (n *Narrator) Grounded(ctx context.Context, a session.Actor, turn session.TurnID, t *registry.Tool, f session.Fact) string {
+	text := Text(t, f)
+	res := ground.Check(text, []session.Fact{f}, ground.Options{})
+	if res.Grounded {
+		return text
+	}
+	n.blocked.Add(1)
+	var data any
+	_ = json.Unmarshal(f.Output, &data)
+	n.rec.Note(ctx, a, turn, audit.KindGroundingBlocked, map[string]any{"tool": t.ID, "fact": f.ID, "violations": res.Violations, "blocked_text": text})
+	return narrate.Listing(string(t.ID), data)
+}
+
+// Blocks is how many narrations the grounding check has blocked.
+func (n *Narrator) Blocks() int64 { return n.blocked.Load() }

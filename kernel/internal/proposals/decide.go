@@ -1,0 +1,206 @@
+package proposals
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/internal/kit"
+	"github.com/steward-os/steward/kernel/internal/registry"
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
+)
+
+// Decision is what a checked decision found.
+type Decision struct {
+	P store.ProposalRow
+	// Tool is set when the decision is an accept that passed every check
+	// of the gate: the caller authorizes the call, then Accepts it.
+	Tool *registry.Tool
+	// Ended is StepRejected or StepExpired when this decision settled the
+	// proposal without running it (the plan it gates resumes).
+	Ended store.StepState
+}
+
+// Check applies the gate's rules to a decision (SAFE-03, 07, 08, 11, 12).
+// A reject settles the proposal at once; an expired proposal is settled as
+// expired and refused; an accept that passes is returned with its tool.
+func (g *Gate) Check(ctx context.Context, reg *registry.Registry, a session.Actor, turn session.TurnID, act session.Action) (Decision, error) {
+	refuse := g.refuser(ctx, a, turn, act)
+	if act.Kind != session.ActionAccept && act.Kind != session.ActionReject {
+		return Decision{}, refuse(session.CodeBadRequest, `The decision must be "accept" or "reject".`, nil)
+	}
+	p, err := g.st.GetProposal(ctx, act.Proposal)
+	if errors.Is(err, store.ErrNotFound) {
+		return Decision{}, refuse(session.CodeProposalNotFound, "There is no proposal with that id.", nil)
+	}
+	if err != nil {
+		return Decision{}, fmt.Errorf("load proposal: %w", err)
+	}
+	d := Decision{P: p}
+	if err := g.checkOwner(ctx, a, turn, p, refuse); err != nil {
+		return d, err
+	}
+	if err := checkState(p, refuse); err != nil {
+		return d, err
+	}
+	now := g.now().UTC()
+	if !now.Before(p.ExpiresAt) {
+		if ok, _ := g.st.TransitionProposal(ctx, p.ID, store.ProposalPending, store.ProposalExpired, now, nil); ok {
+			g.rec.Note(ctx, a, turn, audit.KindExpired, map[string]any{"proposal": p.ID})
+			d.Ended = store.StepExpired
+		}
+		return d, refuse(session.CodeProposalExpired, "This proposal has expired; nothing ran. Ask again if you still want it.", nil)
+	}
+	if act.Kind == session.ActionReject {
+		return g.reject(ctx, a, turn, d, now, refuse)
+	}
+	if err := g.checkAccept(p, act, now, refuse); err != nil {
+		return d, err
+	}
+	t, ok := reg.Tool(p.Tool)
+	if !ok {
+		return d, refuse(session.CodeUnknownTool, "The tool for this proposal is no longer available; nothing ran.", nil)
+	}
+	if kit.ArgsHash(p.Tool, p.Args) != p.ArgsHash {
+		return d, refuse(session.CodeArgsTampered, "The stored arguments no longer match what you were shown; nothing ran.", nil)
+	}
+	d.Tool = t
+	return d, nil
+}
+
+type refuseFunc func(code, msg string, extra map[string]any) error
+
+// refuser audits a refused decision (confirmation_refused) and returns
+// its stable error.
+func (g *Gate) refuser(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action) refuseFunc {
+	return func(code, msg string, extra map[string]any) error {
+		d := map[string]any{"proposal": act.Proposal, "decision": act.Kind, "code": code}
+		for k, v := range extra {
+			d[k] = v
+		}
+		g.rec.Note(ctx, a, turn, audit.KindConfirmError, d)
+		return kit.Errf(code, "%s", msg)
+	}
+}
+
+// checkOwner lets only the proposal's own actor decide; another tenant's
+// proposal answers as one that does not exist (ISO-02, audited in both).
+func (g *Gate) checkOwner(ctx context.Context, a session.Actor, turn session.TurnID, p store.ProposalRow, refuse refuseFunc) error {
+	if p.Tenant != a.Tenant {
+		g.rec.CrossTenant(ctx, a, p.Tenant, turn, map[string]any{"proposal": p.ID})
+		return kit.Errf(session.CodeProposalNotFound, "There is no proposal with that id.")
+	}
+	if p.Actor != a.ID {
+		return refuse(session.CodeNotYourProposal, "Only the person who asked for this action can decide on it.", map[string]any{"owner": p.Actor})
+	}
+	return nil
+}
+
+// checkState refuses a decision on a proposal that was already decided.
+func checkState(p store.ProposalRow, refuse refuseFunc) error {
+	switch p.State {
+	case store.ProposalExecuted, store.ProposalExecuting, store.ProposalFailed:
+		return refuse(session.CodeAlreadyExecuted, "This proposal was already decided and carried out; nothing ran again.", map[string]any{"state": p.State})
+	case store.ProposalRejected:
+		return refuse(session.CodeProposalRejected, "This proposal was rejected; nothing ran. Ask again if you still want it.", nil)
+	case store.ProposalExpired:
+		return refuse(session.CodeProposalExpired, "This proposal has expired; nothing ran. Ask again if you still want it.", nil)
+	}
+	return nil
+}
+
+// reject settles a pending proposal as rejected, once.
+func (g *Gate) reject(ctx context.Context, a session.Actor, turn session.TurnID, d Decision, now time.Time, refuse refuseFunc) (Decision, error) {
+	ok, err := g.st.TransitionProposal(ctx, d.P.ID, store.ProposalPending, store.ProposalRejected, now, nil)
+	if err != nil {
+		return d, fmt.Errorf("reject proposal: %w", err)
+	}
+	if !ok {
+		return d, refuse(session.CodeAlreadyExecuted, "This proposal was already decided; nothing changed.", nil)
+	}
+	g.rec.Note(ctx, a, turn, audit.KindRejected, map[string]any{"proposal": d.P.ID, "tool": d.P.Tool, "chain": d.P.Chain, "step": d.P.Step})
+	d.Ended = store.StepRejected
+	return d, nil
+}
+
+// checkAccept enforces the level-4 cooling period and danger phrase.
+func (g *Gate) checkAccept(p store.ProposalRow, act session.Action, now time.Time, refuse refuseFunc) error {
+	if p.Level < 4 {
+		return nil
+	}
+	if now.Before(p.CoolingUntil) {
+		left := p.CoolingUntil.Sub(now).Round(time.Second)
+		return refuse(session.CodeCoolingPeriod, fmt.Sprintf("This is irreversible, so it can be confirmed only after a cooling period: wait %s and confirm again.", left), map[string]any{"cooling_until": p.CoolingUntil})
+	}
+	if strings.TrimSpace(act.Phrase) != p.Phrase {
+		return refuse(session.CodeWrongDangerPhrase, "The confirmation phrase does not match. Type the exact name of the target to confirm.", nil)
+	}
+	return nil
+}
+
+// Accept takes a checked and authorized proposal for execution: it moves
+// it to executing and claims its execution (of concurrent accepts exactly
+// one gets here), then records the confirmation durably. When that record
+// cannot be written, the proposal is settled as failed: it never runs.
+func (g *Gate) Accept(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action, p store.ProposalRow) error {
+	refuse := g.refuser(ctx, a, turn, act)
+	won, err := g.st.TransitionProposal(ctx, p.ID, store.ProposalPending, store.ProposalExecuting, g.now().UTC(), nil)
+	if err != nil {
+		return fmt.Errorf("accept proposal: %w", err)
+	}
+	if !won {
+		return refuse(session.CodeAlreadyExecuted, "This proposal was already decided and carried out; nothing ran again.", nil)
+	}
+	claimed, err := g.st.ClaimExecution(ctx, "proposal:"+string(p.ID), g.now().UTC())
+	if err != nil {
+		return fmt.Errorf("claim execution: %w", err)
+	}
+	if !claimed {
+		return refuse(session.CodeAlreadyExecuted, "This proposal was already carried out; nothing ran again.", nil)
+	}
+	if err := g.rec.Must(ctx, a, turn, audit.KindConfirmed, map[string]any{"proposal": p.ID, "chain": p.Chain, "step": p.Step, "tool": p.Tool, "args_hash": p.ArgsHash, "level": p.Level, "proposed_in": p.Turn}); err != nil {
+		// Nothing ran; the proposal is settled as failed rather than left
+		// half-accepted, and it cannot run later (its claim stays).
+		g.Finish(ctx, p.ID, store.ProposalFailed, session.Outbound{Turn: turn, Parts: []session.Part{&session.Error{Code: session.CodeUnavailable, Message: "not carried out: the audit trail was unavailable"}}})
+		return err
+	}
+	return nil
+}
+
+// Finish settles an executing proposal with its outcome (the replies of
+// its execution).
+func (g *Gate) Finish(ctx context.Context, id session.ProposalID, to store.ProposalState, outcome session.Outbound) {
+	raw, _ := json.Marshal(outcome)
+	if _, err := g.st.TransitionProposal(ctx, id, store.ProposalExecuting, to, g.now(), raw); err != nil {
+		g.rec.Logger().ErrorContext(ctx, "finish proposal", "proposal", id, "err", err)
+	}
+}
+
+// Interrupted settles every proposal a stopped process left executing as
+// failed (interrupted): it never runs again (its execution claim stays),
+// and its actor can see why. It returns how many it settled.
+func (g *Gate) Interrupted(ctx context.Context) (int, error) {
+	ps, err := g.st.ProposalsInState(ctx, store.ProposalExecuting)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range ps {
+		msg := "Interrupted by a restart while it was being carried out; it will not run again. Check the target's state before asking again."
+		outcome, _ := json.Marshal(session.Outbound{Turn: p.Turn, Parts: []session.Part{&session.Error{Code: session.CodeInterrupted, Message: msg}}})
+		ok, err := g.st.TransitionProposal(ctx, p.ID, store.ProposalExecuting, store.ProposalFailed, g.now(), outcome)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+			g.rec.Note(ctx, session.Actor{ID: p.Actor, Tenant: p.Tenant}, p.Turn, audit.KindInterrupted, map[string]any{"proposal": p.ID, "tool": p.Tool})
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,140 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/internal/kit"
+	"github.com/steward-os/steward/kernel/internal/registry"
+	"github.com/steward-os/steward/sdk"
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
+)
+
+// invocation is one running handler call.
+type invocation struct {
+	r       *Runner
+	cancel  context.CancelCauseFunc
+	done    chan struct{} // the handler returned
+	settled chan struct{} // a promoted task's outcome is recorded
+	res     any
+	err     error
+
+	mu      sync.Mutex
+	task    *store.TaskRow // set when promoted
+	percent int
+	message string
+	last    time.Time
+}
+
+var errCancelledByActor = errors.New("cancelled by its actor")
+
+// progress records a handler's progress: on its task once promoted (at
+// most four times a second, always at 100 %), published to the session.
+func (inv *invocation) progress(percent int, message string) {
+	percent = min(max(percent, 0), 100)
+	if utf8.RuneCountInString(message) > 200 {
+		message = string([]rune(message)[:200])
+	}
+	inv.mu.Lock()
+	inv.percent, inv.message = percent, message
+	t := inv.task
+	now := inv.r.now()
+	throttle := now.Sub(inv.last) < 250*time.Millisecond && percent < 100
+	if t != nil && !throttle {
+		inv.last = now
+		t.Percent, t.Message, t.Heartbeat = percent, message, now.UTC()
+	}
+	var snap store.TaskRow
+	if t != nil {
+		snap = *t
+	}
+	inv.mu.Unlock()
+	if t == nil || throttle {
+		return
+	}
+	ctx := context.Background()
+	if err := inv.r.st.SaveTask(ctx, snap); err != nil {
+		inv.r.log.Error("save task progress", "task", snap.ID, "err", err)
+		return
+	}
+	inv.r.bus.Publish(ctx, snap.Session, session.Outbound{Turn: snap.Turn, Parts: []session.Part{ProgressPart(snap)}})
+}
+
+// ProgressPart shows a task's state and progress.
+func ProgressPart(t store.TaskRow) *session.Progress {
+	return &session.Progress{Task: t.ID, Tool: t.Tool, State: string(t.State), Percent: t.Percent, Message: t.Message}
+}
+
+// record turns a finished invocation into a fact: recorded verbatim in
+// the ledger (AF-01; results over the size bound are cut with a marker),
+// failures as failures, and audited.
+func (r *Runner) record(ctx context.Context, a session.Actor, c Call, inv *invocation) (session.Fact, error) {
+	t := c.Tool
+	f := session.Fact{Session: session.SessionFor(a), Turn: c.Turn, Step: c.Step, Tool: t.ID, Args: c.Args, ArgsHash: kit.ArgsHash(t.ID, c.Args), At: r.now()}
+	err := inv.err
+	if err == nil {
+		out, merr := json.Marshal(inv.res)
+		if merr != nil {
+			err = fmt.Errorf("marshal result: %w", merr)
+		} else {
+			f.OK, f.Output = true, r.bound(out)
+		}
+	}
+	if err != nil {
+		f.Error = r.failure(ctx, t, err)
+	}
+	id, rerr := r.st.Record(ctx, f)
+	if rerr != nil {
+		return f, fmt.Errorf("record fact: %w", rerr)
+	}
+	f.ID = id
+	r.noteResult(ctx, a, c.Turn, f)
+	return f, nil
+}
+
+// noteResult audits a recorded fact (AF-12: the verifier checks the
+// output's hash against the ledger).
+func (r *Runner) noteResult(ctx context.Context, a session.Actor, turn session.TurnID, f session.Fact) {
+	rec := map[string]any{"step": f.Step, "tool": f.Tool, "ok": f.OK, "fact": f.ID, "output_sha256": kit.SHA(f.Output)}
+	if f.OK {
+		rec["output"] = f.Output
+	} else {
+		rec["error"] = f.Error
+	}
+	r.rec.Note(ctx, a, turn, audit.KindResult, rec)
+}
+
+// failure is what the ledger records of a failed call.
+func (r *Runner) failure(ctx context.Context, t *registry.Tool, err error) *session.Error {
+	var se *sdk.Error
+	switch {
+	case errors.As(err, &se):
+		return &session.Error{Code: se.Code, Message: se.Message}
+	case errors.Is(err, errCancelledByActor):
+		return &session.Error{Code: session.CodeCancelled, Message: fmt.Sprintf("%s was cancelled.", t.ID)}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &session.Error{Code: session.CodeTimedOut, Message: fmt.Sprintf("%s did not finish within its limit of %s.", t.ID, r.CapFor(t))}
+	}
+	r.log.ErrorContext(ctx, "tool failed", "tool", t.ID, "err", err)
+	return &session.Error{Code: session.CodeToolFailed, Message: fmt.Sprintf("%s failed.", t.ID)}
+}
+
+// bound cuts an output over the size limit, keeping a marker (LRO-03).
+func (r *Runner) bound(out json.RawMessage) json.RawMessage {
+	if len(out) <= r.cfg.MaxResultBytes {
+		return out
+	}
+	keep := string(out[:r.cfg.MaxResultBytes])
+	for !utf8.ValidString(keep) && len(keep) > 0 {
+		keep = keep[:len(keep)-1]
+	}
+	b, _ := json.Marshal(map[string]any{"truncated": true, "original_bytes": len(out), "kept_bytes": len(keep), "text": keep})
+	return b
+}

@@ -1,0 +1,208 @@
+// Package tasks is the kernel's task runner (LRO-01…04): every handler
+// runs in its own goroutine under its cap; a dispatch still running after
+// the inline budget is promoted to a background task whose progress is
+// recorded, which its actor may cancel, and whose end is recorded in the
+// ledger, audited, narrated and delivered to the actor's session.
+//
+// Contract. A handler gets a kernel-filled Caller and an Env scoped to its
+// extension and the caller's tenant; a panic becomes tool_failed. A task
+// is persisted before the user is told about it and ends exactly once
+// (the store decides). What a stopped process left running is settled by
+// Recover: re-run when its tool declares itself idempotent (at most three
+// attempts), otherwise failed as interrupted and its owner told. Shutdown
+// never cancels a running handler: its task stays running for the next
+// start to settle.
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/steward-os/steward/kernel/audit"
+	"github.com/steward-os/steward/kernel/internal/authz"
+	"github.com/steward-os/steward/kernel/internal/bus"
+	"github.com/steward-os/steward/kernel/internal/kit"
+	"github.com/steward-os/steward/kernel/internal/narration"
+	"github.com/steward-os/steward/kernel/internal/registry"
+	"github.com/steward-os/steward/sdk"
+	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
+)
+
+// Config bounds the runner.
+type Config struct {
+	// InlineBudget is how long a dispatch runs inline before it is promoted.
+	InlineBudget time.Duration
+	// Cap bounds a task; a manifest may opt in to more, up to MaxCap.
+	Cap, MaxCap time.Duration
+	// MaxResultBytes bounds a recorded result.
+	MaxResultBytes int
+}
+
+// Store is what the runner keeps.
+type Store interface {
+	store.Tasks
+	store.Ledger
+}
+
+// Resume continues the plan a task's step belongs to, once the task has
+// ended, and returns what to tell the actor. The turn engine provides it.
+type Resume func(ctx context.Context, a session.Actor, turn session.TurnID, chain session.ChainID, step session.StepID, state store.StepState, fact int64, reason string) ([]session.Part, error)
+
+// Runner runs handlers and keeps tasks.
+type Runner struct {
+	cfg    Config
+	st     Store
+	reg    *registry.Registry
+	az     *authz.Authz
+	bus    *bus.Bus
+	speak  *narration.Narrator
+	rec    *kit.Recorder
+	log    *slog.Logger
+	now    func() time.Time
+	resume Resume
+
+	bg       context.Context // handlers run under it, detached from requests
+	stop     context.CancelFunc
+	inflight sync.WaitGroup
+	closing  atomic.Bool // Shutdown has begun
+
+	mu      sync.Mutex
+	running map[session.TaskID]*invocation // task id → running handler
+}
+
+// Parts are the runner's collaborators.
+type Parts struct {
+	Registry *registry.Registry
+	Authz    *authz.Authz
+	Bus      *bus.Bus
+	Narrator *narration.Narrator
+	Recorder *kit.Recorder
+	Clock    func() time.Time
+}
+
+// New returns a Runner.
+func New(cfg Config, st Store, p Parts) *Runner {
+	bg, stop := context.WithCancel(context.Background())
+	return &Runner{cfg: cfg, st: st, reg: p.Registry, az: p.Authz, bus: p.Bus, speak: p.Narrator, rec: p.Recorder, log: p.Recorder.Logger(), now: p.Clock,
+		bg: bg, stop: stop, running: map[session.TaskID]*invocation{}}
+}
+
+// SetResume sets how a plan continues after one of its tasks ends.
+func (r *Runner) SetResume(fn Resume) { r.resume = fn }
+
+// CapFor is a tool's task cap: the default, or the manifest's opt-in up to
+// the maximum.
+func (r *Runner) CapFor(t *registry.Tool) time.Duration {
+	if d := t.Decl().MaxDuration; d != "" {
+		if v, err := time.ParseDuration(d); err == nil && v > 0 {
+			return min(v, r.cfg.MaxCap)
+		}
+	}
+	return r.cfg.Cap
+}
+
+// Call is one dispatch: a tool with its canonical arguments, as a step of
+// a turn (and of a plan, when Chain is set).
+type Call struct {
+	Turn  session.TurnID
+	Step  session.StepID
+	Chain session.ChainID
+	Tool  *registry.Tool
+	Args  json.RawMessage
+}
+
+// Dispatch invokes a handler with the kernel-injected caller. It returns
+// the recorded fact when the call ends within the inline budget, or the
+// task it was promoted to. mayPromote false (a backup) waits up to the
+// tool's cap instead: a backup finishes before the step it protects.
+func (r *Runner) Dispatch(ctx context.Context, a session.Actor, c Call, mayPromote bool) (session.Fact, *store.TaskRow, error) {
+	t := c.Tool
+	rec := map[string]any{"step": c.Step, "tool": t.ID, "level": t.Level, "args": c.Args, "args_hash": kit.ArgsHash(t.ID, c.Args)}
+	if t.Level >= 1 {
+		// A change is never made without a durable record that it was about to be.
+		if err := r.rec.Must(ctx, a, c.Turn, audit.KindDispatch, rec); err != nil {
+			return session.Fact{}, nil, err
+		}
+	} else {
+		r.rec.Note(ctx, a, c.Turn, audit.KindDispatch, rec)
+	}
+	inv := r.start(a, t, c.Args, r.CapFor(t))
+	budget := r.cfg.InlineBudget
+	if t.Decl().LongRunning {
+		budget = 0
+	}
+	if !mayPromote {
+		budget = r.CapFor(t) + 5*time.Second
+	}
+	timer := time.NewTimer(budget)
+	defer timer.Stop()
+	select {
+	case <-inv.done:
+		f, err := r.record(ctx, a, c, inv)
+		return f, nil, err
+	case <-timer.C:
+	}
+	if !mayPromote {
+		// A handler that ignores its context past the cap: give up on it.
+		inv.cancel(context.DeadlineExceeded)
+		return session.Fact{}, nil, kit.Errf(session.CodeUnavailable, "%s did not finish within its limit, so the step it protects was not run.", t.ID)
+	}
+	task, err := r.promote(ctx, a, c, inv)
+	return session.Fact{}, task, err
+}
+
+// start runs the handler in its own goroutine under the cap, detached from
+// the request so that it can outlive it.
+func (r *Runner) start(a session.Actor, t *registry.Tool, args json.RawMessage, cap time.Duration) *invocation {
+	base, cancel := context.WithCancelCause(r.bg)
+	ctx, stop := context.WithTimeout(base, cap)
+	inv := &invocation{r: r, cancel: cancel, done: make(chan struct{}), settled: make(chan struct{})}
+	caller := sdk.Caller{Actor: a.ID, Tenant: a.Tenant, Roles: append([]string(nil), a.Roles...), Manager: a.Manager}
+	r.inflight.Add(1)
+	go func() {
+		defer r.inflight.Done()
+		defer cancel(nil) // detach from the runner's context once done (no leak per dispatch)
+		defer stop()
+		inv.res, inv.err = invoke(ctx, t, caller, r.reg.Env(t, caller, inv.progress), args)
+		inv.err = cause(ctx, base, inv.err)
+		close(inv.done)
+	}()
+	return inv
+}
+
+// cause explains a handler's end when its context ended: a handler that
+// ignored its context still ends as cut off, with the cancellation's cause
+// (its actor, the cap) rather than a bare "context canceled".
+func cause(ctx, base context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if c := context.Cause(base); c != nil && !errors.Is(c, context.Canceled) {
+		return c
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+// invoke calls a handler, turning a panic into an error (no panic crosses
+// into the kernel).
+func invoke(ctx context.Context, t *registry.Tool, c sdk.Caller, e sdk.Env, args json.RawMessage) (res any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("tool %s panicked: %v", t.ID, p)
+		}
+	}()
+	return t.Bound.Handler.Invoke(ctx, c, e, args)
+}
