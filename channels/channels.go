@@ -12,8 +12,10 @@ package channels
 
 import (
 	"context"
+	"net/http"
 	"time"
 
+	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
 )
@@ -47,6 +49,22 @@ type Links interface {
 	Unlink(ctx context.Context, a session.Actor, channel session.ChannelID, account string) error
 }
 
+// ChatCore is what a chat-platform adapter (Telegram, Slack, Discord)
+// needs from the core; the kernel satisfies it.
+type ChatCore interface {
+	Turns
+	ActorFor(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account string) (session.Actor, bool)
+	Redeem(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account, code string) (session.Actor, error)
+	Links(ctx context.Context, a session.Actor) ([]store.Link, error)
+	Proposal(ctx context.Context, a session.Actor, id session.ProposalID) (store.ProposalRow, error)
+	Feed(ctx context.Context, after int64, wait time.Duration) ([]store.Event, error)
+	LastEventID(ctx context.Context) (int64, error)
+	Mark(ctx context.Context, key string) (string, bool, error)
+	SetMark(ctx context.Context, key, value string) error
+	Marks(ctx context.Context, prefix string) (map[string]string, error)
+	TakeMark(ctx context.Context, key string) (string, bool, error)
+}
+
 // Capabilities says what a channel can render.
 type Capabilities struct {
 	Buttons bool `json:"buttons"`
@@ -62,4 +80,11 @@ type Adapter interface {
 	Capabilities() Capabilities
 	// Run serves until ctx ends, then returns nil.
 	Run(ctx context.Context) error
+}
+
+// WriteError answers an HTTP request with a refusal,
+// {"error":{"code":…,"message":…}}, as every channel endpoint does (for a
+// path the gateway mounts no channel at).
+func WriteError(w http.ResponseWriter, status int, code, msg string) {
+	httpjson.Error(w, status, code, msg)
 }

@@ -20,13 +20,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/steward-os/steward/channels"
+	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
 )
@@ -59,23 +59,6 @@ type API struct {
 	stopOnce sync.Once
 }
 
-// Shutdown ends open long polls and event streams (register it with
-// http.Server.RegisterOnShutdown so they do not hold the shutdown up).
-func (a *API) Shutdown() { a.stopOnce.Do(func() { close(a.stop) }) }
-
-// waitCtx is a request's context that also ends when the API shuts down.
-func (a *API) waitCtx(r *http.Request) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(r.Context())
-	go func() {
-		select {
-		case <-a.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
-}
-
 // New returns the API handler. Call SetReady once extensions are loaded.
 func New(turns Core, dir session.Directory, opt Options) *API {
 	if opt.MaxBodyBytes <= 0 {
@@ -95,21 +78,21 @@ func New(turns Core, dir session.Directory, opt Options) *API {
 	a.mux.HandleFunc("GET /v1/links", a.authed(a.links))
 	a.mux.HandleFunc("DELETE /v1/links/{channel}/{account}", a.authed(a.unlink))
 	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	a.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !a.ready.Load() {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+			httpjson.Write(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	return a
 }
 
 // Capabilities of the API channel: no buttons; decisions are explicit calls.
 func (a *API) Capabilities() channels.Capabilities {
-	return channels.Capabilities{MaxText: 4000}
+	return channels.Capabilities{MaxText: session.MaxTextLen}
 }
 
 // SetReady marks the gateway ready (or not) for /readyz.
@@ -272,154 +255,66 @@ func (a *API) classify(w http.ResponseWriter, r *http.Request, actor session.Act
 	}
 	c, err := a.turns.Classify(r.Context(), actor, req.Text)
 	if err != nil {
-		code, msg := errorOf(err)
+		code, msg := session.ErrorOf(err)
 		a.fail(w, r, &actor, statusOf(code), code, msg)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpjson.Write(w, http.StatusOK, c)
 }
 
 func (a *API) listTasks(w http.ResponseWriter, r *http.Request, actor session.Actor) {
 	ts, err := a.turns.Tasks(r.Context(), actor)
 	if err != nil {
-		code, msg := errorOf(err)
+		code, msg := session.ErrorOf(err)
 		a.fail(w, r, &actor, statusOf(code), code, msg)
 		return
 	}
 	if ts == nil {
 		ts = []store.TaskRow{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tasks": ts})
+	httpjson.Write(w, http.StatusOK, map[string]any{"tasks": ts})
 }
 
 func (a *API) cancelTask(w http.ResponseWriter, r *http.Request, actor session.Actor) {
 	t, err := a.turns.CancelTask(context.WithoutCancel(r.Context()), actor, session.TaskID(r.PathValue("id")))
 	if err != nil {
-		code, msg := errorOf(err)
-		writeError(w, statusOf(code), code, msg) // the kernel audits refusals that matter
+		code, msg := session.ErrorOf(err)
+		httpjson.Error(w, statusOf(code), code, msg) // the kernel audits refusals that matter
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"task": t})
+	httpjson.Write(w, http.StatusOK, map[string]any{"task": t})
 }
 
 func (a *API) linkCode(w http.ResponseWriter, r *http.Request, actor session.Actor) {
 	code, exp, err := a.turns.LinkCode(r.Context(), actor)
 	if err != nil {
-		c, msg := errorOf(err)
-		writeError(w, statusOf(c), c, msg)
+		c, msg := session.ErrorOf(err)
+		httpjson.Error(w, statusOf(c), c, msg)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"code": code, "expires_at": exp, "how": "send \"link " + code + "\" from the other app"})
+	httpjson.Write(w, http.StatusOK, map[string]any{"code": code, "expires_at": exp, "how": "send \"link " + code + "\" from the other app"})
 }
 
 func (a *API) links(w http.ResponseWriter, r *http.Request, actor session.Actor) {
 	ls, err := a.turns.Links(r.Context(), actor)
 	if err != nil {
-		c, msg := errorOf(err)
-		writeError(w, statusOf(c), c, msg)
+		c, msg := session.ErrorOf(err)
+		httpjson.Error(w, statusOf(c), c, msg)
 		return
 	}
 	if ls == nil {
 		ls = []store.Link{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"links": ls})
+	httpjson.Write(w, http.StatusOK, map[string]any{"links": ls})
 }
 
 func (a *API) unlink(w http.ResponseWriter, r *http.Request, actor session.Actor) {
 	if err := a.turns.Unlink(r.Context(), actor, session.ChannelID(r.PathValue("channel")), r.PathValue("account")); err != nil {
-		c, msg := errorOf(err)
-		writeError(w, statusOf(c), c, msg)
+		c, msg := session.ErrorOf(err)
+		httpjson.Error(w, statusOf(c), c, msg)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"unlinked": true})
-}
-
-// MaxWait bounds a long poll.
-const MaxWait = 55 * time.Second
-
-// events serves a session's events: a long poll (?after=N&wait=25s) or,
-// with Accept: text/event-stream, server-sent events from after (or the
-// Last-Event-ID header) until the client goes away.
-func (a *API) events(w http.ResponseWriter, r *http.Request, actor session.Actor) {
-	if r.PathValue("id") != string(session.SessionFor(actor)) && r.PathValue("id") != "me" {
-		a.fail(w, r, &actor, http.StatusNotFound, session.CodeNotFound, "No such session.")
-		return
-	}
-	q := r.URL.Query()
-	var after int64
-	if v := q.Get("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			a.fail(w, r, &actor, http.StatusBadRequest, session.CodeBadRequest, "after must be a non-negative event id.")
-			return
-		}
-		after = n
-	}
-	if v := r.Header.Get("Last-Event-ID"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > after {
-			after = n
-		}
-	}
-	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-		a.stream(w, r, actor, after)
-		return
-	}
-	var wait time.Duration
-	if v := q.Get("wait"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			a.fail(w, r, &actor, http.StatusBadRequest, session.CodeBadRequest, "wait must be a duration such as 25s.")
-			return
-		}
-		wait = min(d, MaxWait)
-	}
-	ctx, cancel := a.waitCtx(r)
-	defer cancel()
-	evs, err := a.turns.Events(ctx, actor, after, wait)
-	if err != nil {
-		code, msg := errorOf(err)
-		a.fail(w, r, &actor, statusOf(code), code, msg)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"session": session.SessionFor(actor), "events": eventList(evs)})
-}
-
-func eventList(evs []store.Event) []map[string]any {
-	out := make([]map[string]any, 0, len(evs))
-	for _, e := range evs {
-		out = append(out, map[string]any{"id": e.ID, "at": e.At, "outbound": e.Out})
-	}
-	return out
-}
-
-func (a *API) stream(w http.ResponseWriter, r *http.Request, actor session.Actor, after int64) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		writeError(w, http.StatusInternalServerError, session.CodeInternal, "Streaming is not available.")
-		return
-	}
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	fl.Flush()
-	ctx, cancel := a.waitCtx(r)
-	defer cancel()
-	for ctx.Err() == nil {
-		_ = rc.SetWriteDeadline(time.Now().Add(MaxWait + 10*time.Second))
-		evs, err := a.turns.Events(ctx, actor, after, 25*time.Second)
-		if err != nil {
-			return
-		}
-		if len(evs) == 0 {
-			fmt.Fprint(w, ": keep-alive\n\n")
-		}
-		for _, e := range evs {
-			fmt.Fprintf(w, "id: %d\nevent: outbound\ndata: %s\n\n", e.ID, e.Out)
-			after = e.ID
-		}
-		fl.Flush()
-	}
+	httpjson.Write(w, http.StatusOK, map[string]any{"unlinked": true})
 }
 
 func (a *API) turn(w http.ResponseWriter, r *http.Request, actor session.Actor, in session.Inbound) {
@@ -429,7 +324,7 @@ func (a *API) turn(w http.ResponseWriter, r *http.Request, actor session.Actor, 
 	out, err := a.turns.Handle(ctx, actor, in)
 	if err != nil {
 		a.opt.Log.ErrorContext(ctx, "turn failed", "err", err)
-		writeError(w, http.StatusInternalServerError, session.CodeInternal, "Something went wrong on our side.")
+		httpjson.Error(w, http.StatusInternalServerError, session.CodeInternal, "Something went wrong on our side.")
 		return
 	}
 	status := http.StatusOK
@@ -438,17 +333,7 @@ func (a *API) turn(w http.ResponseWriter, r *http.Request, actor session.Actor, 
 			status = statusOf(e.Code)
 		}
 	}
-	writeJSON(w, status, out)
-}
-
-// errorOf extracts a stable code and message from an error that carries
-// them (the core's errors implement Stable); anything else is internal.
-func errorOf(err error) (string, string) {
-	var s interface{ Stable() (string, string) }
-	if errors.As(err, &s) {
-		return s.Stable()
-	}
-	return session.CodeInternal, "Something went wrong on our side."
+	httpjson.Write(w, status, out)
 }
 
 // statusOf maps a stable code to an HTTP status.
@@ -485,19 +370,5 @@ func statusOf(code string) int {
 
 func (a *API) fail(w http.ResponseWriter, r *http.Request, actor *session.Actor, status int, code, msg string) {
 	a.turns.Refuse(r.Context(), actor, Name, code, r.Method+" "+r.URL.Path+": "+msg)
-	writeError(w, status, code, msg)
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"error": session.Error{Code: code, Message: msg}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	httpjson.Error(w, status, code, msg)
 }

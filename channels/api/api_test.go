@@ -51,7 +51,9 @@ func (f *fakeTurns) LinkCode(context.Context, session.Actor) (string, time.Time,
 
 func (f *fakeTurns) Links(context.Context, session.Actor) ([]store.Link, error) { return nil, nil }
 
-func (f *fakeTurns) Unlink(context.Context, session.Actor, session.ChannelID, string) error { return nil }
+func (f *fakeTurns) Unlink(context.Context, session.Actor, session.ChannelID, string) error {
+	return nil
+}
 
 type taskErr struct{}
 

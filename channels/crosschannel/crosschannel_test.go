@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/channels/slack"
 	"github.com/steward-os/steward/channels/slack/slacktest"
 	"github.com/steward-os/steward/channels/telegram"

@@ -11,60 +11,25 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
 // post shows parts in a channel: the text parts together (split at the
-// limit), each card as its own message with buttons, remembered so it is
-// edited when its proposal ends. replyTo, when set, makes each message a
-// reply to that message. actor owns the cards (nil: they are not
-// remembered).
-func (a *Adapter) post(ctx context.Context, chat, replyTo string, actor *session.Actor, parts []session.Part) error {
-	now := a.bridge.Now()
-	var pending []session.Part
-	flush := func() error {
-		defer func() { pending = nil }()
-		for _, text := range Pieces(plain(pending, now), MaxText) {
-			if _, err := a.send(ctx, chat, replyTo, text, nil); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for _, p := range parts {
-		c, ok := p.(*session.ProposalCard)
-		if !ok {
-			pending = append(pending, p)
-			continue
-		}
-		if err := flush(); err != nil {
+// limit), each card as its own message with buttons, remembered for the
+// actor the account is linked to so it is edited when its proposal ends.
+// replyTo, when set, makes each message a reply to that message.
+func (a *Adapter) post(ctx context.Context, chat, replyTo, account string, parts []session.Part) error {
+	for _, m := range render(parts, a.bridge.Now()) {
+		sent, err := a.send(ctx, chat, replyTo, m.text, m.buttons)
+		if err != nil {
 			return err
 		}
-		texts, buttons := cardMessages(c, now)
-		var m *discordgo.Message
-		for i, text := range texts {
-			var comps []discordgo.MessageComponent
-			if i == len(texts)-1 {
-				comps = buttons
-			}
-			var err error
-			if m, err = a.send(ctx, chat, replyTo, text, comps); err != nil {
-				return err
-			}
-		}
-		if m == nil {
-			continue
-		}
-		if actor == nil {
-			a.o.Log.WarnContext(ctx, "card for an unknown actor is not remembered", "channel", a.o.Channel, "proposal", c.ID)
-			continue
-		}
-		if err := a.bridge.RememberCard(ctx, *actor, c, chat+"/"+m.ID); err != nil {
-			a.o.Log.ErrorContext(ctx, "remember card", "channel", a.o.Channel, "proposal", c.ID, "err", err)
+		if m.card != nil {
+			a.bridge.Remember(ctx, account, m.card, chat+"/"+sent.ID)
 		}
 	}
-	return flush()
+	return nil
 }
 
 // send creates one message.
@@ -91,11 +56,7 @@ func (a *Adapter) Deliver(ctx context.Context, to session.Address, out session.O
 		}
 		to.Chat = d.Chat
 	}
-	var actor *session.Actor
-	if act, ok := a.bridge.Actor(ctx, to.Account); ok {
-		actor = &act
-	}
-	if err := a.post(ctx, to.Chat, "", actor, out.Parts); err != nil {
+	if err := a.post(ctx, to.Chat, "", to.Account, out.Parts); err != nil {
 		if ctx.Err() != nil {
 			return err
 		}
@@ -131,25 +92,11 @@ func (a *Adapter) editCard(ctx context.Context, chat, msg, content string) error
 
 // settle edits the card of a proposal if it has ended.
 func (a *Adapter) settle(ctx context.Context, p session.ProposalID) {
-	e, ok := a.bridge.Settle(ctx, p)
-	if !ok {
-		return
-	}
-	a.retryEdit(ctx, e)
-}
-
-func (a *Adapter) retryEdit(ctx context.Context, e chatkit.Ended) {
-	if _, err := chatkit.Retry(ctx, a.o.Log, "edit card", func(ctx context.Context) (struct{}, error) { return struct{}{}, a.editEnded(ctx, e) }); err != nil {
-		a.o.Log.ErrorContext(ctx, "edit card", "channel", a.o.Channel, "proposal", e.Proposal.ID, "err", err)
-	}
+	a.bridge.SettleEdit(ctx, p, a.editEnded)
 }
 
 // sweep edits the cards of every proposal that ended (what Watch does on
 // each tick).
 func (a *Adapter) sweep(ctx context.Context) error {
-	ended, err := a.bridge.Sweep(ctx)
-	for _, e := range ended {
-		a.retryEdit(ctx, e)
-	}
-	return err
+	return a.bridge.SweepEdit(ctx, a.editEnded)
 }

@@ -42,12 +42,16 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/steward-os/steward/channels"
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
 // MaxText is Discord's limit on a message's content, in characters.
 const MaxText = 2000
+
+// Window is how far an interaction's X-Signature-Timestamp may be from
+// the adapter's clock.
+const Window = 5 * time.Minute
 
 // DefaultAPIURL is where REST calls and the gateway lookup go by default.
 const DefaultAPIURL = "https://discord.com/"
@@ -81,6 +85,7 @@ type Adapter struct {
 	label  string // "discord default", for errors
 	s      *discordgo.Session
 	bridge *chatkit.Bridge
+	hook   chatkit.Webhook
 	bot    *discordgo.User
 
 	// ackWait is how long a press waits for its decision before it is
@@ -103,39 +108,12 @@ type Adapter struct {
 // New builds the adapter and asks Discord who the bot is (GET
 // /users/@me), so a refused token is an error here.
 func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
-	if o.Name == "" {
-		o.Name = "default"
-	}
-	if o.Channel == "" {
-		o.Channel = "discord"
-		if o.Name != "default" {
-			o.Channel += session.ChannelID("." + o.Name)
-		}
+	bridge, err := chatkit.Open(core, chatkit.Bot{Platform: "Discord", Name: &o.Name, Channel: &o.Channel, Tenant: o.Tenant, Log: &o.Log, Now: &o.Now, Check: o.check})
+	if err != nil {
+		return nil, err
 	}
 	label := "discord " + o.Name
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(o.Token), "Bot "))
-	if token == "" {
-		return nil, fmt.Errorf("%s: no bot token", label)
-	}
-	if o.PublicKey != nil && len(o.PublicKey) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("%s: the public key must be %d bytes, got %d", label, ed25519.PublicKeySize, len(o.PublicKey))
-	}
-	if o.Tenant == "" {
-		return nil, fmt.Errorf("%s: no tenant", label)
-	}
-	if o.APIURL == "" {
-		o.APIURL = DefaultAPIURL
-	}
-	base, err := url.Parse(o.APIURL)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("%s: api_url %q is not an http(s) URL", label, o.APIURL)
-	}
+	base, _ := url.Parse(o.APIURL) // checked
 	hc := o.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 20 * time.Second}
@@ -143,7 +121,7 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 	client := *hc
 	client.Transport = rewrite(base, hc.Transport)
 
-	s, err := discordgo.New("Bot " + token)
+	s, err := discordgo.New("Bot " + o.Token)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", label, err)
 	}
@@ -154,9 +132,12 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 	// MaxRetryWait); discordgo would sleep without a context, forever.
 	s.ShouldRetryOnRateLimit = false
 
-	a := &Adapter{o: o, label: label, s: s, ackWait: 2 * time.Second, sweepEvery: 5 * time.Second}
+	a := &Adapter{o: o, label: label, s: s, bridge: bridge, ackWait: 2 * time.Second, sweepEvery: 5 * time.Second}
 	a.work, a.stop = context.WithCancel(context.Background())
-	a.bridge = chatkit.New(core, chatkit.Options{Channel: o.Channel, Platform: "Discord", Tenant: o.Tenant, Log: o.Log, Now: o.Now})
+	a.hook = chatkit.Webhook{Body: "Discord interaction", Signed: a.verify, Refusal: "The request signature is missing, invalid or too old."}
+	if o.PublicKey == nil {
+		a.hook.Off = "HTTP interactions are not enabled for this bot: set its public_key."
+	}
 
 	me, err := a.s.User("@me", discordgo.WithContext(ctx))
 	if err != nil {
@@ -173,6 +154,26 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 	}
 	a.bot = me
 	return a, nil
+}
+
+// check checks the options other than the bot's identity: the token
+// (its "Bot " prefix removed), the public key and the API URL.
+func (o *Options) check() error {
+	o.Token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(o.Token), "Bot "))
+	if o.Token == "" {
+		return errors.New("no bot token")
+	}
+	if o.PublicKey != nil && len(o.PublicKey) != ed25519.PublicKeySize {
+		return fmt.Errorf("the public key must be %d bytes, got %d", ed25519.PublicKeySize, len(o.PublicKey))
+	}
+	if o.APIURL == "" {
+		o.APIURL = DefaultAPIURL
+	}
+	base, err := url.Parse(o.APIURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return fmt.Errorf("api_url %q is not an http(s) URL", o.APIURL)
+	}
+	return nil
 }
 
 // Name is the channel name.
@@ -215,28 +216,14 @@ func (a *Adapter) Run(ctx context.Context) error {
 
 	// Deliveries and card edits use REST only: they run while the
 	// gateway connects.
-	var bg sync.WaitGroup
-	bg.Add(2)
-	go func() {
-		defer bg.Done()
-		for ctx.Err() == nil {
-			if err := a.bridge.Pump(ctx, a); err != nil {
-				a.o.Log.ErrorContext(ctx, "deliveries", "channel", a.o.Channel, "err", err)
-				chatkit.Sleep(ctx, time.Second)
-			}
-		}
-	}()
-	go func() {
-		defer bg.Done()
-		a.bridge.Watch(ctx, a.sweepEvery, a.editEnded)
-	}()
-	defer bg.Wait()
+	wait := a.bridge.Serve(ctx, a, a.sweepEvery, a.editEnded)
+	defer wait()
 	if !a.open(ctx) {
 		return nil
 	}
 	<-ctx.Done()
 	if err := a.s.Close(); err != nil {
-		a.o.Log.Warn("close gateway", "channel", a.o.Channel, "err", err)
+		a.o.Log.Warn("close gateway", "err", err)
 	}
 	return nil
 }
@@ -247,10 +234,10 @@ func (a *Adapter) open(ctx context.Context) bool {
 	for {
 		err := a.s.Open()
 		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
-			a.o.Log.InfoContext(ctx, "gateway connected", "channel", a.o.Channel, "bot", a.bot.ID)
+			a.o.Log.InfoContext(ctx, "gateway connected", "bot", a.bot.ID)
 			return true
 		}
-		a.o.Log.WarnContext(ctx, "gateway connect failed", "channel", a.o.Channel, "err", err, "retry_in", backoff)
+		a.o.Log.WarnContext(ctx, "gateway connect failed", "err", err, "retry_in", backoff)
 		if !chatkit.Sleep(ctx, backoff) {
 			return false
 		}
@@ -288,7 +275,7 @@ func (a *Adapter) shutdown() {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		a.o.Log.Warn("events still in flight at shutdown; cancelling them", "channel", a.o.Channel)
+		a.o.Log.Warn("events still in flight at shutdown; cancelling them")
 	}
 	a.stop()
 	<-done

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/steward-os/steward/channels/channeltest"
-	"github.com/steward-os/steward/channels/chatkit"
 	"github.com/steward-os/steward/channels/discord/discordtest"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/kernel/kerneltest"
 	"github.com/steward-os/steward/session"
 )

@@ -5,7 +5,6 @@ package discord
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -13,13 +12,10 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
+	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
 )
-
-// Window is how far an interaction's X-Signature-Timestamp may be from
-// the adapter's clock.
-const Window = 5 * time.Minute
 
 // ServeHTTP is the interactions endpoint ("/" under the mount point):
 // POST only, Ed25519-signed by Discord over timestamp and body, with the
@@ -29,46 +25,21 @@ const Window = 5 * time.Minute
 // answered within Discord's 3 seconds (see runPress).
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if r.URL.Path != "/" && r.URL.Path != "" {
-		chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "There is nothing here: interactions are posted to the mount point itself.")
-		return
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		chatkit.WriteError(w, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, "Interactions are POSTed.")
-		return
-	}
-	if a.o.PublicKey == nil {
-		chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "HTTP interactions are not enabled for this bot: set its public_key.")
-		return
-	}
-	body, ok := a.bridge.ReadWebhook(w, r)
+	i, ok := chatkit.Decode(a.bridge, w, r, &a.hook, func(i *discordgo.Interaction) bool { return i.ID != "" && i.Type != 0 })
 	if !ok {
-		return
-	}
-	if detail := a.verify(r, body); detail != "" {
-		a.bridge.Refuse(ctx, session.CodeBadSignature, detail)
-		chatkit.WriteError(w, http.StatusUnauthorized, session.CodeBadSignature, "The request signature is missing, invalid or too old.")
-		return
-	}
-	var i discordgo.Interaction
-	if err := json.Unmarshal(body, &i); err != nil || i.ID == "" || i.Type == 0 {
-		a.bridge.Refuse(ctx, session.CodeBadRequest, "malformed interaction")
-		chatkit.WriteError(w, http.StatusBadRequest, session.CodeBadRequest, "The body is not a Discord interaction.")
 		return
 	}
 	switch i.Type {
 	case discordgo.InteractionPing:
-		chatkit.WriteJSON(w, http.StatusOK, discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+		httpjson.Write(w, http.StatusOK, discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 		return
 	case discordgo.InteractionMessageComponent:
-		if i.Message == nil || i.ChannelID == "" || presser(&i) == nil {
-			a.bridge.Refuse(ctx, session.CodeBadRequest, "button press without its message, channel or user")
-			chatkit.WriteError(w, http.StatusBadRequest, session.CodeBadRequest, "The press names no message, channel or user.")
+		if i.Message == nil || i.ChannelID == "" || presser(i) == nil {
+			a.bridge.BadRequest(w, r, "button press without its message, channel or user", "The press names no message, channel or user.")
 			return
 		}
 	default:
-		chatkit.WriteJSON(w, http.StatusOK, noCommands())
+		httpjson.Write(w, http.StatusOK, noCommands())
 		return
 	}
 	first := make(chan *discordgo.InteractionResponse, 1)
@@ -79,13 +50,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			first <- r
 		}
 	}
-	if !a.track(func() { a.runPress(a.work, &i, respond) }) {
-		chatkit.WriteError(w, http.StatusServiceUnavailable, session.CodeUnavailable, "The bot is shutting down; try again shortly.")
+	if !a.track(func() { a.runPress(a.work, i, respond) }) {
+		httpjson.Error(w, http.StatusServiceUnavailable, session.CodeUnavailable, "The bot is shutting down; try again shortly.")
 		return
 	}
 	select {
 	case resp := <-first:
-		chatkit.WriteJSON(w, http.StatusOK, resp)
+		httpjson.Write(w, http.StatusOK, resp)
 	case <-ctx.Done():
 	}
 }

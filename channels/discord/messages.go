@@ -61,21 +61,15 @@ func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
 	if a.bridge.Seen(m.ID) && (!linked || isLinkRedeem(text)) {
 		return
 	}
-	log := a.o.Log.With("channel", a.o.Channel, "message", m.ID, "chat", m.ChannelID)
+	log := a.o.Log.With("message", m.ID, "chat", m.ChannelID)
 	parts := a.bridge.Message(ctx, session.Address{Account: account, Chat: m.ChannelID}, m.ID, text)
-	var actor *session.Actor
-	if act, ok := a.bridge.Actor(ctx, account); ok {
-		actor = &act
-	}
-	if err := a.post(ctx, m.ChannelID, m.ID, actor, parts); err != nil {
+	if err := a.post(ctx, m.ChannelID, m.ID, account, parts); err != nil {
 		log.ErrorContext(ctx, "reply", "err", err)
 	}
 	// A typed decision ("confirm p_…", "reject p_…") may have ended a
 	// proposal shown here: edit its card now rather than at the next sweep.
-	if actor != nil {
-		if d, ok := session.ParseDecision(text); ok {
-			a.settle(ctx, d.Proposal)
-		}
+	if d, ok := session.ParseDecision(text); ok {
+		a.settle(ctx, d.Proposal)
 	}
 }
 

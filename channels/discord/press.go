@@ -11,7 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
@@ -27,7 +27,8 @@ type outcome struct {
 	// private ones (a press answered only with refusals) are shown to the
 	// presser alone.
 	public, private []session.Part
-	actor           *session.Actor
+	// account is the presser's: the cards among the replies are theirs.
+	account string
 }
 
 func presser(i *discordgo.Interaction) *discordgo.User {
@@ -53,23 +54,14 @@ func (a *Adapter) decide(ctx context.Context, i *discordgo.Interaction) outcome 
 		return outcome{private: refusal(session.CodeBadRequest, "That button is not one of mine.")}
 	}
 	parts := a.bridge.Decide(ctx, session.Address{Account: u.ID, Chat: i.ChannelID}, i.ID, p, accept)
-	var out outcome
-	if act, ok := a.bridge.Actor(ctx, u.ID); ok {
-		out.actor = &act
-	}
+	out := outcome{account: u.ID}
 	if e, ok := a.bridge.Settle(ctx, p); ok {
 		out.card = endedContent(e, a.bridge.Now())
 		if e.Ref != i.ChannelID+"/"+i.Message.ID {
 			out.ref = e.Ref
 		}
 	}
-	onlyErrors := len(parts) > 0
-	for _, p := range parts {
-		if _, ok := p.(*session.Error); !ok {
-			onlyErrors = false
-		}
-	}
-	if onlyErrors {
+	if _, only := chatkit.OnlyErrors(parts); only {
 		out.private = parts
 	} else {
 		out.public = parts
@@ -98,7 +90,10 @@ func (a *Adapter) runPress(ctx context.Context, i *discordgo.Interaction, respon
 		out = <-res
 	}
 	now := a.bridge.Now()
-	private := Pieces(plain(out.private, now), MaxText)
+	var private []string
+	for _, m := range render(out.private, now) {
+		private = append(private, m.text)
+	}
 	if fast {
 		switch {
 		case out.card != "":
@@ -119,7 +114,7 @@ func (a *Adapter) runPress(ctx context.Context, i *discordgo.Interaction, respon
 // answer, the remembered card when it is another message, the ephemeral
 // follow-ups and the public replies.
 func (a *Adapter) finish(ctx context.Context, i *discordgo.Interaction, out outcome, private []string, fast bool) {
-	log := a.o.Log.With("channel", a.o.Channel, "interaction", i.ID)
+	log := a.o.Log.With("interaction", i.ID)
 	if out.card != "" && i.Message != nil {
 		if !fast {
 			a.retry(ctx, "edit card", func(ctx context.Context) error { return a.editCard(ctx, i.ChannelID, i.Message.ID, out.card) })
@@ -141,7 +136,7 @@ func (a *Adapter) finish(ctx context.Context, i *discordgo.Interaction, out outc
 		if i.Message != nil {
 			replyTo = i.Message.ID
 		}
-		if err := a.post(ctx, i.ChannelID, replyTo, out.actor, out.public); err != nil {
+		if err := a.post(ctx, i.ChannelID, replyTo, out.account, out.public); err != nil {
 			log.ErrorContext(ctx, "reply to press", "err", err)
 		}
 	}
@@ -149,7 +144,7 @@ func (a *Adapter) finish(ctx context.Context, i *discordgo.Interaction, out outc
 
 func (a *Adapter) retry(ctx context.Context, what string, fn func(context.Context) error) {
 	if _, err := chatkit.Retry(ctx, a.o.Log, what, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }); err != nil {
-		a.o.Log.ErrorContext(ctx, what, "channel", a.o.Channel, "err", err)
+		a.o.Log.ErrorContext(ctx, what, "err", err)
 	}
 }
 

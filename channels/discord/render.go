@@ -13,7 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/steward-os/steward/channels"
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
@@ -33,35 +33,33 @@ func noPings() *discordgo.MessageAllowedMentions {
 // characters. Cuts fall on raw text (never between a backslash and what
 // it escapes); nothing is dropped but the separators cut at.
 func Pieces(text string, max int) []string {
-	var out []string
-	add := func(p string) {
-		if strings.TrimSpace(p) != "" {
-			out = append(out, Escape(p))
-		}
-	}
-	for _, p := range chatkit.Split(text, max) {
-		if utf8.RuneCountInString(Escape(p)) <= max {
-			add(p)
-			continue
-		}
-		// Escaping at most doubles a piece.
-		for _, q := range chatkit.Split(p, max/2) {
-			add(q)
-		}
-	}
-	return out
+	return chatkit.Fit(text, max, Escape, utf8.RuneCountInString)
 }
 
-// plain renders parts other than cards as one text (blank lines between
-// parts).
-func plain(parts []session.Part, now time.Time) string {
-	var b []string
-	for _, p := range parts {
-		if t := channels.PlainText(p, now); strings.TrimSpace(t) != "" {
-			b = append(b, t)
+// message is one Discord message of a reply: its content and, on the last
+// message of a proposal card, the card and its buttons.
+type message struct {
+	text    string
+	buttons []discordgo.MessageComponent
+	card    *session.ProposalCard
+}
+
+// render turns parts into messages: the text parts together (split at
+// the limit), each card as its own messages, the buttons on the last.
+func render(parts []session.Part, now time.Time) []message {
+	split := func(s string) []string { return Pieces(s, MaxText) }
+	card := func(c *session.ProposalCard) []message {
+		texts, buttons := cardMessages(c, now)
+		out := make([]message, len(texts))
+		for i, t := range texts {
+			out[i].text = t
 		}
+		if len(out) > 0 {
+			out[len(out)-1].buttons, out[len(out)-1].card = buttons, c
+		}
+		return out
 	}
-	return strings.Join(b, "\n\n")
+	return chatkit.Render(parts, now, split, func(piece string) message { return message{text: piece} }, card)
 }
 
 // NeedsPhrase reports whether a card is confirmed by a typed phrase only

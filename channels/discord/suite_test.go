@@ -7,8 +7,8 @@ import (
 
 	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/channeltest"
-	"github.com/steward-os/steward/channels/chatkit"
 	"github.com/steward-os/steward/channels/discord/discordtest"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/kernel/kerneltest"
 	"github.com/steward-os/steward/session"
 )

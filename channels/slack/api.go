@@ -9,7 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
@@ -124,32 +124,23 @@ func (a *Adapter) show(ctx context.Context, to session.Address, parts []session.
 			return fmt.Errorf("post message in %s: %w", channel, err)
 		}
 		if m.card != nil {
-			actor, ok := a.bridge.Actor(ctx, to.Account)
-			if !ok {
-				continue
-			}
-			if err := a.bridge.RememberCard(ctx, actor, m.card, channel+"/"+ts); err != nil {
-				a.log.ErrorContext(ctx, "remember card", "proposal", m.card.ID, "err", err)
-			}
+			a.bridge.Remember(ctx, to.Account, m.card, channel+"/"+ts)
 		}
 	}
 	return nil
 }
 
 // editEnded edits the card of a proposal that ended to its outcome and
-// removes its buttons.
+// removes its buttons (one attempt: the bridge retries it).
 func (a *Adapter) editEnded(ctx context.Context, e chatkit.Ended) error {
 	channel, ts, ok := strings.Cut(e.Ref, "/")
 	if !ok || channel == "" || ts == "" {
 		return chatkit.Permanent(fmt.Errorf("card reference %q", e.Ref))
 	}
 	text, blocks := outcomeMessage(e.Proposal)
-	_, err := call(ctx, a, "chat.update", func(ctx context.Context) (string, error) {
-		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
-		return "", err
-	})
+	_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {
-		return fmt.Errorf("edit card %s: %w", e.Ref, err)
+		return fmt.Errorf("edit card %s: %w", e.Ref, classify(err))
 	}
 	return nil
 }

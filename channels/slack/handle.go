@@ -9,7 +9,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
@@ -123,11 +123,7 @@ func (a *Adapter) onMessage(ctx context.Context, m inbound) {
 	}
 	// A typed decision: edit its card now rather than at the next sweep.
 	if d, ok := session.ParseDecision(text); ok {
-		if e, ok := a.bridge.Settle(ctx, d.Proposal); ok {
-			if err := a.editEnded(ctx, e); err != nil {
-				a.log.ErrorContext(ctx, "card not edited", "proposal", d.Proposal, "err", err)
-			}
-		}
+		a.bridge.SettleEdit(ctx, d.Proposal, a.editEnded)
 	}
 }
 
@@ -138,15 +134,6 @@ func hasError(parts []session.Part, code string) bool {
 		}
 	}
 	return false
-}
-
-func onlyErrors(parts []session.Part) bool {
-	for _, p := range parts {
-		if _, ok := p.(*session.Error); !ok {
-			return false
-		}
-	}
-	return len(parts) > 0
 }
 
 // pressKey is a button press's dedupe key: its trigger_id, unique per
@@ -198,17 +185,13 @@ func (a *Adapter) onAction(ctx context.Context, ic slack.InteractionCallback, re
 		from := session.Address{Channel: a.o.Channel, Account: ic.User.ID, Chat: chatOf(channel, thread)}
 		parts := a.bridge.Decide(ctx, from, key, p, accept)
 		private := ""
-		if onlyErrors(parts) {
+		if _, only := chatkit.OnlyErrors(parts); only {
 			private = ic.User.ID
 		}
 		if err := a.show(ctx, from, parts, private); err != nil {
 			a.log.ErrorContext(ctx, "decision reply not posted", "press", key, "err", err)
 		}
-		if e, ok := a.bridge.Settle(ctx, p); ok {
-			if err := a.editEnded(ctx, e); err != nil {
-				a.log.ErrorContext(ctx, "card not edited", "proposal", p, "err", err)
-			}
-		}
+		a.bridge.SettleEdit(ctx, p, a.editEnded)
 		return
 	}
 	a.log.DebugContext(ctx, "press of a button that is not a decision", "press", key)

@@ -13,35 +13,14 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
-	"github.com/steward-os/steward/channels/chatkit"
-	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/channels/internal/httpjson"
 )
 
 // ServeHTTP is the Events API and interactivity endpoint (mode "events"):
 // "/events" and "/interactions" under the prefix it is mounted at.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	path := strings.TrimSuffix(r.URL.Path, "/")
-	if a.o.Mode != ModeEvents {
-		chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "This Slack app receives its events over Socket Mode, not here.")
-		return
-	}
-	if path != "/events" && path != "/interactions" {
-		chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "Slack posts to /events and /interactions only.")
-		return
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		chatkit.WriteError(w, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, "Use POST.")
-		return
-	}
-	body, ok := a.bridge.ReadWebhook(w, r)
+	path, body, ok := a.bridge.Accept(w, r, &a.hook)
 	if !ok {
-		return
-	}
-	if err := a.verify(r.Header, body); err != nil {
-		a.bridge.Refuse(ctx, session.CodeBadSignature, path+": "+err.Error())
-		chatkit.WriteError(w, http.StatusUnauthorized, session.CodeBadSignature, "The request is not signed by Slack with this app's signing secret, or its timestamp is more than five minutes off.")
 		return
 	}
 	retry := r.Header.Get("X-Slack-Retry-Num") != ""
@@ -50,6 +29,15 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.serveInteraction(w, r, body)
+}
+
+// signed checks a request's signature (verify); it returns why the
+// request is refused, or "".
+func (a *Adapter) signed(r *http.Request, body []byte) string {
+	if err := a.verify(r.Header, body); err != nil {
+		return strings.TrimSuffix(r.URL.Path, "/") + ": " + err.Error()
+	}
+	return ""
 }
 
 // verify checks X-Slack-Signature with the library's verifier, which also
@@ -74,9 +62,8 @@ func (a *Adapter) verify(h http.Header, body []byte) error {
 	return nil
 }
 
-func (a *Adapter) badRequest(ctx context.Context, w http.ResponseWriter, detail string) {
-	a.bridge.Refuse(ctx, session.CodeBadRequest, detail)
-	chatkit.WriteError(w, http.StatusBadRequest, session.CodeBadRequest, "That is not a Slack request this endpoint understands: "+detail+".")
+func (a *Adapter) badRequest(w http.ResponseWriter, r *http.Request, detail string) {
+	a.bridge.BadRequest(w, r, detail, "That is not a Slack request this endpoint understands: "+detail+".")
 }
 
 // knownInner reports whether the client library can read an inner event
@@ -90,7 +77,6 @@ func knownInner(t string) bool {
 }
 
 func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte, retry bool) {
-	ctx := r.Context()
 	var outer struct {
 		Type      string          `json:"type"`
 		Challenge string          `json:"challenge"`
@@ -98,12 +84,12 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 		Event     json.RawMessage `json:"event"`
 	}
 	if err := json.Unmarshal(body, &outer); err != nil || outer.Type == "" {
-		a.badRequest(ctx, w, "the body is not a Slack event")
+		a.badRequest(w, r, "the body is not a Slack event")
 		return
 	}
 	switch outer.Type {
 	case "url_verification":
-		chatkit.WriteJSON(w, http.StatusOK, map[string]string{"challenge": outer.Challenge})
+		httpjson.Write(w, http.StatusOK, map[string]string{"challenge": outer.Challenge})
 		return
 	case "event_callback":
 	default:
@@ -114,7 +100,7 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 		Type string `json:"type"`
 	}
 	if outer.EventID == "" || len(bytes.TrimSpace(outer.Event)) == 0 || json.Unmarshal(outer.Event, &inner) != nil || inner.Type == "" {
-		a.badRequest(ctx, w, "an event_callback needs an event_id and an event with a type")
+		a.badRequest(w, r, "an event_callback needs an event_id and an event with a type")
 		return
 	}
 	if !knownInner(inner.Type) {
@@ -123,23 +109,22 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
 	if err != nil {
-		a.badRequest(ctx, w, "the "+inner.Type+" event could not be read")
+		a.badRequest(w, r, "the "+inner.Type+" event could not be read")
 		return
 	}
 	a.answerWithin(w, r, func(ctx context.Context) { a.onEvent(ctx, outer.EventID, ev.InnerEvent, retry) })
 }
 
 func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
-	ctx := r.Context()
 	form, err := url.ParseQuery(string(body))
 	payload := form.Get("payload")
 	if err != nil || payload == "" {
-		a.badRequest(ctx, w, "an interaction is a form with a payload field")
+		a.badRequest(w, r, "an interaction is a form with a payload field")
 		return
 	}
 	var ic slack.InteractionCallback
 	if err := json.Unmarshal([]byte(payload), &ic); err != nil || ic.Type == "" {
-		a.badRequest(ctx, w, "the payload is not a Slack interaction")
+		a.badRequest(w, r, "the payload is not a Slack interaction")
 		return
 	}
 	if ic.Type != slack.InteractionTypeBlockActions {
@@ -147,7 +132,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body 
 		return
 	}
 	if ic.User.ID == "" || len(ic.ActionCallback.BlockActions) == 0 {
-		a.badRequest(ctx, w, "a block_actions payload needs a user and an action")
+		a.badRequest(w, r, "a block_actions payload needs a user and an action")
 		return
 	}
 	// Slack does not retry interactions; a redelivered one (same

@@ -10,7 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/steward-os/steward/channels"
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
 )
@@ -30,48 +30,16 @@ func escape(s string) string { return escaper.Replace(s) }
 
 // splitEscaped cuts text into pieces whose escaped form is at most limit
 // characters, and returns them escaped. Nothing is dropped.
-func splitEscaped(text string, limit int) []string { return splitFit(text, limit, limit) }
-
-func splitFit(text string, limit, cut int) []string {
-	var out []string
-	for _, p := range chatkit.Split(text, cut) {
-		e := escape(p)
-		if utf8.RuneCountInString(e) <= limit || cut < 16 {
-			out = append(out, e)
-			continue
-		}
-		// Escaping grew the piece past the limit: cut it smaller.
-		out = append(out, splitFit(p, limit, cut*3/4)...)
-	}
-	return out
+func splitEscaped(text string, limit int) []string {
+	return chatkit.Fit(text, limit, escape, utf8.RuneCountInString)
 }
 
 // render turns a turn's parts into messages: text, errors and progress
 // joined (split at MaxText), and one message per proposal card.
 func render(parts []session.Part, now time.Time, dm bool, botID string) []outMsg {
-	var out []outMsg
-	var text []string
-	flush := func() {
-		if len(text) == 0 {
-			return
-		}
-		for _, piece := range splitEscaped(strings.Join(text, "\n\n"), MaxText) {
-			out = append(out, outMsg{text: piece})
-		}
-		text = nil
-	}
-	for _, p := range parts {
-		if c, ok := p.(*session.ProposalCard); ok {
-			flush()
-			out = append(out, cardMessage(c, now, dm, botID))
-			continue
-		}
-		if s := channels.PlainText(p, now); s != "" {
-			text = append(text, s)
-		}
-	}
-	flush()
-	return out
+	split := func(s string) []string { return splitEscaped(s, MaxText) }
+	card := func(c *session.ProposalCard) []outMsg { return []outMsg{cardMessage(c, now, dm, botID)} }
+	return chatkit.Render(parts, now, split, func(piece string) outMsg { return outMsg{text: piece} }, card)
 }
 
 func mrkdwn(s string) *slack.TextBlockObject {

@@ -44,7 +44,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/steward-os/steward/channels"
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
@@ -88,6 +88,7 @@ type Adapter struct {
 	o      Options
 	api    *slack.Client
 	bridge *chatkit.Bridge
+	hook   chatkit.Webhook
 	log    *slog.Logger
 	botID  string // the bot's user id
 	team   string
@@ -109,22 +110,39 @@ type Adapter struct {
 // New checks the options, asks Slack who the bot is (auth.test) and
 // returns the adapter.
 func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
-	if o.Name == "" {
-		o.Name = "default"
+	bridge, err := chatkit.Open(core, chatkit.Bot{Platform: "Slack", Name: &o.Name, Channel: &o.Channel, Tenant: o.Tenant, Log: &o.Log, Now: &o.Now, Check: o.check})
+	if err != nil {
+		return nil, err
 	}
-	if o.Channel == "" {
-		o.Channel = "slack"
-		if o.Name != "default" {
-			o.Channel = session.ChannelID("slack." + o.Name)
+	a := &Adapter{o: o, bridge: bridge, log: o.Log, ackWait: 2 * time.Second, sweepEvery: 5 * time.Second}
+	a.hook = chatkit.Webhook{
+		Paths:   []string{"/events", "/interactions"},
+		Signed:  a.signed,
+		Refusal: "The request is not signed by Slack with this app's signing secret, or its timestamp is more than five minutes off.",
+	}
+	if o.Mode != ModeEvents {
+		a.hook.Off = "This Slack app receives its events over Socket Mode, not here."
+	}
+	opts := []slack.Option{slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.HTTPClient), slack.OptionLog(debugLog{a.log})}
+	if o.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(o.AppToken))
+	}
+	a.api = slack.New(o.Token, opts...)
+	me, err := call(ctx, a, "auth.test", func(ctx context.Context) (*slack.AuthTestResponse, error) { return a.api.AuthTestContext(ctx) })
+	if err != nil {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("slack %s: token refused by the platform (%s): %w", o.Name, se.Err, err)
 		}
+		return nil, fmt.Errorf("slack %s: auth.test: %w", o.Name, err)
 	}
-	who := "slack " + o.Name
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	a.botID, a.team = me.UserID, me.TeamID
+	return a, nil
+}
+
+// check checks the options other than the bot's identity and fills in
+// their defaults.
+func (o *Options) check() error {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -137,41 +155,22 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 	if o.Mode == "" {
 		o.Mode = ModeSocket
 	}
-	if o.Tenant == "" {
-		return nil, fmt.Errorf("%s: no tenant", who)
-	}
 	if o.Token == "" {
-		return nil, fmt.Errorf("%s: no bot token (set token_env or token_file)", who)
+		return errors.New("no bot token (set token_env or token_file)")
 	}
 	switch o.Mode {
 	case ModeSocket:
 		if o.AppToken == "" {
-			return nil, fmt.Errorf("%s: socket mode needs an app-level token (set app_token_env or app_token_file)", who)
+			return errors.New("socket mode needs an app-level token (set app_token_env or app_token_file)")
 		}
 	case ModeEvents:
 		if o.SigningSecret == "" {
-			return nil, fmt.Errorf("%s: events mode needs the signing secret (set signing_secret_env or signing_secret_file)", who)
+			return errors.New("events mode needs the signing secret (set signing_secret_env or signing_secret_file)")
 		}
 	default:
-		return nil, fmt.Errorf("%s: mode %q is neither %q nor %q", who, o.Mode, ModeSocket, ModeEvents)
+		return fmt.Errorf("mode %q is neither %q nor %q", o.Mode, ModeSocket, ModeEvents)
 	}
-	a := &Adapter{o: o, log: o.Log.With("channel", o.Channel), ackWait: 2 * time.Second, sweepEvery: 5 * time.Second}
-	opts := []slack.Option{slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.HTTPClient), slack.OptionLog(debugLog{a.log})}
-	if o.AppToken != "" {
-		opts = append(opts, slack.OptionAppLevelToken(o.AppToken))
-	}
-	a.api = slack.New(o.Token, opts...)
-	a.bridge = chatkit.New(core, chatkit.Options{Channel: o.Channel, Platform: "Slack", Tenant: o.Tenant, Log: a.log, Now: o.Now})
-	me, err := call(ctx, a, "auth.test", func(ctx context.Context) (*slack.AuthTestResponse, error) { return a.api.AuthTestContext(ctx) })
-	if err != nil {
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) {
-			return nil, fmt.Errorf("%s: token refused by the platform (%s): %w", who, se.Err, err)
-		}
-		return nil, fmt.Errorf("%s: auth.test: %w", who, err)
-	}
-	a.botID, a.team = me.UserID, me.TeamID
-	return a, nil
+	return nil
 }
 
 // Name is the channel name.
@@ -189,13 +188,7 @@ func (a *Adapter) Capabilities() channels.Capabilities {
 func (a *Adapter) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := a.bridge.Pump(ctx, a); err != nil {
-			a.log.ErrorContext(ctx, "deliveries stopped", "err", err)
-		}
-	})
-	wg.Go(func() { a.bridge.Watch(ctx, a.sweepEvery, a.editEnded) })
+	wait := a.bridge.Serve(ctx, a, a.sweepEvery, a.editEnded)
 	var err error
 	if a.o.Mode == ModeSocket {
 		err = a.runSocket(ctx)
@@ -203,7 +196,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		<-ctx.Done()
 	}
 	cancel()
-	wg.Wait()
+	wait()
 	a.waitIdle()
 	return err
 }

@@ -32,13 +32,12 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/steward-os/steward/channels"
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
@@ -47,6 +46,10 @@ const DefaultAPIURL = "https://api.telegram.org/bot%s/%s"
 
 // MaxText is the longest message Telegram accepts, in characters.
 const MaxText = 4096
+
+// webhookTimeout bounds the handling of one webhook update; handling is
+// detached from the request, so a dropped connection does not cut a turn.
+const webhookTimeout = 2 * time.Minute
 
 // Options configure an Adapter.
 type Options struct {
@@ -72,9 +75,10 @@ type Options struct {
 
 // Adapter is a running Telegram bot.
 type Adapter struct {
+	base   *tgbotapi.BotAPI // the client; bot binds it to a context
 	o      Options
 	bridge *chatkit.Bridge
-	base   *tgbotapi.BotAPI
+	hook   chatkit.Webhook
 	http   *http.Client
 	log    *slog.Logger
 	// answered holds events answered without a turn (an unlinked account),
@@ -86,23 +90,32 @@ var reSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // New builds the adapter and checks the token with getMe.
 func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
-	if o.Name == "" {
-		o.Name = "default"
+	bridge, err := chatkit.Open(core, chatkit.Bot{Platform: "Telegram", Name: &o.Name, Channel: &o.Channel, Tenant: o.Tenant, Log: &o.Log, Now: &o.Now, Check: o.check})
+	if err != nil {
+		return nil, err
 	}
-	if o.Channel == "" {
-		o.Channel = "telegram"
-		if o.Name != "default" {
-			o.Channel = session.ChannelID("telegram." + o.Name)
+	base, err := tgbotapi.NewBotAPIWithClient(o.Token, o.APIURL, ctxDoer{ctx: ctx, c: o.HTTPClient})
+	if err != nil {
+		var te *tgbotapi.Error
+		if errors.As(err, &te) && (te.Code == http.StatusUnauthorized || te.Code == http.StatusNotFound) {
+			return nil, fmt.Errorf("telegram %s: token refused by the platform (%s)", o.Name, te.Message)
 		}
+		return nil, fmt.Errorf("telegram %s: reach the Bot API: %w", o.Name, err)
 	}
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("telegram %s: "+format, append([]any{o.Name}, args...)...)
+	base.Client = o.HTTPClient
+	a := &Adapter{o: o, bridge: bridge, base: base, http: o.HTTPClient, log: o.Log, answered: chatkit.NewRecent(4096)}
+	a.hook = chatkit.Webhook{Body: "Telegram update", Secret: a.checkSecret, Refusal: "The request does not carry this bot's webhook secret."}
+	if o.Mode != "webhook" {
+		a.hook.Off = "This bot receives updates by polling; its webhook is off."
 	}
-	if o.Tenant == "" {
-		return nil, fail("no tenant")
-	}
+	return a, nil
+}
+
+// check checks the options other than the bot's identity and fills in
+// their defaults.
+func (o *Options) check() error {
 	if o.Token == "" {
-		return nil, fail("no token")
+		return errors.New("no token")
 	}
 	switch o.Mode {
 	case "":
@@ -110,19 +123,19 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 	case "poll":
 	case "webhook":
 		if o.WebhookURL == "" {
-			return nil, fail("webhook mode needs the webhook URL")
+			return errors.New("webhook mode needs the webhook URL")
 		}
 		if !reSecret.MatchString(o.Secret) {
-			return nil, fail("webhook mode needs a secret of 1 to 256 characters from A-Z, a-z, 0-9, _ and -")
+			return errors.New("webhook mode needs a secret of 1 to 256 characters from A-Z, a-z, 0-9, _ and -")
 		}
 	default:
-		return nil, fail("mode %q: want poll or webhook", o.Mode)
+		return fmt.Errorf("mode %q: want poll or webhook", o.Mode)
 	}
 	if o.APIURL == "" {
 		o.APIURL = DefaultAPIURL
 	}
 	if strings.Count(o.APIURL, "%s") != 2 {
-		return nil, fail("api_url %q: want a pattern with two %%s (token, method)", o.APIURL)
+		return fmt.Errorf("api_url %q: want a pattern with two %%s (token, method)", o.APIURL)
 	}
 	if o.PollTimeout <= 0 {
 		o.PollTimeout = 30 * time.Second
@@ -133,30 +146,7 @@ func New(ctx context.Context, core chatkit.Core, o Options) (*Adapter, error) {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: o.PollTimeout + 30*time.Second}
 	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	o.Log = o.Log.With("channel", o.Channel)
-	bot, err := tgbotapi.NewBotAPIWithClient(o.Token, o.APIURL, ctxDoer{ctx: ctx, c: o.HTTPClient})
-	if err != nil {
-		var te *tgbotapi.Error
-		if errors.As(err, &te) && (te.Code == http.StatusUnauthorized || te.Code == http.StatusNotFound) {
-			return nil, fail("token refused by the platform (%s)", te.Message)
-		}
-		return nil, fail("reach the Bot API: %w", err)
-	}
-	bot.Client = o.HTTPClient
-	return &Adapter{
-		o:        o,
-		bridge:   chatkit.New(core, chatkit.Options{Channel: o.Channel, Platform: "Telegram", Tenant: o.Tenant, Log: o.Log, Now: o.Now}),
-		base:     bot,
-		http:     o.HTTPClient,
-		log:      o.Log,
-		answered: chatkit.NewRecent(4096),
-	}, nil
+	return nil
 }
 
 // Name is the channel name.
@@ -185,18 +175,12 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := a.bridge.Pump(ctx, a); err != nil && ctx.Err() == nil {
-			a.log.ErrorContext(ctx, "deliveries stopped", "err", err)
-		}
-	})
-	wg.Go(func() { a.bridge.Watch(ctx, a.o.SweepEvery, a.editEnded) })
+	wait := a.bridge.Serve(ctx, a, a.o.SweepEvery, a.editEnded)
 	if a.o.Mode == "poll" {
 		a.poll(ctx)
 	}
 	<-ctx.Done()
-	wg.Wait()
+	wait()
 	return nil
 }
 
@@ -220,15 +204,5 @@ func (a *Adapter) setup(ctx context.Context) error {
 // Sweep edits the cards of proposals that ended (expired, or decided on
 // another channel) now; Run does it every SweepEvery.
 func (a *Adapter) Sweep(ctx context.Context) error {
-	ended, err := a.bridge.Sweep(ctx)
-	if err != nil {
-		return fmt.Errorf("sweep cards: %w", err)
-	}
-	var errs []error
-	for _, e := range ended {
-		if _, err := chatkit.Retry(ctx, a.log, "edit card", func(ctx context.Context) (struct{}, error) { return struct{}{}, a.editEnded(ctx, e) }); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return a.bridge.SweepEdit(ctx, a.editEnded)
 }

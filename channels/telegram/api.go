@@ -11,7 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 )
 
 // ctxDoer binds the library's context-free requests to a context.

@@ -8,7 +8,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
@@ -31,7 +31,7 @@ func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) error {
 	text := a.stripMention(m.Text)
 	if strings.TrimSpace(text) == "" {
 		if m.Chat.IsPrivate() {
-			return a.send(ctx, nil, m.Chat.ID, m.MessageID, []session.Part{&session.Error{Code: session.CodeBadRequest, Message: "I can only read text messages."}})
+			return a.send(ctx, "", m.Chat.ID, m.MessageID, []session.Part{&session.Error{Code: session.CodeBadRequest, Message: "I can only read text messages."}})
 		}
 		return nil
 	}
@@ -42,7 +42,7 @@ func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) error {
 	from := session.Address{Account: strconv.FormatInt(m.From.ID, 10), Chat: strconv.FormatInt(m.Chat.ID, 10)}
 	_, linked := a.bridge.Actor(ctx, from.Account)
 	parts := a.bridge.Message(ctx, from, id, text)
-	if err := a.send(ctx, a.actor(ctx, from.Account), m.Chat.ID, m.MessageID, parts); err != nil {
+	if err := a.send(ctx, from.Account, m.Chat.ID, m.MessageID, parts); err != nil {
 		return err
 	}
 	if !linked {
@@ -79,7 +79,7 @@ func (a *Adapter) onPress(ctx context.Context, q *tgbotapi.CallbackQuery) error 
 	from := session.Address{Account: strconv.FormatInt(q.From.ID, 10), Chat: strconv.FormatInt(q.Message.Chat.ID, 10)}
 	_, linked := a.bridge.Actor(ctx, from.Account)
 	parts := a.bridge.Decide(ctx, from, id, p, accept)
-	if refusal, only := onlyError(parts); only {
+	if refusal, only := chatkit.OnlyErrors(parts); only {
 		// Refused: to the presser only, never into the chat.
 		a.answer(ctx, q.ID, toast(refusal), true)
 		if !linked {
@@ -93,32 +93,17 @@ func (a *Adapter) onPress(ctx context.Context, q *tgbotapi.CallbackQuery) error 
 		ack = "✓ Confirmed"
 	}
 	a.answer(ctx, q.ID, ack, false)
-	if err := a.send(ctx, a.actor(ctx, from.Account), q.Message.Chat.ID, q.Message.MessageID, parts); err != nil {
+	if err := a.send(ctx, from.Account, q.Message.Chat.ID, q.Message.MessageID, parts); err != nil {
 		return err
 	}
 	a.settle(ctx, p)
 	return nil
 }
 
-// onlyError returns the first error when parts hold nothing but errors.
-func onlyError(parts []session.Part) (*session.Error, bool) {
-	var first *session.Error
-	for _, p := range parts {
-		e, ok := p.(*session.Error)
-		if !ok {
-			return nil, false
-		}
-		if first == nil {
-			first = e
-		}
-	}
-	return first, first != nil
-}
-
 // send renders parts and sends them in order, remembering each card's
-// message. A rate limit delays it; a transient failure is retried, then
-// returned.
-func (a *Adapter) send(ctx context.Context, owner *session.Actor, chat int64, replyTo int, parts []session.Part) error {
+// message for the actor the account is linked to. A rate limit delays it;
+// a transient failure is retried, then returned.
+func (a *Adapter) send(ctx context.Context, account string, chat int64, replyTo int, parts []session.Part) error {
 	for _, m := range render(parts, a.bridge.Now()) {
 		cfg := tgbotapi.NewMessage(chat, m.text)
 		cfg.ParseMode = tgbotapi.ModeMarkdownV2
@@ -135,40 +120,15 @@ func (a *Adapter) send(ctx context.Context, owner *session.Actor, chat int64, re
 			return fmt.Errorf("send to chat %d: %w", chat, err)
 		}
 		if m.card != nil && m.kb != nil {
-			a.remember(ctx, owner, chat, sent.MessageID, m.card)
+			a.bridge.Remember(ctx, account, m.card, cardRef(chat, sent.MessageID))
 		}
-	}
-	return nil
-}
-
-// remember records a card's message for the proposal's actor.
-func (a *Adapter) remember(ctx context.Context, owner *session.Actor, chat int64, msg int, c *session.ProposalCard) {
-	if owner == nil {
-		a.log.WarnContext(ctx, "card without a linked actor: it will not be edited", "proposal", c.ID)
-		return
-	}
-	if err := a.bridge.RememberCard(ctx, *owner, c, cardRef(chat, msg)); err != nil {
-		a.log.ErrorContext(ctx, "remember card", "proposal", c.ID, "err", err)
-	}
-}
-
-// actor is the actor an account is linked to, or nil.
-func (a *Adapter) actor(ctx context.Context, account string) *session.Actor {
-	if act, ok := a.bridge.Actor(ctx, account); ok {
-		return &act
 	}
 	return nil
 }
 
 // settle edits a card whose proposal has ended.
 func (a *Adapter) settle(ctx context.Context, p session.ProposalID) {
-	e, ok := a.bridge.Settle(ctx, p)
-	if !ok {
-		return
-	}
-	if _, err := chatkit.Retry(ctx, a.log, "edit card", func(ctx context.Context) (struct{}, error) { return struct{}{}, a.editEnded(ctx, e) }); err != nil {
-		a.log.WarnContext(ctx, "edit card", "proposal", p, "err", err)
-	}
+	a.bridge.SettleEdit(ctx, p, a.editEnded)
 }
 
 // editEnded edits a card to its outcome and removes its keyboard.
@@ -199,7 +159,7 @@ func (a *Adapter) Deliver(ctx context.Context, to session.Address, out session.O
 	if err != nil {
 		return err
 	}
-	if err := a.send(ctx, a.actor(ctx, to.Account), chat, 0, out.Parts); err != nil {
+	if err := a.send(ctx, to.Account, chat, 0, out.Parts); err != nil {
 		return chatkit.Permanent(err)
 	}
 	return nil

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/steward-os/steward/channels/channeltest"
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/channels/telegram"
 	"github.com/steward-os/steward/channels/telegram/telegramtest"
 	"github.com/steward-os/steward/kernel/kerneltest"

@@ -5,12 +5,11 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
-	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/steward-os/steward/channels"
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
 )
 
@@ -38,52 +37,16 @@ func length(s string) int { return len(utf16.Encode([]rune(s))) }
 // characters each (after escaping), at paragraph, line or word breaks
 // where it can.
 func splitEscaped(raw string, limit int) []string {
-	return splitAt(raw, limit, limit)
-}
-
-func splitAt(raw string, at, limit int) []string {
-	var out []string
-	for _, p := range chatkit.Split(raw, at) {
-		e := escape(p)
-		if n := length(e); n > limit {
-			runes := utf8.RuneCountInString(p)
-			next := runes * limit / n // < runes, since n > limit
-			out = append(out, splitAt(p, max(1, min(next, runes-1)), limit)...)
-			continue
-		}
-		out = append(out, e)
-	}
-	return out
+	return chatkit.Fit(raw, limit, escape, length)
 }
 
 // render turns parts into messages: consecutive texts, errors and progress
 // lines share a message (split at the limit); each proposal is its own
 // message with its keyboard.
 func render(parts []session.Part, now time.Time) []outMsg {
-	var out []outMsg
-	var buf []string
-	flush := func() {
-		if len(buf) == 0 {
-			return
-		}
-		for _, piece := range splitEscaped(strings.Join(buf, "\n\n"), MaxText) {
-			out = append(out, outMsg{text: piece})
-		}
-		buf = nil
-	}
-	for _, p := range parts {
-		c, ok := p.(*session.ProposalCard)
-		if !ok {
-			if s := channels.PlainText(p, now); strings.TrimSpace(s) != "" {
-				buf = append(buf, s)
-			}
-			continue
-		}
-		flush()
-		out = append(out, renderCard(c, now)...)
-	}
-	flush()
-	return out
+	split := func(s string) []string { return splitEscaped(s, MaxText) }
+	text := func(piece string) outMsg { return outMsg{text: piece} }
+	return chatkit.Render(parts, now, split, text, func(c *session.ProposalCard) []outMsg { return renderCard(c, now) })
 }
 
 // keyboard is a card's buttons: Confirm and Reject, or only Reject when a

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/channels/telegram"
 	"github.com/steward-os/steward/channels/telegram/telegramtest"
 	"github.com/steward-os/steward/kernel/kerneltest"

@@ -7,7 +7,7 @@ import (
 
 	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/channeltest"
-	"github.com/steward-os/steward/channels/chatkit"
+	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/channels/telegram/telegramtest"
 	"github.com/steward-os/steward/kernel/kerneltest"
 	"github.com/steward-os/steward/session"

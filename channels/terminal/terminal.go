@@ -40,7 +40,9 @@ type Terminal struct {
 }
 
 // Capabilities of the terminal.
-func (t *Terminal) Capabilities() channels.Capabilities { return channels.Capabilities{MaxText: 4000} }
+func (t *Terminal) Capabilities() channels.Capabilities {
+	return channels.Capabilities{MaxText: session.MaxTextLen}
+}
 
 // Name of the channel.
 func (t *Terminal) Name() session.ChannelID { return Name }

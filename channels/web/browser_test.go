@@ -27,8 +27,8 @@ import (
 	"github.com/steward-os/steward/extensions/demo"
 	"github.com/steward-os/steward/internal/strict"
 	"github.com/steward-os/steward/kernel"
-	"github.com/steward-os/steward/kernel/redact"
-	"github.com/steward-os/steward/kernel/route/offline"
+	"github.com/steward-os/steward/kernel/internal/redact"
+	"github.com/steward-os/steward/kernel/internal/offline"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store/sqlite"
 )

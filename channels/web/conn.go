@@ -279,7 +279,7 @@ func (c *conn) events(after int64) {
 			if c.ctx.Err() != nil {
 				return
 			}
-			code, msg := errorOf(err)
+			code, msg := session.ErrorOf(err)
 			c.send(encode(ErrorFrame{Type: TypeError, Code: code, Message: msg}))
 			if code == session.CodeUnauthenticated {
 				c.closeWith(CloseUnauthenticated, code)

@@ -118,10 +118,6 @@ type ErrorFrame struct {
 // MaxIDLen bounds a client id.
 const MaxIDLen = 128
 
-// maxText mirrors the kernel's limit so an overlong message is refused
-// before it is sent on.
-const maxText = 4000
-
 // refusal is a frame the channel turned away.
 type refusal struct {
 	code, msg, id string
@@ -206,8 +202,9 @@ func (f *MessageFrame) check() *refusal {
 	if strings.TrimSpace(f.Text) == "" {
 		return refuse(session.CodeBadRequest, f.ID, `The field "text" is required.`)
 	}
-	if utf8.RuneCountInString(f.Text) > maxText {
-		return refuse(session.CodeBadRequest, f.ID, "The message is longer than %d characters.", maxText)
+	// The kernel's limit: an overlong message is refused before it is sent on.
+	if utf8.RuneCountInString(f.Text) > session.MaxTextLen {
+		return refuse(session.CodeBadRequest, f.ID, "The message is longer than %d characters.", session.MaxTextLen)
 	}
 	return nil
 }

@@ -25,8 +25,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -39,6 +37,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/steward-os/steward/channels"
+	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
 )
 
@@ -197,7 +196,7 @@ func (w *Web) Name() session.ChannelID { return Name }
 // Capabilities of the web page: buttons, and cards that update in place
 // when decided (CHAN-03: the same gate, in the channel's own form).
 func (w *Web) Capabilities() channels.Capabilities {
-	return channels.Capabilities{Buttons: true, Edits: true, MaxText: 4000}
+	return channels.Capabilities{Buttons: true, Edits: true, MaxText: session.MaxTextLen}
 }
 
 // Run serves until ctx ends (the HTTP server owns the listener), then
@@ -258,7 +257,7 @@ func (w *Web) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	writeError(rw, http.StatusNotFound, session.CodeNotFound, "No such page.")
+	httpjson.Error(rw, http.StatusNotFound, session.CodeNotFound, "No such page.")
 }
 
 // The page's policy: nothing but its own files and its own socket.
@@ -268,7 +267,7 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 func (w *Web) serveAsset(rw http.ResponseWriter, r *http.Request, name string) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		rw.Header().Set("Allow", "GET, HEAD")
-		writeError(rw, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, r.Method+" is not allowed here; use GET.")
+		httpjson.Error(rw, http.StatusMethodNotAllowed, session.CodeMethodNotAllowed, r.Method+" is not allowed here; use GET.")
 		return
 	}
 	a := w.assets[name]
@@ -325,12 +324,12 @@ func (w *Web) originAllowed(r *http.Request) bool {
 func (w *Web) serveSocket(rw http.ResponseWriter, r *http.Request) {
 	if !websocket.IsWebSocketUpgrade(r) {
 		w.refuse(r.Context(), nil, session.CodeBadRequest, "GET /ws without a WebSocket upgrade")
-		writeError(rw, http.StatusBadRequest, session.CodeBadRequest, "This endpoint speaks WebSocket only.")
+		httpjson.Error(rw, http.StatusBadRequest, session.CodeBadRequest, "This endpoint speaks WebSocket only.")
 		return
 	}
 	if !w.originAllowed(r) {
 		w.refuse(r.Context(), nil, CodeOriginNotAllowed, "socket from origin "+clip(r.Header.Get("Origin"), 120))
-		writeError(rw, http.StatusForbidden, CodeOriginNotAllowed, "This origin may not open a socket here.")
+		httpjson.Error(rw, http.StatusForbidden, CodeOriginNotAllowed, "This origin may not open a socket here.")
 		return
 	}
 	w.mu.Lock()
@@ -340,7 +339,7 @@ func (w *Web) serveSocket(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.mu.Unlock()
 	if closing {
-		writeError(rw, http.StatusServiceUnavailable, session.CodeUnavailable, "The server is shutting down; try again shortly.")
+		httpjson.Error(rw, http.StatusServiceUnavailable, session.CodeUnavailable, "The server is shutting down; try again shortly.")
 		return
 	}
 	defer w.socks.Done()
@@ -368,25 +367,6 @@ func (w *Web) serveSocket(rw http.ResponseWriter, r *http.Request) {
 
 func (w *Web) refuse(ctx context.Context, a *session.Actor, code, detail string) {
 	w.core.Refuse(context.WithoutCancel(ctx), a, Name, code, detail)
-}
-
-// errorOf extracts a stable code and message from an error that carries
-// them (the core's errors implement Stable); anything else is internal.
-func errorOf(err error) (string, string) {
-	var s interface{ Stable() (string, string) }
-	if errors.As(err, &s) {
-		return s.Stable()
-	}
-	return session.CodeInternal, "Something went wrong on our side."
-}
-
-func writeError(rw http.ResponseWriter, status int, code, msg string) {
-	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
-	rw.Header().Set("X-Content-Type-Options", "nosniff")
-	rw.Header().Set("Cache-Control", "no-store")
-	rw.WriteHeader(status)
-	b, _ := json.Marshal(map[string]any{"error": session.Error{Code: code, Message: msg}})
-	_, _ = rw.Write(append(b, '\n'))
 }
 
 func clip(s string, n int) string {

@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/steward-os/steward/channels"
-	"github.com/steward-os/steward/channels/chatkit"
 	"github.com/steward-os/steward/channels/discord"
 	"github.com/steward-os/steward/channels/slack"
 	"github.com/steward-os/steward/channels/telegram"
@@ -51,7 +50,7 @@ func botSecrets(cfg *configs.Config) (map[string]string, error) {
 }
 
 // openBots builds the adapters; any that cannot start stops start-up.
-func openBots(ctx context.Context, cfg *configs.Config, core chatkit.Core, secrets map[string]string, log *slog.Logger) (*bots, error) {
+func openBots(ctx context.Context, cfg *configs.Config, core channels.ChatCore, secrets map[string]string, log *slog.Logger) (*bots, error) {
 	b := &bots{log: log, byAt: map[string]bot{}}
 	for name, c := range cfg.Telegram {
 		k := "telegram." + name
@@ -139,5 +138,5 @@ func (b *bots) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	chatkit.WriteError(w, http.StatusNotFound, session.CodeNotFound, "No webhook is configured at this path.")
+	channels.WriteError(w, http.StatusNotFound, session.CodeNotFound, "No webhook is configured at this path.")
 }

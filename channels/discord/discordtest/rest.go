@@ -147,6 +147,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, apiError{"401: Unauthorized", 0})
 		return
 	}
+	s.serveBot(w, r, rest, parts, b)
+}
+
+// serveBot serves the REST routes a bot token authenticates.
+func (s *Server) serveBot(w http.ResponseWriter, r *http.Request, rest string, parts []string, b body) {
 	switch {
 	case r.Method == http.MethodGet && (rest == "gateway" || rest == "gateway/bot"):
 		u := "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/gateway"
@@ -169,21 +174,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case len(parts) == 4 && parts[0] == "channels" && parts[2] == "messages" && r.Method == http.MethodPatch:
 		s.edit(w, parts[1], parts[3], b, "", "rest")
 	case len(parts) == 4 && parts[0] == "channels" && parts[2] == "messages" && r.Method == http.MethodGet:
-		s.mu.Lock()
-		m, ok := s.messages[parts[3]]
-		var wm wireMessage
-		if ok && m.ChannelID == parts[1] {
-			wm = s.wire(m)
-		}
-		s.mu.Unlock()
-		if !ok {
-			writeJSON(w, http.StatusNotFound, apiError{"Unknown Message", 10008})
-			return
-		}
-		writeJSON(w, http.StatusOK, wm)
+		s.getMessage(w, parts[1], parts[3])
 	default:
 		writeJSON(w, http.StatusNotFound, apiError{"404: Not Found", 0})
 	}
+}
+
+// getMessage serves GET /channels/{channel}/messages/{id}.
+func (s *Server) getMessage(w http.ResponseWriter, channel, id string) {
+	s.mu.Lock()
+	m, ok := s.messages[id]
+	var wm wireMessage
+	if ok && m.ChannelID == channel {
+		wm = s.wire(m)
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, apiError{"Unknown Message", 10008})
+		return
+	}
+	writeJSON(w, http.StatusOK, wm)
 }
 
 func (s *Server) create(w http.ResponseWriter, channel string, b body) {

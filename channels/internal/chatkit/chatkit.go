@@ -15,6 +15,14 @@
 // each proposal so the adapter can edit it in place when the proposal ends,
 // however it ended. Sends honour a platform's retry-after (RetryAfter) and
 // never drop a message for a rate limit.
+//
+// Besides the Bridge, an adapter takes from here what would otherwise be
+// written three times: its options' defaults and its bridge (Open); what
+// runs beside its receiving (Serve: deliveries and card edits); the
+// checks every webhook request meets, in one order, with one form of
+// refusal (Accept, Decode); and the cutting of a reply into the
+// platform's messages (Render, Fit). It is internal to channels/: only
+// the platform adapters use it.
 package chatkit
 
 import (
@@ -24,6 +32,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/steward-os/steward/channels"
@@ -31,20 +40,9 @@ import (
 	"github.com/steward-os/steward/session/store"
 )
 
-// Core is what a chat adapter needs from the kernel (which satisfies it).
-type Core interface {
-	channels.Turns
-	ActorFor(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account string) (session.Actor, bool)
-	Redeem(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account, code string) (session.Actor, error)
-	Links(ctx context.Context, a session.Actor) ([]store.Link, error)
-	Proposal(ctx context.Context, a session.Actor, id session.ProposalID) (store.ProposalRow, error)
-	Feed(ctx context.Context, after int64, wait time.Duration) ([]store.Event, error)
-	LastEventID(ctx context.Context) (int64, error)
-	Mark(ctx context.Context, key string) (string, bool, error)
-	SetMark(ctx context.Context, key, value string) error
-	Marks(ctx context.Context, prefix string) (map[string]string, error)
-	TakeMark(ctx context.Context, key string) (string, bool, error)
-}
+// Core is what a chat adapter needs from the kernel (which satisfies it);
+// it is declared in package channels, for the wiring that passes it.
+type Core = channels.ChatCore
 
 // Options configure a Bridge.
 type Options struct {
@@ -112,7 +110,7 @@ func (b *Bridge) Message(ctx context.Context, from session.Address, id, text str
 	}
 	out, err := b.core.Handle(ctx, a, session.Inbound{ID: id, From: from, Text: text, At: b.o.Now()})
 	if err != nil {
-		return append(out.Parts, errorPart(err))
+		return append(out.Parts, session.ErrorPart(err))
 	}
 	return out.Parts
 }
@@ -131,7 +129,7 @@ func (b *Bridge) Decide(ctx context.Context, from session.Address, id string, p 
 	}
 	out, err := b.core.Handle(ctx, a, session.Inbound{ID: id, From: from, Action: &session.Action{Kind: kind, Proposal: p}, At: b.o.Now()})
 	if err != nil {
-		return append(out.Parts, errorPart(err))
+		return append(out.Parts, session.ErrorPart(err))
 	}
 	return out.Parts
 }
@@ -147,7 +145,7 @@ func (b *Bridge) unknown(ctx context.Context, from session.Address, text string)
 	if code, ok := session.LinkRedeemCode(text); ok {
 		a, err := b.core.Redeem(ctx, b.o.Tenant, b.o.Channel, from.Account, code)
 		if err != nil {
-			return []session.Part{errorPart(err)}
+			return []session.Part{session.ErrorPart(err)}
 		}
 		return []session.Part{&session.Text{Text: fmt.Sprintf("Linked: this %s account now acts as %s. Ask me anything, for example \"list servers\".", b.o.Platform, a.ID)}}
 	}
@@ -161,15 +159,6 @@ func UnknownSenderMessage(platform string) string {
 	return fmt.Sprintf("I don't know who you are yet, so I can't act for you. To link this %s account: where you are already signed in (the web page or the API), send \"link my account\"; you get a code such as ABCD-EFGH. Then send me \"link ABCD-EFGH\" here within 10 minutes.", platform)
 }
 
-func errorPart(err error) *session.Error {
-	var s interface{ Stable() (string, string) }
-	if errors.As(err, &s) {
-		c, m := s.Stable()
-		return &session.Error{Code: c, Message: m}
-	}
-	return &session.Error{Code: session.CodeInternal, Message: "Something went wrong on our side."}
-}
-
 // ---- deliveries ----
 
 // Deliverer puts events on a platform.
@@ -179,6 +168,24 @@ type Deliverer interface {
 	// Direct returns the address of a direct conversation with a platform
 	// account, for events addressed to every channel of a session.
 	Direct(ctx context.Context, account string) (session.Address, error)
+}
+
+// Serve runs what a bot does besides answering: it delivers the core's
+// events (Pump, started again a second after it fails) and edits the
+// cards of ended proposals every interval (Watch), until ctx ends. The
+// returned function waits for both to stop.
+func (b *Bridge) Serve(ctx context.Context, d Deliverer, every time.Duration, edit func(context.Context, Ended) error) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ctx.Err() == nil {
+			if err := b.Pump(ctx, d); err != nil {
+				b.o.Log.ErrorContext(ctx, "deliveries", "channel", b.o.Channel, "err", err)
+				Sleep(ctx, time.Second)
+			}
+		}
+	})
+	wg.Go(func() { b.Watch(ctx, every, edit) })
+	return wg.Wait
 }
 
 func (b *Bridge) cursorKey() string { return "cursor:" + string(b.o.Channel) }
@@ -357,7 +364,7 @@ func (b *Bridge) Settle(ctx context.Context, p session.ProposalID) (Ended, bool)
 	}
 	row, err := b.core.Proposal(ctx, session.Actor{Tenant: session.TenantID(m.Tenant), ID: session.ActorID(m.Actor)}, p)
 	if err != nil {
-		if errorPart(err).Code == session.CodeProposalNotFound {
+		if code, _ := session.ErrorOf(err); code == session.CodeProposalNotFound {
 			_ = b.core.SetMark(ctx, b.cardKey(p), "")
 		}
 		return Ended{}, false
@@ -388,8 +395,8 @@ func (b *Bridge) Sweep(ctx context.Context) ([]Ended, error) {
 	return out, nil
 }
 
-// Watch calls Sweep every interval until ctx ends and hands each ended
-// card to edit, once (edit should retry as its platform allows).
+// Watch edits the cards of ended proposals (SweepEdit) every interval
+// until ctx ends; a failure is logged.
 func (b *Bridge) Watch(ctx context.Context, every time.Duration, edit func(context.Context, Ended) error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -399,16 +406,40 @@ func (b *Bridge) Watch(ctx context.Context, every time.Duration, edit func(conte
 			return
 		case <-t.C:
 		}
-		ended, err := b.Sweep(ctx)
-		if err != nil {
-			b.o.Log.ErrorContext(ctx, "sweep cards", "channel", b.o.Channel, "err", err)
-		}
-		for _, e := range ended {
-			if err := edit(ctx, e); err != nil { // edit does its own retries
-				b.o.Log.ErrorContext(ctx, "edit card", "channel", b.o.Channel, "err", err)
-			}
+		if err := b.SweepEdit(ctx, edit); err != nil && ctx.Err() == nil {
+			b.o.Log.ErrorContext(ctx, "edit cards", "channel", b.o.Channel, "err", err)
 		}
 	}
+}
+
+// SweepEdit hands the card of every proposal that ended (Sweep) to edit,
+// once, retried as Retry does (edit makes one attempt).
+func (b *Bridge) SweepEdit(ctx context.Context, edit func(context.Context, Ended) error) error {
+	ended, err := b.Sweep(ctx)
+	if err != nil {
+		err = fmt.Errorf("sweep cards: %w", err)
+	}
+	errs := []error{err}
+	for _, e := range ended {
+		errs = append(errs, b.edit(ctx, e, edit))
+	}
+	return errors.Join(errs...)
+}
+
+// SettleEdit edits the card of a proposal if the proposal has ended
+// (Settle): after a decision, so the card need not wait for a sweep. A
+// failure is logged.
+func (b *Bridge) SettleEdit(ctx context.Context, p session.ProposalID, edit func(context.Context, Ended) error) {
+	if e, ok := b.Settle(ctx, p); ok {
+		if err := b.edit(ctx, e, edit); err != nil {
+			b.o.Log.ErrorContext(ctx, "edit card", "channel", b.o.Channel, "proposal", p, "err", err)
+		}
+	}
+}
+
+func (b *Bridge) edit(ctx context.Context, e Ended, edit func(context.Context, Ended) error) error {
+	_, err := Retry(ctx, b.o.Log, "edit card", func(ctx context.Context) (struct{}, error) { return struct{}{}, edit(ctx, e) })
+	return err
 }
 
 // Outcome is the line a card is edited to when its proposal ends.
