@@ -7,7 +7,7 @@
 // Capabilities: a proposal is a card with buttons where buttons exist and a
 // typed "confirm <id>" instruction where they do not — the same gate either
 // way. Adapters import session types only, never kernel internals; the
-// kernel satisfies Turns.
+// kernel provides every part of Core.
 package channels
 
 import (
@@ -17,10 +17,9 @@ import (
 
 	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store"
 )
 
-// Turns is what a channel needs from the core.
+// Turns is what every channel needs from the core.
 type Turns interface {
 	// Handle runs one turn for an authenticated actor.
 	Handle(ctx context.Context, a session.Actor, in session.Inbound) (session.Outbound, error)
@@ -29,40 +28,27 @@ type Turns interface {
 	// Refuse records a request the channel turned away (bad input,
 	// failed authentication) in the audit trail; a may be nil.
 	Refuse(ctx context.Context, a *session.Actor, channel session.ChannelID, code, detail string)
+	// Proposal returns one of the actor's own proposals as it stands (a
+	// card is edited when its proposal ends); anyone else's is
+	// proposal_not_found.
+	Proposal(ctx context.Context, a session.Actor, id session.ProposalID) (session.Proposal, error)
 }
 
-// Tasks is what a channel needs for background work and deliveries
-// outside a request (LRO-02, LRO-03).
-type Tasks interface {
-	Tasks(ctx context.Context, a session.Actor) ([]store.TaskRow, error)
-	CancelTask(ctx context.Context, a session.Actor, id session.TaskID) (store.TaskRow, error)
-	// Events returns the actor's session events after an id, waiting up to
-	// wait for one to arrive.
-	Events(ctx context.Context, a session.Actor, after int64, wait time.Duration) ([]store.Event, error)
+// Events is the part of session.Deliveries a channel that serves people
+// directly needs: the actor's own session events.
+type Events interface {
+	Events(ctx context.Context, a session.Actor, after int64, wait time.Duration) ([]session.Event, error)
 }
 
-// Links is what a channel needs for identity linking.
-type Links interface {
-	// LinkCode issues a single-use code the actor sends from another channel.
-	LinkCode(ctx context.Context, a session.Actor) (string, time.Time, error)
-	Links(ctx context.Context, a session.Actor) ([]store.Link, error)
-	Unlink(ctx context.Context, a session.Actor, channel session.ChannelID, account string) error
-}
-
-// ChatCore is what a chat-platform adapter (Telegram, Slack, Discord)
-// needs from the core; the kernel satisfies it.
-type ChatCore interface {
-	Turns
-	ActorFor(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account string) (session.Actor, bool)
-	Redeem(ctx context.Context, tenant session.TenantID, channel session.ChannelID, account, code string) (session.Actor, error)
-	Links(ctx context.Context, a session.Actor) ([]store.Link, error)
-	Proposal(ctx context.Context, a session.Actor, id session.ProposalID) (store.ProposalRow, error)
-	Feed(ctx context.Context, after int64, wait time.Duration) ([]store.Event, error)
-	LastEventID(ctx context.Context) (int64, error)
-	Mark(ctx context.Context, key string) (string, bool, error)
-	SetMark(ctx context.Context, key, value string) error
-	Marks(ctx context.Context, prefix string) (map[string]string, error)
-	TakeMark(ctx context.Context, key string) (string, bool, error)
+// Core is the core as channels see it: turns, and the services beside
+// them, each a narrow interface of session types (no storage row crosses
+// it). cmd/steward builds it from the kernel; a test may fill it with
+// fakes.
+type Core struct {
+	Turns      Turns
+	Tasks      session.Tasks
+	Identity   session.Identity
+	Deliveries session.Deliveries
 }
 
 // Capabilities says what a channel can render.
@@ -87,4 +73,17 @@ type Adapter interface {
 // path the gateway mounts no channel at).
 func WriteError(w http.ResponseWriter, status int, code, msg string) {
 	httpjson.Error(w, status, code, msg)
+}
+
+// Provider provides every part of Core (the kernel does).
+type Provider interface {
+	Turns
+	Tasks() session.Tasks
+	Identity() session.Identity
+	Deliveries() session.Deliveries
+}
+
+// CoreOf is the Core of a provider.
+func CoreOf(p Provider) Core {
+	return Core{Turns: p, Tasks: p.Tasks(), Identity: p.Identity(), Deliveries: p.Deliveries()}
 }

@@ -14,9 +14,8 @@ package configs
 
 import (
 	_ "embed"
-	"encoding/json"
-	"fmt"
-	"time"
+
+	"github.com/steward-os/steward/sdk/module"
 )
 
 // Default is the embedded default configuration.
@@ -29,28 +28,9 @@ var Default []byte
 //go:embed world.yaml
 var World []byte
 
-// Duration is a time.Duration written as "30s", "10m".
-type Duration time.Duration
-
-// UnmarshalJSON accepts a Go duration string.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration such as \"30s\"")
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("want a duration such as \"30s\": %w", err)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON writes the duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// D returns the time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
+// Duration is a time.Duration written as "30s", "10m" (one type with the
+// modules' configuration blocks).
+type Duration = module.Duration
 
 // Config is Steward's configuration.
 type Config struct {
@@ -94,99 +74,28 @@ type Config struct {
 	Auth  struct {
 		DemoTokens bool `json:"demo_tokens"`
 	} `json:"auth"`
-	Web Web `json:"web"`
 	// Delivery says where results arriving outside a turn go: "last_used"
 	// (the channel the actor used most recently), "all", or
 	// "preferred:<channel>".
-	Delivery   string            `json:"delivery"`
-	Extensions []string          `json:"extensions"`
-	World      string            `json:"world"`
-	Tenants    map[string]Tenant `json:"tenants"`
-	// Chat platform bots by name (docs/channels.md): each serves one
-	// tenant. The bot named "default" is channel "telegram" (or "slack",
-	// "discord"); any other name n is channel "telegram.n".
-	Telegram map[string]Telegram `json:"telegram"`
-	Slack    map[string]Slack    `json:"slack"`
-	Discord  map[string]Discord  `json:"discord"`
+	Delivery string `json:"delivery"`
+	// Extensions lists the extension modules to load, in order, by id
+	// ("hosting" is the module extensions.hosting).
+	Extensions []string `json:"extensions"`
+	// ExtensionConfig holds an extension's own configuration block, by id,
+	// decoded strictly by the extension's module.
+	ExtensionConfig map[string]any    `json:"extension_config"`
+	World           string            `json:"world"`
+	Tenants         map[string]Tenant `json:"tenants"`
+
+	// Channels holds each channel module's configuration block by its
+	// top-level key: a key of the document is a channel's block when a
+	// module "channels.<key>" is registered (web, telegram, slack,
+	// discord, …). Each block is decoded strictly by its module.
+	Channels map[string]any `json:"-"`
 
 	// Warnings found while loading (for example an environment variable
 	// that names no setting); the caller logs them.
 	Warnings []string `json:"-"`
-}
-
-// Web configures the browser channel (docs/web.md).
-type Web struct {
-	// Enabled serves the chat page at "/" and its socket at "/ws".
-	Enabled bool `json:"enabled"`
-	// AllowedOrigins may open a socket besides the page's own host:
-	// "scheme://host[:port]" each, for a page served through a proxy.
-	AllowedOrigins []string `json:"allowed_origins"`
-	// AllowMissingOrigin accepts sockets that send no Origin (non-browser
-	// clients).
-	AllowMissingOrigin bool `json:"allow_missing_origin"`
-	// MaxFrameBytes bounds one inbound WebSocket frame.
-	MaxFrameBytes int64 `json:"max_frame_bytes"`
-}
-
-// Telegram is one Telegram bot (docs/channels.md#telegram).
-type Telegram struct {
-	Tenant    string `json:"tenant"`
-	TokenEnv  string `json:"token_env,omitempty"`
-	TokenFile string `json:"token_file,omitempty"`
-	// Mode is "poll" (long polling, the default) or "webhook".
-	Mode string `json:"mode,omitempty"`
-	// WebhookURL is the public https URL that reaches this server's
-	// /hooks/telegram/<name>; registered with setWebhook at start.
-	WebhookURL string `json:"webhook_url,omitempty"`
-	// The webhook secret (X-Telegram-Bot-Api-Secret-Token); webhook mode.
-	SecretEnv  string `json:"secret_env,omitempty"`
-	SecretFile string `json:"secret_file,omitempty"`
-	// APIURL is the Bot API endpoint pattern (token, method); default
-	// https://api.telegram.org/bot%s/%s, or a self-hosted Bot API server.
-	APIURL      string   `json:"api_url,omitempty"`
-	PollTimeout Duration `json:"poll_timeout,omitempty"`
-}
-
-// Slack is one Slack app (docs/channels.md#slack).
-type Slack struct {
-	Tenant string `json:"tenant"`
-	// The bot token (xoxb-…).
-	TokenEnv  string `json:"token_env,omitempty"`
-	TokenFile string `json:"token_file,omitempty"`
-	// Mode is "socket" (Socket Mode, the default) or "events" (the
-	// Events API and interactivity over HTTP at /hooks/slack/<name>).
-	Mode string `json:"mode,omitempty"`
-	// The app-level token (xapp-…) for Socket Mode.
-	AppTokenEnv  string `json:"app_token_env,omitempty"`
-	AppTokenFile string `json:"app_token_file,omitempty"`
-	// The signing secret for the Events API.
-	SigningSecretEnv  string `json:"signing_secret_env,omitempty"`
-	SigningSecretFile string `json:"signing_secret_file,omitempty"`
-	// APIURL is the Web API base, default https://slack.com/api/.
-	APIURL string `json:"api_url,omitempty"`
-}
-
-// Discord is one Discord application's bot (docs/channels.md#discord).
-type Discord struct {
-	Tenant    string `json:"tenant"`
-	TokenEnv  string `json:"token_env,omitempty"`
-	TokenFile string `json:"token_file,omitempty"`
-	// PublicKey (hex) enables HTTP interactions at /hooks/discord/<name>
-	// (set the application's Interactions Endpoint URL to it); without
-	// it, button presses arrive over the gateway.
-	PublicKey string `json:"public_key,omitempty"`
-	// APIURL is where REST and the gateway lookup go, default
-	// https://discord.com/.
-	APIURL string `json:"api_url,omitempty"`
-}
-
-// ChannelName is the channel a bot of a platform is known by: the
-// platform for the bot named "default", else "<platform>.<name>".
-func ChannelName(platform, name string) string {
-	if name == "default" {
-		return platform
-	}
-	return platform + "." + name
 }
 
 // Role is a role's safety ceiling and scopes.

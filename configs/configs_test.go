@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-os/steward/channels/telegram"
 	"github.com/steward-os/steward/configs"
+	"github.com/steward-os/steward/sdk/module"
 )
 
 func TestEmbeddedDefault(t *testing.T) {
@@ -136,7 +138,7 @@ func TestFileOverlaysDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Server.Addr != "127.0.0.1:9090" || c.Server.MaxBodyBytes != 65536 || c.Delivery != "last_used" || !c.Web.Enabled {
+	if c.Server.Addr != "127.0.0.1:9090" || c.Server.MaxBodyBytes != 65536 || c.Delivery != "last_used" || !webBlock(t, c).Enabled {
 		t.Fatalf("defaults not kept: %+v", c.Server)
 	}
 	if len(c.Tenants) != 1 || c.Tenants["initech"].Users["peter"].TokenEnv != "PETER_TOKEN" {
@@ -144,8 +146,10 @@ func TestFileOverlaysDefault(t *testing.T) {
 	}
 }
 
-// Chat platform bots: each block is decoded strictly and checked; the
-// errors name the bot and what to set.
+// Chat platform bots: each block is decoded strictly by its module and
+// checked when the configuration loads; the errors name the bot and what
+// to set. (That a bot's tenant exists is checked when it starts: see the
+// platforms' module tests.)
 func TestBotBlocks(t *testing.T) {
 	write := func(t *testing.T, doc string) string {
 		p := filepath.Join(t.TempDir(), "c.yaml")
@@ -168,8 +172,13 @@ discord:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Telegram) != 2 || c.Telegram["ops"].Mode != "webhook" || c.Slack["events"].Mode != "events" || c.Discord["default"].Tenant != "acme" {
-		t.Fatalf("decoded %+v %+v %+v", c.Telegram, c.Slack, c.Discord)
+	bots := func(key string) map[string]any { return configs.Instances(c.Channels[key]) }
+	if len(bots("telegram")) != 2 || len(bots("slack")) != 2 || len(bots("discord")) != 1 {
+		t.Fatalf("decoded %+v", c.Channels)
+	}
+	tg, err := module.Decode("channels.telegram", bots("telegram")["ops"])
+	if err != nil || tg.(*telegram.Bot).Mode != "webhook" {
+		t.Fatalf("telegram.ops: %v %+v", err, tg)
 	}
 	// Variables named as credentials are not reported as misspelt settings.
 	if len(c.Warnings) != 0 {
@@ -177,25 +186,25 @@ discord:
 	}
 	// A setting of a bot can be overridden like any other.
 	c, err = configs.Load(write(t, good), []string{"STEWARD_TELEGRAM_DEFAULT_POLL_TIMEOUT=10s"}, nil)
-	if err != nil || c.Telegram["default"].PollTimeout.D() != 10*time.Second {
-		t.Fatalf("override: %v %+v", err, c.Telegram["default"])
+	if err != nil {
+		t.Fatal(err)
 	}
-	if configs.ChannelName("telegram", "default") != "telegram" || configs.ChannelName("slack", "ops") != "slack.ops" {
-		t.Fatal("channel names")
+	tg, _ = module.Decode("channels.telegram", bots("telegram")["default"])
+	if tg.(*telegram.Bot).PollTimeout.D() != 10*time.Second {
+		t.Fatalf("override: %+v", tg)
 	}
 	bad := []struct{ name, doc, want string }{
-		{"unknown key", "telegram:\n  default: {tenant: acme, token_env: T, tokn: x}\n", "telegram.default.tokn: unknown key"},
-		{"token inline", "slack:\n  default: {tenant: acme, token: xoxb-1, app_token_env: A}\n", "slack.default.token: unknown key"},
+		{"unknown key", "telegram:\n  default: {tenant: acme, token_env: T, tokn: x}\n", "telegram.default: tokn: unknown key"},
+		{"token inline", "slack:\n  default: {tenant: acme, token: xoxb-1, app_token_env: A}\n", "slack.default: token: unknown key"},
 		{"no token", "telegram:\n  default: {tenant: acme}\n", "telegram.default: set token_env or token_file"},
-		{"unknown tenant", "discord:\n  default: {tenant: nope, token_env: D}\n", `discord.default.tenant "nope": not a configured tenant`},
-		{"bad name", "discord:\n  Ops-1: {tenant: acme, token_env: D}\n", "a bot name is a lower-case letter"},
-		{"bad mode", "telegram:\n  default: {tenant: acme, token_env: T, mode: push}\n", `telegram.default.mode "push": want poll or webhook`},
+		{"not a mapping", "discord: [1, 2]\n", "discord: want a mapping of names to blocks"},
+		{"bad mode", "telegram:\n  default: {tenant: acme, token_env: T, mode: push}\n", `telegram.default: mode "push": want poll or webhook`},
 		{"webhook without url", "telegram:\n  default: {tenant: acme, token_env: T, mode: webhook, secret_env: S}\n", "webhook mode needs the public https URL"},
 		{"webhook over http", "telegram:\n  default: {tenant: acme, token_env: T, mode: webhook, secret_env: S, webhook_url: \"http://x/\"}\n", "webhook mode needs the public https URL"},
 		{"webhook without secret", "telegram:\n  default: {tenant: acme, token_env: T, mode: webhook, webhook_url: \"https://x/\"}\n", "webhook mode needs secret_env or secret_file"},
 		{"socket without app token", "slack:\n  default: {tenant: acme, token_env: S}\n", "Socket Mode needs app_token_env"},
 		{"events without secret", "slack:\n  default: {tenant: acme, token_env: S, mode: events}\n", "the Events API needs signing_secret_env"},
-		{"bad public key", "discord:\n  default: {tenant: acme, token_env: D, public_key: xyz}\n", "discord.default.public_key"},
+		{"bad public key", "discord:\n  default: {tenant: acme, token_env: D, public_key: xyz}\n", "discord.default: public_key"},
 		{"poll timeout", "telegram:\n  default: {tenant: acme, token_env: T, poll_timeout: 2m}\n", "poll_timeout: want 0–50s"},
 	}
 	for _, b := range bad {

@@ -4,59 +4,49 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sort"
 	"strings"
 )
 
-// Credential is one secret a chat bot is configured with: where it comes
-// from (an environment variable or a file; at most one is used, the
-// variable first).
-type Credential struct {
-	Bot  string // "telegram.default"
-	What string // "token", "secret", "app_token", "signing_secret"
-	Env  string
-	File string
-}
-
-// BotCredentials lists every credential the chat bots name, in a stable
-// order; one with neither Env nor File set is not configured (Validate
-// says which ones a bot needs).
-func (c *Config) BotCredentials() []Credential {
-	var out []Credential
-	for _, name := range sortedKeys(c.Telegram) {
-		b := c.Telegram[name]
-		out = append(out, Credential{"telegram." + name, "token", b.TokenEnv, b.TokenFile}, Credential{"telegram." + name, "secret", b.SecretEnv, b.SecretFile})
-	}
-	for _, name := range sortedKeys(c.Slack) {
-		b := c.Slack[name]
-		out = append(out, Credential{"slack." + name, "token", b.TokenEnv, b.TokenFile}, Credential{"slack." + name, "app_token", b.AppTokenEnv, b.AppTokenFile},
-			Credential{"slack." + name, "signing_secret", b.SigningSecretEnv, b.SigningSecretFile})
-	}
-	for _, name := range sortedKeys(c.Discord) {
-		b := c.Discord[name]
-		out = append(out, Credential{"discord." + name, "token", b.TokenEnv, b.TokenFile})
-	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
+// tokenEnv reports whether an environment variable is named as a
+// credential: a user's token_env, or any "*_env" setting of a module block
+// (a bot token's token_env, a signing secret's signing_secret_env).
 func (c *Config) tokenEnv(name string) bool {
-	for _, cr := range c.BotCredentials() {
-		if cr.Env == name {
-			return true
-		}
-	}
 	for _, t := range c.Tenants {
 		for _, u := range t.Users {
 			if u.TokenEnv == name {
+				return true
+			}
+		}
+	}
+	for _, b := range c.Channels {
+		if namesEnv(b, name) {
+			return true
+		}
+	}
+	for _, b := range c.ExtensionConfig {
+		if namesEnv(b, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesEnv reports whether a block holds name as the value of a key that
+// ends in "_env", at any depth.
+func namesEnv(block any, name string) bool {
+	switch v := block.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && s == name && strings.HasSuffix(k, "_env") {
+				return true
+			}
+			if namesEnv(x, name) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if namesEnv(x, name) {
 				return true
 			}
 		}

@@ -29,13 +29,18 @@ func Load(path string, environ []string, sets []string) (*Config, error) {
 		}
 		overrides = append(overrides, [2]string{strings.TrimSpace(p), v})
 	}
+	doc := documentType()
 	for _, o := range overrides {
-		if err := setPath(root, reflect.TypeFor[Config](), o[0], o[1]); err != nil {
+		if err := setPath(root, doc, o[0], o[1]); err != nil {
 			return nil, fmt.Errorf("override %s: %w", o[0], err)
 		}
 	}
 	var c Config
+	c.Channels = channelBlocks(root)
 	if err := strict.DecodeValue(root, &c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
+	}
+	if err := c.checkModules(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", nameOf(path), err)
 	}
 	// A STEWARD_* variable that sets nothing is most likely misspelt;
@@ -97,7 +102,7 @@ func envOverrides(root map[string]any, environ []string) (overrides [][2]string,
 			delete(env, a[0])
 		}
 	}
-	paths := leafPaths(reflect.TypeFor[Config](), root, "")
+	paths := leafPaths(documentType(), root, "")
 	sort.Strings(paths)
 	for _, p := range paths {
 		name := EnvName(p)

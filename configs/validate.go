@@ -1,12 +1,9 @@
 package configs
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -20,7 +17,7 @@ func (c *Config) Validate() error {
 		c.validateTimes(),
 		c.validateOutput(),
 		c.validatePeople(),
-		c.validateBots(),
+		c.validateExtensions(),
 	)...)
 }
 
@@ -76,17 +73,9 @@ func (c *Config) validateTimes() []error {
 	return errs
 }
 
-// validateOutput checks the web channel, delivery and logging.
+// validateOutput checks delivery and logging.
 func (c *Config) validateOutput() []error {
 	var errs []error
-	if c.Web.MaxFrameBytes < 1024 || c.Web.MaxFrameBytes > 1<<20 {
-		errs = append(errs, fmt.Errorf("web.max_frame_bytes %d: want 1024–1048576", c.Web.MaxFrameBytes))
-	}
-	for _, o := range c.Web.AllowedOrigins {
-		if !validOrigin(o) {
-			errs = append(errs, fmt.Errorf("web.allowed_origins %q: want scheme://host[:port] with http or https and nothing else", o))
-		}
-	}
 	if c.Delivery != "last_used" && c.Delivery != "all" && (!strings.HasPrefix(c.Delivery, "preferred:") || len(c.Delivery) == len("preferred:")) {
 		errs = append(errs, fmt.Errorf("delivery %q: want last_used, all or preferred:<channel>", c.Delivery))
 	}
@@ -128,73 +117,22 @@ func (c *Config) validatePeople() []error {
 	return errs
 }
 
-var reBotName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
-
-// validateBots checks the chat platform blocks.
-func (c *Config) validateBots() []error {
+// validateExtensions checks that every extension is named once and that
+// every extension_config block belongs to a listed extension. The blocks
+// themselves are checked by their modules when they are loaded.
+func (c *Config) validateExtensions() []error {
 	var errs []error
-	bot := func(platform, name, tenant, tokenEnv, tokenFile string) {
-		p := platform + "." + name
-		if !reBotName.MatchString(name) {
-			errs = append(errs, fmt.Errorf("%s: a bot name is a lower-case letter then up to 31 of a-z, 0-9 and _", p))
+	seen := map[string]bool{}
+	for _, id := range c.Extensions {
+		if seen[id] {
+			errs = append(errs, fmt.Errorf("extensions: %q is listed twice", id))
 		}
-		if _, ok := c.Tenants[tenant]; !ok {
-			errs = append(errs, fmt.Errorf("%s.tenant %q: not a configured tenant", p, tenant))
-		}
-		if tokenEnv == "" && tokenFile == "" {
-			errs = append(errs, fmt.Errorf("%s: set token_env or token_file (the bot token)", p))
-		}
+		seen[id] = true
 	}
-	for name, b := range c.Telegram {
-		p := "telegram." + name
-		bot("telegram", name, b.Tenant, b.TokenEnv, b.TokenFile)
-		switch b.Mode {
-		case "", "poll":
-		case "webhook":
-			if u, err := url.Parse(b.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
-				errs = append(errs, fmt.Errorf("%s.webhook_url %q: webhook mode needs the public https URL that reaches /hooks/telegram/%s", p, b.WebhookURL, name))
-			}
-			if b.SecretEnv == "" && b.SecretFile == "" {
-				errs = append(errs, fmt.Errorf("%s: webhook mode needs secret_env or secret_file (the secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token)", p))
-			}
-		default:
-			errs = append(errs, fmt.Errorf("%s.mode %q: want poll or webhook", p, b.Mode))
-		}
-		if b.PollTimeout.D() < 0 || b.PollTimeout.D() > 50*time.Second {
-			errs = append(errs, fmt.Errorf("%s.poll_timeout: want 0–50s", p))
-		}
-	}
-	for name, b := range c.Slack {
-		p := "slack." + name
-		bot("slack", name, b.Tenant, b.TokenEnv, b.TokenFile)
-		switch b.Mode {
-		case "", "socket":
-			if b.AppTokenEnv == "" && b.AppTokenFile == "" {
-				errs = append(errs, fmt.Errorf("%s: Socket Mode needs app_token_env or app_token_file (the xapp- token)", p))
-			}
-		case "events":
-			if b.SigningSecretEnv == "" && b.SigningSecretFile == "" {
-				errs = append(errs, fmt.Errorf("%s: the Events API needs signing_secret_env or signing_secret_file", p))
-			}
-		default:
-			errs = append(errs, fmt.Errorf("%s.mode %q: want socket or events", p, b.Mode))
-		}
-	}
-	for name, b := range c.Discord {
-		p := "discord." + name
-		bot("discord", name, b.Tenant, b.TokenEnv, b.TokenFile)
-		if b.PublicKey != "" {
-			if k, err := hex.DecodeString(b.PublicKey); err != nil || len(k) != 32 {
-				errs = append(errs, fmt.Errorf("%s.public_key: want the application's 64-hex-digit public key", p))
-			}
+	for id := range c.ExtensionConfig {
+		if !seen[id] {
+			errs = append(errs, fmt.Errorf("extension_config.%s: %q is not in extensions", id, id))
 		}
 	}
 	return errs
-}
-
-// validOrigin reports whether o is an http(s) origin: scheme://host[:port].
-func validOrigin(o string) bool {
-	u, err := url.Parse(o)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
-		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == "" && u.User == nil
 }

@@ -28,7 +28,6 @@ import (
 	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store"
 )
 
 // Name of the channel in addresses and audit records.
@@ -40,16 +39,9 @@ type Options struct {
 	Log          *slog.Logger
 }
 
-// Core is what the API needs from the kernel.
-type Core interface {
-	channels.Turns
-	channels.Tasks
-	channels.Links
-}
-
 // API serves the HTTP API.
 type API struct {
-	turns Core
+	core  channels.Core
 	dir   session.Directory
 	opt   Options
 	ready atomic.Bool
@@ -60,14 +52,14 @@ type API struct {
 }
 
 // New returns the API handler. Call SetReady once extensions are loaded.
-func New(turns Core, dir session.Directory, opt Options) *API {
+func New(core channels.Core, dir session.Directory, opt Options) *API {
 	if opt.MaxBodyBytes <= 0 {
 		opt.MaxBodyBytes = 64 << 10
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{turns: turns, dir: dir, opt: opt, mux: http.NewServeMux(), stop: make(chan struct{})}
+	a := &API{core: core, dir: dir, opt: opt, mux: http.NewServeMux(), stop: make(chan struct{})}
 	a.mux.HandleFunc("POST /v1/messages", a.authed(a.messages))
 	a.mux.HandleFunc("POST /v1/proposals/{id}", a.authed(a.proposal))
 	a.mux.HandleFunc("POST /v1/classify", a.authed(a.classify))
@@ -253,7 +245,7 @@ func (a *API) classify(w http.ResponseWriter, r *http.Request, actor session.Act
 	if !a.decode(w, r, &actor, &req) {
 		return
 	}
-	c, err := a.turns.Classify(r.Context(), actor, req.Text)
+	c, err := a.core.Turns.Classify(r.Context(), actor, req.Text)
 	if err != nil {
 		code, msg := session.ErrorOf(err)
 		a.fail(w, r, &actor, statusOf(code), code, msg)
@@ -263,20 +255,20 @@ func (a *API) classify(w http.ResponseWriter, r *http.Request, actor session.Act
 }
 
 func (a *API) listTasks(w http.ResponseWriter, r *http.Request, actor session.Actor) {
-	ts, err := a.turns.Tasks(r.Context(), actor)
+	ts, err := a.core.Tasks.Tasks(r.Context(), actor)
 	if err != nil {
 		code, msg := session.ErrorOf(err)
 		a.fail(w, r, &actor, statusOf(code), code, msg)
 		return
 	}
 	if ts == nil {
-		ts = []store.TaskRow{}
+		ts = []session.Task{}
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"tasks": ts})
 }
 
 func (a *API) cancelTask(w http.ResponseWriter, r *http.Request, actor session.Actor) {
-	t, err := a.turns.CancelTask(context.WithoutCancel(r.Context()), actor, session.TaskID(r.PathValue("id")))
+	t, err := a.core.Tasks.CancelTask(context.WithoutCancel(r.Context()), actor, session.TaskID(r.PathValue("id")))
 	if err != nil {
 		code, msg := session.ErrorOf(err)
 		httpjson.Error(w, statusOf(code), code, msg) // the kernel audits refusals that matter
@@ -286,7 +278,7 @@ func (a *API) cancelTask(w http.ResponseWriter, r *http.Request, actor session.A
 }
 
 func (a *API) linkCode(w http.ResponseWriter, r *http.Request, actor session.Actor) {
-	code, exp, err := a.turns.LinkCode(r.Context(), actor)
+	code, exp, err := a.core.Identity.LinkCode(r.Context(), actor)
 	if err != nil {
 		c, msg := session.ErrorOf(err)
 		httpjson.Error(w, statusOf(c), c, msg)
@@ -296,20 +288,20 @@ func (a *API) linkCode(w http.ResponseWriter, r *http.Request, actor session.Act
 }
 
 func (a *API) links(w http.ResponseWriter, r *http.Request, actor session.Actor) {
-	ls, err := a.turns.Links(r.Context(), actor)
+	ls, err := a.core.Identity.Links(r.Context(), actor)
 	if err != nil {
 		c, msg := session.ErrorOf(err)
 		httpjson.Error(w, statusOf(c), c, msg)
 		return
 	}
 	if ls == nil {
-		ls = []store.Link{}
+		ls = []session.Link{}
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"links": ls})
 }
 
 func (a *API) unlink(w http.ResponseWriter, r *http.Request, actor session.Actor) {
-	if err := a.turns.Unlink(r.Context(), actor, session.ChannelID(r.PathValue("channel")), r.PathValue("account")); err != nil {
+	if err := a.core.Identity.Unlink(r.Context(), actor, session.ChannelID(r.PathValue("channel")), r.PathValue("account")); err != nil {
 		c, msg := session.ErrorOf(err)
 		httpjson.Error(w, statusOf(c), c, msg)
 		return
@@ -321,7 +313,7 @@ func (a *API) turn(w http.ResponseWriter, r *http.Request, actor session.Actor, 
 	// The turn runs to completion even if the client goes away: an
 	// accepted request is never half-done because a connection dropped.
 	ctx := context.WithoutCancel(r.Context())
-	out, err := a.turns.Handle(ctx, actor, in)
+	out, err := a.core.Turns.Handle(ctx, actor, in)
 	if err != nil {
 		a.opt.Log.ErrorContext(ctx, "turn failed", "err", err)
 		httpjson.Error(w, http.StatusInternalServerError, session.CodeInternal, "Something went wrong on our side.")
@@ -369,6 +361,6 @@ func statusOf(code string) int {
 }
 
 func (a *API) fail(w http.ResponseWriter, r *http.Request, actor *session.Actor, status int, code, msg string) {
-	a.turns.Refuse(r.Context(), actor, Name, code, r.Method+" "+r.URL.Path+": "+msg)
+	a.core.Turns.Refuse(r.Context(), actor, Name, code, r.Method+" "+r.URL.Path+": "+msg)
 	httpjson.Error(w, status, code, msg)
 }

@@ -10,12 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/api"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store"
 )
 
+// fakeTurns fakes the core; what the API never calls is left to the
+// embedded nil interfaces.
 type fakeTurns struct {
+	session.Identity
+	session.Deliveries
 	mu      sync.Mutex
 	handled []session.Inbound
 	refused []string
@@ -35,13 +39,17 @@ func (f *fakeTurns) Classify(_ context.Context, _ session.Actor, text string) (s
 	return session.Classification{Intent: session.IntentNone, Steps: []session.PlanStep{}}, nil
 }
 
-func (f *fakeTurns) Tasks(context.Context, session.Actor) ([]store.TaskRow, error) { return nil, nil }
-
-func (f *fakeTurns) CancelTask(_ context.Context, _ session.Actor, id session.TaskID) (store.TaskRow, error) {
-	return store.TaskRow{}, taskErr{}
+func (f *fakeTurns) Proposal(context.Context, session.Actor, session.ProposalID) (session.Proposal, error) {
+	return session.Proposal{}, taskErr{}
 }
 
-func (f *fakeTurns) Events(context.Context, session.Actor, int64, time.Duration) ([]store.Event, error) {
+func (f *fakeTurns) Tasks(context.Context, session.Actor) ([]session.Task, error) { return nil, nil }
+
+func (f *fakeTurns) CancelTask(_ context.Context, _ session.Actor, id session.TaskID) (session.Task, error) {
+	return session.Task{}, taskErr{}
+}
+
+func (f *fakeTurns) Events(context.Context, session.Actor, int64, time.Duration) ([]session.Event, error) {
 	return nil, nil
 }
 
@@ -49,7 +57,7 @@ func (f *fakeTurns) LinkCode(context.Context, session.Actor) (string, time.Time,
 	return "ABCD-EFGH", time.Now(), nil
 }
 
-func (f *fakeTurns) Links(context.Context, session.Actor) ([]store.Link, error) { return nil, nil }
+func (f *fakeTurns) Links(context.Context, session.Actor) ([]session.Link, error) { return nil, nil }
 
 func (f *fakeTurns) Unlink(context.Context, session.Actor, session.ChannelID, string) error {
 	return nil
@@ -70,7 +78,7 @@ func server(t *testing.T) (*httptest.Server, *fakeTurns) {
 	dir := session.NewStaticDirectory()
 	dir.Add(session.Actor{ID: "alice", Tenant: "acme", Roles: []string{"admin"}}, "demo-alice")
 	ft := &fakeTurns{}
-	a := api.New(ft, dir, api.Options{MaxBodyBytes: 1024})
+	a := api.New(channels.Core{Turns: ft, Tasks: ft, Identity: ft, Deliveries: ft}, dir, api.Options{MaxBodyBytes: 1024})
 	a.SetReady(true)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)

@@ -90,7 +90,7 @@ func (d *apiDriver) Deliveries(t testing.TB, wait time.Duration) channeltest.Obs
 // CHAN-03 CHAN-04: the API channel passes the shared adapter suite.
 func TestChannelSuite(t *testing.T) {
 	channeltest.Run(t, func(t *testing.T, e *kerneltest.Env, a session.Actor) channeltest.Driver {
-		h := api.New(e.K, e.Dir, api.Options{})
+		h := api.New(channels.CoreOf(e.K), e.Dir, api.Options{})
 		h.SetReady(true)
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store"
 )
 
 // Shutdown ends open long polls and event streams (register it with
@@ -74,7 +74,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, actor session.Actor
 	}
 	ctx, cancel := a.waitCtx(r)
 	defer cancel()
-	evs, err := a.turns.Events(ctx, actor, after, wait)
+	evs, err := a.core.Deliveries.Events(ctx, actor, after, wait)
 	if err != nil {
 		code, msg := session.ErrorOf(err)
 		a.fail(w, r, &actor, statusOf(code), code, msg)
@@ -83,7 +83,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, actor session.Actor
 	httpjson.Write(w, http.StatusOK, map[string]any{"session": session.SessionFor(actor), "events": eventList(evs)})
 }
 
-func eventList(evs []store.Event) []map[string]any {
+func eventList(evs []session.Event) []map[string]any {
 	out := make([]map[string]any, 0, len(evs))
 	for _, e := range evs {
 		out = append(out, map[string]any{"id": e.ID, "at": e.At, "outbound": e.Out})
@@ -106,7 +106,7 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, actor session.Actor
 	defer cancel()
 	for ctx.Err() == nil {
 		_ = rc.SetWriteDeadline(time.Now().Add(MaxWait + 10*time.Second))
-		evs, err := a.turns.Events(ctx, actor, after, 25*time.Second)
+		evs, err := a.core.Deliveries.Events(ctx, actor, after, 25*time.Second)
 		if err != nil {
 			return
 		}
@@ -114,7 +114,11 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, actor session.Actor
 			fmt.Fprint(w, ": keep-alive\n\n")
 		}
 		for _, e := range evs {
-			fmt.Fprintf(w, "id: %d\nevent: outbound\ndata: %s\n\n", e.ID, e.Out)
+			data, err := json.Marshal(e.Out)
+			if err != nil {
+				return
+			}
+			fmt.Fprintf(w, "id: %d\nevent: outbound\ndata: %s\n\n", e.ID, data)
 			after = e.ID
 		}
 		fl.Flush()

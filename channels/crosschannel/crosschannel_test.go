@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/channels/slack"
 	"github.com/steward-os/steward/channels/slack/slacktest"
@@ -63,7 +64,7 @@ func TestTelegramProposalConfirmedOnSlack(t *testing.T) {
 	tg := telegramtest.Start(t, telegramtest.Options{})
 	hook := httptest.NewServer(nil)
 	t.Cleanup(hook.Close)
-	tgAd, err := telegram.New(ctx, e.K, telegram.Options{
+	tgAd, err := telegram.New(ctx, channels.CoreOf(e.K), telegram.Options{
 		Name: "default", Channel: "telegram", Tenant: "acme", Token: tg.Token, APIURL: tg.APIURL(),
 		Mode: "webhook", WebhookURL: hook.URL + "/", Secret: "cross-channel-secret", SweepEvery: 20 * time.Millisecond, Now: e.Clock.Now,
 	})
@@ -76,7 +77,7 @@ func TestTelegramProposalConfirmedOnSlack(t *testing.T) {
 
 	// Slack, Events API mode.
 	sl := slacktest.Start(t, slacktest.Options{})
-	slAd, err := slack.New(ctx, e.K, slack.Options{
+	slAd, err := slack.New(ctx, channels.CoreOf(e.K), slack.Options{
 		Name: "default", Channel: "slack", Tenant: "acme", Token: sl.BotToken(), Mode: "events",
 		SigningSecret: sl.SigningSecret(), APIURL: sl.APIURL(), Now: e.Clock.Now,
 	})
@@ -92,7 +93,7 @@ func TestTelegramProposalConfirmedOnSlack(t *testing.T) {
 	tgBob := telegramtest.User{ID: 222, FirstName: "Bob"}
 	const slBob = "UBOB"
 	code := func() string {
-		c, _, err := e.K.LinkCode(ctx, bob)
+		c, _, err := e.K.Identity().LinkCode(ctx, bob)
 		if err != nil {
 			t.Fatal(err)
 		}

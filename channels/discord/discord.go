@@ -64,7 +64,7 @@ const Intents = discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 // Options configure an Adapter.
 type Options struct {
 	Name    string            // bot name in config ("default")
-	Channel session.ChannelID // channel name, from configs.ChannelName("discord", Name)
+	Channel session.ChannelID // channel name: "discord" for the bot "default", else "discord.<name>"
 	Tenant  session.TenantID
 	// Token is the bot token (without the "Bot " prefix; one is accepted).
 	Token string

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/discord/discordtest"
 	"github.com/steward-os/steward/kernel/kerneltest"
 	"github.com/steward-os/steward/session"
@@ -43,13 +44,13 @@ func TestNewRefusedToken(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.o.Tenant = "acme"
-			_, err := New(context.Background(), e.K, tc.o)
+			_, err := New(context.Background(), channels.CoreOf(e.K), tc.o)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
 	}
-	a, err := New(context.Background(), e.K, Options{Name: "ops", Tenant: "acme", Token: "Bot " + fake.Token(), APIURL: fake.APIURL()})
+	a, err := New(context.Background(), channels.CoreOf(e.K), Options{Name: "ops", Tenant: "acme", Token: "Bot " + fake.Token(), APIURL: fake.APIURL()})
 	if err != nil || a.Name() != "discord.ops" || a.BotID() != fake.Bot().ID || a.Capabilities().MaxText != 2000 || !a.Capabilities().Buttons || !a.Capabilities().Edits {
 		t.Fatalf("new: %v %+v", err, a)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/channeltest"
 	"github.com/steward-os/steward/channels/discord/discordtest"
 	"github.com/steward-os/steward/channels/internal/chatkit"
@@ -65,7 +66,7 @@ func start(t *testing.T, e *kerneltest.Env, s setup) *harness {
 	if s.noPublicKey {
 		o.PublicKey = nil
 	}
-	a, err := New(context.Background(), e.K, o)
+	a, err := New(context.Background(), channels.CoreOf(e.K), o)
 	if err != nil {
 		t.Fatalf("new: %v", err)
 	}
@@ -95,7 +96,7 @@ func start(t *testing.T, e *kerneltest.Env, s setup) *harness {
 // asked for where the actor is known, sent to the bot in a DM.
 func (h *harness) link(t testing.TB, u discordtest.User, a session.Actor) {
 	t.Helper()
-	code, _, err := h.e.K.LinkCode(context.Background(), a)
+	code, _, err := h.e.K.Identity().LinkCode(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}

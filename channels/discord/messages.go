@@ -62,13 +62,13 @@ func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
 		return
 	}
 	log := a.o.Log.With("message", m.ID, "chat", m.ChannelID)
-	parts := a.bridge.Message(ctx, session.Address{Account: account, Chat: m.ChannelID}, m.ID, text)
-	if err := a.post(ctx, m.ChannelID, m.ID, account, parts); err != nil {
+	out := a.bridge.Message(ctx, session.Address{Account: account, Chat: m.ChannelID}, m.ID, text)
+	if err := a.post(ctx, m.ChannelID, m.ID, account, out.Parts); err != nil {
 		log.ErrorContext(ctx, "reply", "err", err)
 	}
-	// A typed decision ("confirm p_…", "reject p_…") may have ended a
-	// proposal shown here: edit its card now rather than at the next sweep.
-	if d, ok := session.ParseDecision(text); ok {
+	// A typed decision ("confirm p_…", "reject p_…") ended a proposal
+	// that may be shown here: edit its card now rather than at the next sweep.
+	for _, d := range out.Decided {
 		a.settle(ctx, d.Proposal)
 	}
 }

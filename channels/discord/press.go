@@ -53,7 +53,7 @@ func (a *Adapter) decide(ctx context.Context, i *discordgo.Interaction) outcome 
 	if !ok {
 		return outcome{private: refusal(session.CodeBadRequest, "That button is not one of mine.")}
 	}
-	parts := a.bridge.Decide(ctx, session.Address{Account: u.ID, Chat: i.ChannelID}, i.ID, p, accept)
+	parts := a.bridge.Decide(ctx, session.Address{Account: u.ID, Chat: i.ChannelID}, i.ID, p, accept).Parts
 	out := outcome{account: u.ID}
 	if e, ok := a.bridge.Settle(ctx, p); ok {
 		out.card = endedContent(e, a.bridge.Now())

@@ -4,7 +4,6 @@ package discord
 // not write is escaped, so Discord shows it as sent; messages never ping.
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -86,8 +85,7 @@ func cardMessages(c *session.ProposalCard, now time.Time) ([]string, []discordgo
 func endedContent(e chatkit.Ended, now time.Time) string {
 	p := e.Proposal
 	lines := []string{chatkit.Outcome(p), fmt.Sprintf("Proposal %s — level %d (%s)", p.ID, p.Level, channels.LevelName(p.Level))}
-	var c session.ProposalCard
-	if json.Unmarshal(p.Card, &c) == nil && c.ID != "" {
+	if c := p.Card; c.ID != "" {
 		full := strings.Split(channels.PlainText(&c, now), "\n")
 		for _, l := range full[1:] {
 			t := strings.TrimSpace(l)

@@ -49,7 +49,7 @@ func newRig(t testing.TB, e *kerneltest.Env, o rigOptions) *rig {
 	}
 	fake := slacktest.Start(t, slacktest.Options{})
 	ctx := context.Background()
-	a, err := New(ctx, e.K, Options{
+	a, err := New(ctx, channels.CoreOf(e.K), Options{
 		Name: "default", Channel: "slack", Tenant: "acme",
 		Token: fake.BotToken(), Mode: o.mode, AppToken: fake.AppToken(), SigningSecret: fake.SigningSecret(),
 		APIURL: fake.APIURL(), Now: e.Clock.Now,
@@ -134,7 +134,7 @@ func (r *rig) waitHandled(t testing.TB, key string, n int) {
 // where the actor is known, sent as "link CODE" in a direct message.
 func (r *rig) link(t testing.TB, user string, a session.Actor) {
 	t.Helper()
-	code, _, err := r.e.K.LinkCode(context.Background(), a)
+	code, _, err := r.e.K.Identity().LinkCode(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}

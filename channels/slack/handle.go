@@ -113,7 +113,8 @@ func (a *Adapter) onMessage(ctx context.Context, m inbound) {
 	}
 	from := session.Address{Channel: a.o.Channel, Account: m.user, Chat: chatOf(m.channel, thread)}
 	text := a.cleanText(m.text)
-	parts := a.bridge.Message(ctx, from, m.key, text)
+	out := a.bridge.Message(ctx, from, m.key, text)
+	parts := out.Parts
 	private := ""
 	if !isDM(m.channel) && (hasError(parts, session.CodeUnknownSender) || session.IsLinkRequest(text)) {
 		private = m.user
@@ -122,7 +123,7 @@ func (a *Adapter) onMessage(ctx context.Context, m inbound) {
 		a.log.ErrorContext(ctx, "reply not posted", "event", m.key, "err", err)
 	}
 	// A typed decision: edit its card now rather than at the next sweep.
-	if d, ok := session.ParseDecision(text); ok {
+	for _, d := range out.Decided {
 		a.bridge.SettleEdit(ctx, d.Proposal, a.editEnded)
 	}
 }
@@ -183,7 +184,7 @@ func (a *Adapter) onAction(ctx context.Context, ic slack.InteractionCallback, re
 			continue
 		}
 		from := session.Address{Channel: a.o.Channel, Account: ic.User.ID, Chat: chatOf(channel, thread)}
-		parts := a.bridge.Decide(ctx, from, key, p, accept)
+		parts := a.bridge.Decide(ctx, from, key, p, accept).Parts
 		private := ""
 		if _, only := chatkit.OnlyErrors(parts); only {
 			private = ic.User.ID

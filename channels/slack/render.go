@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store"
 )
 
 // outMsg is one Slack message to post: its text (mrkdwn, escaped), and
@@ -91,11 +89,10 @@ func cardMessage(c *session.ProposalCard, now time.Time, dm bool, botID string) 
 
 // outcomeMessage is what a card becomes when its proposal ends: what it
 // was, and how it ended; no buttons.
-func outcomeMessage(p store.ProposalRow) (string, []slack.Block) {
+func outcomeMessage(p session.Proposal) (string, []slack.Block) {
 	summary := string(p.Tool)
-	var c session.ProposalCard
-	if json.Unmarshal(p.Card, &c) == nil && c.Summary != "" {
-		summary = c.Summary
+	if p.Card.Summary != "" {
+		summary = p.Card.Summary
 	}
 	text := fmt.Sprintf("%s — level %d (%s), proposal %s\n%s", summary, p.Level, channels.LevelName(p.Level), p.ID, chatkit.Outcome(p))
 	return splitEscaped(text, MaxText)[0], sections(text, maxBlocks)

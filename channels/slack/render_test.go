@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/slack/slacktest"
 	"github.com/steward-os/steward/kernel/kerneltest"
 	"github.com/steward-os/steward/session"
@@ -106,13 +107,13 @@ func TestNewErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			o := ok
 			c.edit(&o)
-			_, err := New(context.Background(), e.K, o)
+			_, err := New(context.Background(), channels.CoreOf(e.K), o)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want %q", err, c.want)
 			}
 		})
 	}
-	a, err := New(context.Background(), e.K, ok)
+	a, err := New(context.Background(), channels.CoreOf(e.K), ok)
 	if err != nil || a.Name() != "slack" || a.botID != fake.BotUserID() || !a.Capabilities().Buttons || a.Capabilities().MaxText != MaxText {
 		t.Fatalf("%v %+v", err, a)
 	}
@@ -122,7 +123,7 @@ func TestNewErrors(t *testing.T) {
 func TestRunRefusedAppToken(t *testing.T) {
 	e := kerneltest.New(t, kerneltest.Options{})
 	fake := slacktest.Start(t, slacktest.Options{})
-	a, err := New(context.Background(), e.K, Options{Tenant: "acme", Token: fake.BotToken(), AppToken: "xapp-wrong", APIURL: fake.APIURL()})
+	a, err := New(context.Background(), channels.CoreOf(e.K), Options{Tenant: "acme", Token: fake.BotToken(), AppToken: "xapp-wrong", APIURL: fake.APIURL()})
 	if err != nil {
 		t.Fatal(err)
 	}

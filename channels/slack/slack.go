@@ -69,7 +69,7 @@ const (
 // Options configure one Slack app.
 type Options struct {
 	Name    string            // bot name in config ("default")
-	Channel session.ChannelID // channel name, from configs.ChannelName("slack", Name)
+	Channel session.ChannelID // channel name: "slack" for the bot "default", else "slack.<name>"
 	Tenant  session.TenantID
 
 	Token         string // bot token (xoxb-…)

@@ -54,7 +54,7 @@ const webhookTimeout = 2 * time.Minute
 // Options configure an Adapter.
 type Options struct {
 	Name    string            // bot name in config ("default")
-	Channel session.ChannelID // channel name, from configs.ChannelName("telegram", Name)
+	Channel session.ChannelID // channel name: "telegram" for the bot "default", else "telegram.<name>"
 	Tenant  session.TenantID
 
 	Token       string        // the bot token from BotFather

@@ -41,14 +41,14 @@ func (a *Adapter) onMessage(ctx context.Context, m *tgbotapi.Message) error {
 	}
 	from := session.Address{Account: strconv.FormatInt(m.From.ID, 10), Chat: strconv.FormatInt(m.Chat.ID, 10)}
 	_, linked := a.bridge.Actor(ctx, from.Account)
-	parts := a.bridge.Message(ctx, from, id, text)
-	if err := a.send(ctx, from.Account, m.Chat.ID, m.MessageID, parts); err != nil {
+	out := a.bridge.Message(ctx, from, id, text)
+	if err := a.send(ctx, from.Account, m.Chat.ID, m.MessageID, out.Parts); err != nil {
 		return err
 	}
 	if !linked {
 		a.answered.Add(id)
 	}
-	if d, ok := session.ParseDecision(text); ok { // a typed decision: edit its card now
+	for _, d := range out.Decided { // a typed decision: edit its card now
 		a.settle(ctx, d.Proposal)
 	}
 	return nil
@@ -78,7 +78,7 @@ func (a *Adapter) onPress(ctx context.Context, q *tgbotapi.CallbackQuery) error 
 	}
 	from := session.Address{Account: strconv.FormatInt(q.From.ID, 10), Chat: strconv.FormatInt(q.Message.Chat.ID, 10)}
 	_, linked := a.bridge.Actor(ctx, from.Account)
-	parts := a.bridge.Decide(ctx, from, id, p, accept)
+	parts := a.bridge.Decide(ctx, from, id, p, accept).Parts
 	if refusal, only := chatkit.OnlyErrors(parts); only {
 		// Refused: to the presser only, never into the chat.
 		a.answer(ctx, q.ID, toast(refusal), true)

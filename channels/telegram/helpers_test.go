@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/channeltest"
 	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/channels/telegram"
@@ -65,7 +66,7 @@ func start(t testing.TB, e *kerneltest.Env, o rigOptions) *rig {
 	r.hook = httptest.NewServer(mux)
 	t.Cleanup(r.hook.Close)
 	ctx, cancel := context.WithCancel(context.Background())
-	ad, err := telegram.New(ctx, e.K, telegram.Options{
+	ad, err := telegram.New(ctx, channels.CoreOf(e.K), telegram.Options{
 		Name: "default", Channel: "telegram", Tenant: "acme",
 		Token: r.tg.Token, Mode: o.mode, WebhookURL: r.hook.URL + "/hooks/telegram/default/", Secret: secret,
 		APIURL: r.tg.APIURL(), PollTimeout: 2 * time.Second, SweepEvery: o.sweepEvery,
@@ -164,7 +165,7 @@ func answerOf(evs []telegramtest.Event, id string) *telegramtest.Event {
 // asked for where they are known, sent to the bot from Telegram.
 func (r *rig) link(t testing.TB, u telegramtest.User, a session.Actor) {
 	t.Helper()
-	code, _, err := r.e.K.LinkCode(context.Background(), a)
+	code, _, err := r.e.K.Identity().LinkCode(context.Background(), a)
 	if err != nil {
 		t.Fatalf("link code: %v", err)
 	}

@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -95,8 +94,8 @@ func boldHead(text string) string {
 // card without its instructions, and the outcome.
 func endedCard(e chatkit.Ended, now time.Time) string {
 	outcome := chatkit.Outcome(e.Proposal)
-	var c session.ProposalCard
-	if json.Unmarshal(e.Proposal.Card, &c) != nil || c.ID == "" {
+	c := e.Proposal.Card
+	if c.ID == "" {
 		return escape(outcome)
 	}
 	var keep []string

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/channels/telegram"
 	"github.com/steward-os/steward/channels/telegram/telegramtest"
@@ -121,7 +122,7 @@ func TestNewErrors(t *testing.T) {
 			if c.o.APIURL == "" {
 				c.o.APIURL = tg.APIURL()
 			}
-			_, err := telegram.New(context.Background(), e.K, c.o)
+			_, err := telegram.New(context.Background(), channels.CoreOf(e.K), c.o)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want %q", err, c.want)
 			}
@@ -134,7 +135,7 @@ func TestNewErrors(t *testing.T) {
 func TestRunWebhookRefused(t *testing.T) {
 	e := kerneltest.New(t, kerneltest.Options{})
 	tg := telegramtest.Start(t, telegramtest.Options{})
-	ad, err := telegram.New(context.Background(), e.K, telegram.Options{Tenant: "acme", Token: tg.Token, APIURL: tg.APIURL(), Mode: "webhook", WebhookURL: "ftp://bot.example/hook", Secret: "abc"})
+	ad, err := telegram.New(context.Background(), channels.CoreOf(e.K), telegram.Options{Tenant: "acme", Token: tg.Token, APIURL: tg.APIURL(), Mode: "webhook", WebhookURL: "ftp://bot.example/hook", Secret: "abc"})
 	if err != nil {
 		t.Fatal(err)
 	}

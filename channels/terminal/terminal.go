@@ -11,7 +11,6 @@ package terminal
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -27,7 +26,10 @@ const Name session.ChannelID = "terminal"
 
 // Terminal is a line-oriented conversation.
 type Terminal struct {
-	Turns       channels.Turns
+	Turns channels.Turns
+	// Events, when set, are followed: deliveries outside a turn (task
+	// progress and results) are printed as they arrive.
+	Events      channels.Events
 	Actor       session.Actor
 	In          io.Reader
 	Out         io.Writer
@@ -67,8 +69,8 @@ func (t *Terminal) Run(ctx context.Context) error {
 		errc <- sc.Err()
 		close(lines)
 	}()
-	if tk, ok := t.Turns.(channels.Tasks); ok {
-		go t.follow(ctx, tk)
+	if t.Events != nil {
+		go t.follow(ctx, t.Events)
 	}
 	if t.Interactive {
 		fmt.Fprintf(t.Out, "Steward — signed in as %s (%s, %s). Type /help for help, /quit to leave.\n", t.Actor.ID, t.Actor.Tenant, strings.Join(t.Actor.Roles, ","))
@@ -108,7 +110,7 @@ func (t *Terminal) Run(ctx context.Context) error {
 
 // follow prints deliveries that arrive outside a turn (task results and
 // progress) as they come.
-func (t *Terminal) follow(ctx context.Context, tk channels.Tasks) {
+func (t *Terminal) follow(ctx context.Context, tk channels.Events) {
 	var after int64
 	if evs, err := tk.Events(ctx, t.Actor, 0, 0); err == nil && len(evs) > 0 {
 		after = evs[len(evs)-1].ID // only what happens from now on
@@ -125,24 +127,16 @@ func (t *Terminal) follow(ctx context.Context, tk channels.Tasks) {
 
 // Deliver prints the deliveries after an event id (waiting up to wait for
 // one) and returns the last id printed.
-func (t *Terminal) Deliver(ctx context.Context, tk channels.Tasks, after int64, wait time.Duration) (int64, error) {
+func (t *Terminal) Deliver(ctx context.Context, tk channels.Events, after int64, wait time.Duration) (int64, error) {
 	evs, err := tk.Events(ctx, t.Actor, after, wait)
 	if err != nil {
 		return after, err
 	}
 	for _, e := range evs {
 		after = e.ID
-		var out struct {
-			Replies []json.RawMessage `json:"replies"`
-		}
-		if json.Unmarshal(e.Out, &out) != nil {
-			continue
-		}
 		t.mu.Lock()
-		for _, r := range out.Replies {
-			if p, err := session.UnmarshalPart(r); err == nil {
-				fmt.Fprintln(t.Out, "\n"+channels.PlainText(p, t.now()))
-			}
+		for _, p := range e.Out.Parts {
+			fmt.Fprintln(t.Out, "\n"+channels.PlainText(p, t.now()))
 		}
 		t.mu.Unlock()
 	}

@@ -78,7 +78,7 @@ func (d *termDriver) Decide(t testing.TB, id string, c channeltest.Card, accept 
 
 func (d *termDriver) Deliveries(t testing.TB, wait time.Duration) channeltest.Observation {
 	d.out.Reset()
-	next, err := d.term.Deliver(context.Background(), d.env.K, d.after, wait)
+	next, err := d.term.Deliver(context.Background(), d.env.K.Deliveries(), d.after, wait)
 	if err != nil {
 		t.Fatal(err)
 	}

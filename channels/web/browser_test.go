@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -22,13 +23,13 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/web"
 	"github.com/steward-os/steward/configs"
 	"github.com/steward-os/steward/extensions/demo"
 	"github.com/steward-os/steward/internal/strict"
 	"github.com/steward-os/steward/kernel"
-	"github.com/steward-os/steward/kernel/internal/redact"
-	"github.com/steward-os/steward/kernel/internal/offline"
+	"github.com/steward-os/steward/sdk/module"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store/sqlite"
 )
@@ -117,14 +118,13 @@ func startGateway(t *testing.T) *gateway {
 	for tn, tc := range cfg.Tenants {
 		quota[session.TenantID(tn)] = tc.TurnsPerMinute
 	}
-	rt := offline.New(offline.Options{MinConfidence: cfg.Router.MinConfidence})
 	k, err := kernel.New(kernel.Config{
 		Roles: roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
 		MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries, TenantTurnsPerMinute: quota,
 		LedgerCap:    session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes},
 		InlineBudget: cfg.Tasks.InlineBudget.D(), TaskCap: cfg.Tasks.DefaultCap.D(), MaxTaskCap: cfg.Tasks.MaxCap.D(),
 		MaxResultBytes: cfg.Tasks.MaxResultBytes,
-	}, kernel.Deps{Store: st, Directory: dir, Router: rt, Planner: rt, Masker: redact.New()})
+	}, kernel.Deps{Store: st, Directory: dir}) // the embedded offline router, as serve has it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,9 +168,21 @@ func startGateway(t *testing.T) *gateway {
 	return g
 }
 
+// newWeb builds the page from the configuration's web block, as the
+// module does.
 func (g *gateway) newWeb() *web.Web {
-	return web.New(g.k, g.dir, web.Options{AllowedOrigins: g.cfg.Web.AllowedOrigins, AllowMissingOrigin: g.cfg.Web.AllowMissingOrigin, MaxFrameBytes: g.cfg.Web.MaxFrameBytes})
+	m, err := module.Decode("channels.web", g.cfg.Channels["web"])
+	if err != nil {
+		panic(err)
+	}
+	return web.New(channels.CoreOf(g.k), g.dir, m.(*web.Module).Options(quietHost{}))
 }
+
+// quietHost is a module host that logs nothing.
+type quietHost struct{}
+
+func (quietHost) Logger() *slog.Logger                  { return slog.New(slog.DiscardHandler) }
+func (quietHost) Secret(_, _, _ string) (string, error) { return "", nil }
 
 // CHAN-03 CHAN-04: the same gate as every channel, in the page's own form
 // (cards with buttons, a phrase field, countdowns).

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -252,7 +253,7 @@ func (c *conn) turn(id string, in session.Inbound) {
 		defer c.w.turns.Done()
 		defer func() { <-c.slots }()
 		ctx := context.WithoutCancel(c.ctx)
-		out, err := c.w.core.Handle(ctx, a, in)
+		out, err := c.w.core.Turns.Handle(ctx, a, in)
 		if err != nil {
 			c.w.opt.Log.ErrorContext(ctx, "web turn failed", "err", err)
 			c.send(encode(ErrorFrame{Type: TypeError, Code: session.CodeInternal, Message: "Something went wrong on our side.", InReplyTo: id}))
@@ -274,7 +275,7 @@ func (c *conn) events(after int64) {
 	defer c.pump.Done()
 	a := *c.actor
 	for c.ctx.Err() == nil {
-		evs, err := c.w.core.Events(c.ctx, a, after, c.w.opt.EventWait)
+		evs, err := c.w.core.Deliveries.Events(c.ctx, a, after, c.w.opt.EventWait)
 		if err != nil {
 			if c.ctx.Err() != nil {
 				return
@@ -293,7 +294,11 @@ func (c *conn) events(after int64) {
 			continue
 		}
 		for _, e := range evs {
-			if !c.send(encode(EventFrame{Type: TypeEvent, ID: e.ID, At: e.At, Outbound: e.Out})) {
+			out, err := json.Marshal(e.Out)
+			if err != nil {
+				continue
+			}
+			if !c.send(encode(EventFrame{Type: TypeEvent, ID: e.ID, At: e.At, Outbound: out})) {
 				return
 			}
 			after = e.ID

@@ -21,7 +21,7 @@ import (
 
 func kernelServer(t *testing.T, e *kerneltest.Env) *httptest.Server {
 	t.Helper()
-	w := web.New(e.K, e.Dir, web.Options{EventWait: 200 * time.Millisecond})
+	w := web.New(channels.CoreOf(e.K), e.Dir, web.Options{EventWait: 200 * time.Millisecond})
 	srv := httptest.NewServer(w)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

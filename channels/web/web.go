@@ -44,12 +44,6 @@ import (
 // Name of the channel in addresses and audit records.
 const Name session.ChannelID = "web"
 
-// Core is what the web channel needs from the kernel.
-type Core interface {
-	channels.Turns
-	channels.Tasks
-}
-
 // Options configure the web channel. Zero values take the defaults.
 type Options struct {
 	// AllowedOrigins are origins ("https://chat.example.com", scheme and
@@ -129,7 +123,7 @@ type asset struct {
 
 // Web serves the chat page and its socket. Create it with New.
 type Web struct {
-	core    Core
+	core    channels.Core
 	dir     session.Directory
 	opt     Options
 	origins map[string]bool
@@ -144,7 +138,7 @@ type Web struct {
 }
 
 // New returns the web channel.
-func New(core Core, dir session.Directory, opt Options) *Web {
+func New(core channels.Core, dir session.Directory, opt Options) *Web {
 	opt.defaults()
 	w := &Web{core: core, dir: dir, opt: opt, origins: map[string]bool{}, assets: map[string]asset{}, conns: map[*conn]struct{}{}}
 	for _, o := range opt.AllowedOrigins {
@@ -366,7 +360,7 @@ func (w *Web) serveSocket(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *Web) refuse(ctx context.Context, a *session.Actor, code, detail string) {
-	w.core.Refuse(context.WithoutCancel(ctx), a, Name, code, detail)
+	w.core.Turns.Refuse(context.WithoutCancel(ctx), a, Name, code, detail)
 }
 
 func clip(s string, n int) string {

@@ -18,21 +18,21 @@ import (
 	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/web"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store"
 )
 
 // fakeCore stands in for the kernel: it dedupes inbound ids the way the
 // kernel does (a known id gets the stored outcome back), counts what it
 // really ran, and serves an in-memory event stream.
 type fakeCore struct {
-	mu      sync.Mutex
-	ran     []session.Inbound
-	outcome map[string]session.Outbound
-	refused []string
-	events  []store.Event
-	wake    chan struct{}
-	turn    int
-	hold    chan struct{} // when set, text "slow" waits for it
+	session.Deliveries // only Events is used; the rest is nil
+	mu                 sync.Mutex
+	ran                []session.Inbound
+	outcome            map[string]session.Outbound
+	refused            []string
+	events             []session.Event
+	wake               chan struct{}
+	turn               int
+	hold               chan struct{} // when set, text "slow" waits for it
 }
 
 func newFakeCore() *fakeCore {
@@ -81,18 +81,16 @@ func (f *fakeCore) Refuse(_ context.Context, _ *session.Actor, channel session.C
 	f.mu.Unlock()
 }
 
-func (f *fakeCore) Tasks(context.Context, session.Actor) ([]store.TaskRow, error) { return nil, nil }
-
-func (f *fakeCore) CancelTask(context.Context, session.Actor, session.TaskID) (store.TaskRow, error) {
-	return store.TaskRow{}, nil
+func (f *fakeCore) Proposal(context.Context, session.Actor, session.ProposalID) (session.Proposal, error) {
+	return session.Proposal{}, nil
 }
 
-func (f *fakeCore) Events(ctx context.Context, _ session.Actor, after int64, wait time.Duration) ([]store.Event, error) {
+func (f *fakeCore) Events(ctx context.Context, _ session.Actor, after int64, wait time.Duration) ([]session.Event, error) {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
 		f.mu.Lock()
-		var out []store.Event
+		var out []session.Event
 		for _, e := range f.events {
 			if e.ID > after {
 				out = append(out, e)
@@ -118,8 +116,8 @@ func (f *fakeCore) publish(pct int) int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id := int64(len(f.events) + 1)
-	out, _ := json.Marshal(session.Outbound{Turn: "t_task", Parts: []session.Part{&session.Progress{Task: "t_1", Tool: "x.check", State: "running", Percent: pct}}})
-	f.events = append(f.events, store.Event{ID: id, At: time.Now(), Out: out})
+	out := session.Outbound{Turn: "t_task", Parts: []session.Part{&session.Progress{Task: "t_1", Tool: "x.check", State: "running", Percent: pct}}}
+	f.events = append(f.events, session.Event{ID: id, At: time.Now(), Out: out})
 	close(f.wake)
 	f.wake = make(chan struct{})
 	return id
@@ -143,9 +141,9 @@ func directory() *session.StaticDirectory {
 	return d
 }
 
-func start(t *testing.T, core web.Core, opt web.Options) (*httptest.Server, *web.Web) {
+func start(t *testing.T, core *fakeCore, opt web.Options) (*httptest.Server, *web.Web) {
 	t.Helper()
-	w := web.New(core, directory(), opt)
+	w := web.New(channels.Core{Turns: core, Deliveries: core}, directory(), opt)
 	srv := httptest.NewServer(w)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -725,7 +723,7 @@ func TestPingKeepsAlive(t *testing.T) {
 
 func TestShutdownClosesSockets(t *testing.T) {
 	core := newFakeCore()
-	w := web.New(core, directory(), web.Options{})
+	w := web.New(channels.Core{Turns: core, Deliveries: core}, directory(), web.Options{})
 	srv := httptest.NewServer(w)
 	defer srv.Close()
 	c := dial(t, srv)

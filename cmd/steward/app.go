@@ -13,23 +13,24 @@ import (
 	"syscall"
 
 	"github.com/steward-os/steward/configs"
-	"github.com/steward-os/steward/extensions/demo"
 	"github.com/steward-os/steward/internal/strict"
 	"github.com/steward-os/steward/kernel"
-	"github.com/steward-os/steward/kernel/redact"
-	"github.com/steward-os/steward/kernel/route/offline"
 	"github.com/steward-os/steward/sdk"
+	"github.com/steward-os/steward/sdk/module"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store/sqlite"
 )
 
-// app is the wired gateway: configuration → store → directory → kernel.
+// app is the wired core: configuration → store → directory → kernel →
+// extension modules. serve adds the channel modules to the same group.
 type app struct {
-	cfg    *configs.Config
-	log    *slog.Logger
-	store  *sqlite.Store
-	dir    *session.StaticDirectory
-	kernel *kernel.Kernel
+	cfg     *configs.Config
+	log     *slog.Logger
+	store   *sqlite.Store
+	dir     *session.StaticDirectory
+	kernel  *kernel.Kernel
+	masker  *kernel.Masker
+	modules module.Group // extensions, then channels: started in order, stopped in reverse
 }
 
 func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
@@ -78,28 +79,10 @@ func buildDirectory(cfg *configs.Config) (*session.StaticDirectory, []string, er
 	return dir, secrets, nil
 }
 
-// available lists the extensions this binary ships, by id.
-func available() map[string]sdk.Extension {
-	out := map[string]sdk.Extension{}
-	for _, e := range demo.Extensions() {
-		var head struct {
-			ID string `json:"id"`
-		}
-		g, err := strict.Generic(e.Manifest)
-		if err == nil {
-			if m, ok := g.(map[string]any); ok {
-				head.ID, _ = m["id"].(string)
-			}
-		}
-		out[head.ID] = e
-	}
-	return out
-}
-
 // openApp wires the gateway. recover settles what a previous serving
 // process left unfinished; only `serve` (which holds the data directory's
 // lock) may do that, never a tool run beside a live server.
-func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover bool, extraSecrets ...string) (*app, error) {
+func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover bool) (*app, error) {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
@@ -111,6 +94,7 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 	if err != nil {
 		return nil, err
 	}
+	masker := kernel.NewMasker(secrets...).WithFields(cfg.Privacy.MaskedFields...)
 	confirm1 := map[session.TenantID]bool{}
 	quota := map[session.TenantID]int{}
 	unmask := map[session.TenantID]bool{}
@@ -123,30 +107,21 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 	for n, r := range cfg.Roles {
 		roles[n] = kernel.Role{Ceiling: r.Ceiling, Scopes: r.Scopes}
 	}
-	rt := offline.New(offline.Options{MinConfidence: cfg.Router.MinConfidence})
 	k, err := kernel.New(kernel.Config{
 		Roles: roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
 		ConfirmLevel1: confirm1, MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries,
 		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TenantTurnsPerMinute: quota, UnmaskPII: unmask, Delivery: cfg.Delivery,
 		InlineBudget: cfg.Tasks.InlineBudget.D(), TaskCap: cfg.Tasks.DefaultCap.D(), MaxTaskCap: cfg.Tasks.MaxCap.D(),
 		MaxResultBytes: cfg.Tasks.MaxResultBytes,
-	}, kernel.Deps{Store: st, Directory: dir, Router: rt, Planner: rt, Masker: redact.New(append(secrets, extraSecrets...)...).WithFields(cfg.Privacy.MaskedFields...), Log: log})
+	}, kernel.Deps{Store: st, Directory: dir, Masker: masker, Log: log})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: st, dir: dir, kernel: k}
-	exts := available()
-	for _, id := range cfg.Extensions {
-		e, ok := exts[id]
-		if !ok {
-			st.Close()
-			return nil, fmt.Errorf("extensions: %q is not available in this build", id)
-		}
-		if _, err := k.Load(ctx, e); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("load extension %s: %w", id, err)
-		}
+	a := &app{cfg: cfg, log: log, store: st, dir: dir, kernel: k, masker: masker}
+	if err := a.loadExtensions(ctx); err != nil {
+		st.Close()
+		return nil, err
 	}
 	if err := a.seed(ctx); err != nil {
 		st.Close()
@@ -161,6 +136,29 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 		}
 	}
 	return a, nil
+}
+
+// loadExtensions loads each configured extension as a module
+// ("extensions.<id>", with its extension_config block) and registers it
+// with the kernel, all or nothing per extension.
+func (a *app) loadExtensions(ctx context.Context) error {
+	h := &host{log: a.log, masker: a.masker}
+	for _, id := range a.cfg.Extensions {
+		mid := module.ID("extensions." + id)
+		m, err := module.Load(ctx, mid, a.cfg.ExtensionConfig[id], h.with(mid, ""))
+		if err != nil {
+			return fmt.Errorf("extensions: %s: %w", id, err)
+		}
+		x, ok := m.(sdk.ExtensionModule)
+		if !ok {
+			return fmt.Errorf("extensions: %s is not an extension", id)
+		}
+		if _, err := a.kernel.Load(ctx, x.Extension()); err != nil {
+			return fmt.Errorf("load extension %s: %w", id, err)
+		}
+		a.modules.Add(m)
+	}
+	return nil
 }
 
 // seed loads the demo world into tenants seen for the first time.

@@ -68,7 +68,7 @@ func TestCrashRecovery(t *testing.T) {
 	proposals := map[string]bool{} // proposal id → we got an answer to our accept
 	next := 0
 	client := &http.Client{Timeout: 30 * time.Second}
-	post := func(g *gateway, path string, body any) (map[string]any, bool) {
+	post := func(g *proc, path string, body any) (map[string]any, bool) {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest("POST", g.base+path, bytes.NewReader(b))
 		req.Header.Set("Authorization", "Bearer demo-alice")
@@ -84,7 +84,7 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		return m, true
 	}
-	send := func(g *gateway, m *sent) bool {
+	send := func(g *proc, m *sent) bool {
 		out, ok := post(g, "/v1/messages", map[string]string{"text": m.text, "id": m.id})
 		if !ok {
 			return false

@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 // gateway is a running `steward serve` process.
-type gateway struct {
+type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	base   string
@@ -53,18 +53,18 @@ type gateway struct {
 
 var reAddr = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
 
-func start(t *testing.T, data string, env ...string) *gateway {
+func start(t *testing.T, data string, env ...string) *proc {
 	t.Helper()
 	return startCmd(t, data, env, nil)
 }
 
 // startArgs starts serve with extra arguments.
-func startArgs(t *testing.T, data string, args ...string) *gateway {
+func startArgs(t *testing.T, data string, args ...string) *proc {
 	t.Helper()
 	return startCmd(t, data, nil, args)
 }
 
-func startCmd(t *testing.T, data string, env, args []string) *gateway {
+func startCmd(t *testing.T, data string, env, args []string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, args...)...)
 	cmd.Env = append(cleanEnv(), env...)
@@ -72,7 +72,7 @@ func startCmd(t *testing.T, data string, env, args []string) *gateway {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{t: t, cmd: cmd, data: data, logs: &bytes.Buffer{}, done: make(chan error, 1), exited: make(chan struct{})}
+	g := &proc{t: t, cmd: cmd, data: data, logs: &bytes.Buffer{}, done: make(chan error, 1), exited: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -120,7 +120,7 @@ func cleanEnv() []string {
 	return out
 }
 
-func (g *gateway) post(token, path string, body any) (int, map[string]any) {
+func (g *proc) post(token, path string, body any) (int, map[string]any) {
 	g.t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest("POST", g.base+path, bytes.NewReader(b))
@@ -139,7 +139,7 @@ func (g *gateway) post(token, path string, body any) (int, map[string]any) {
 	return resp.StatusCode, m
 }
 
-func (g *gateway) say(token, text string) map[string]any {
+func (g *proc) say(token, text string) map[string]any {
 	g.t.Helper()
 	_, m := g.post(token, "/v1/messages", map[string]string{"text": text})
 	return m
@@ -154,7 +154,7 @@ func firstReply(m map[string]any) map[string]any {
 	return r
 }
 
-func (g *gateway) stop() {
+func (g *proc) stop() {
 	g.t.Helper()
 	_ = g.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -378,7 +378,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{t: t, cmd: cmd, data: data, logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	g := &proc{t: t, cmd: cmd, data: data, logs: &bytes.Buffer{}, done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -463,7 +463,7 @@ func TestServeLocksDataDir(t *testing.T) {
 	g.stop()
 }
 
-func (g *gateway) get(token, path string) (int, map[string]any) {
+func (g *proc) get(token, path string) (int, map[string]any) {
 	g.t.Helper()
 	req, _ := http.NewRequest("GET", g.base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)

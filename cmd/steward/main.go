@@ -21,19 +21,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/term"
 
-	"github.com/steward-os/steward/channels/api"
 	"github.com/steward-os/steward/channels/terminal"
-	"github.com/steward-os/steward/channels/web"
 	"github.com/steward-os/steward/cmd/steward/internal/bench"
 	"github.com/steward-os/steward/configs"
 	"github.com/steward-os/steward/kernel"
@@ -157,111 +152,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer lock.Close()
-	botSecret, err := botSecrets(cfg)
-	if err != nil {
-		return err
-	}
-	var masked []string
-	for _, v := range botSecret {
-		if v != "" {
-			masked = append(masked, v)
-		}
-	}
-	a, err := openApp(ctx, cfg, log, true, masked...)
+	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	chats, err := openBots(ctx, cfg, a.kernel, botSecret, log)
+	g, err := newGateway(ctx, a)
 	if err != nil {
 		return err
 	}
-	h := api.New(a.kernel, a.dir, api.Options{MaxBodyBytes: cfg.Server.MaxBodyBytes, Log: log})
-	var handler http.Handler
-	var page *web.Web
-	if cfg.Web.Enabled {
-		page = web.New(a.kernel, a.dir, web.Options{AllowedOrigins: cfg.Web.AllowedOrigins, AllowMissingOrigin: cfg.Web.AllowMissingOrigin, MaxFrameBytes: cfg.Web.MaxFrameBytes, Log: log})
-	}
-	handler = mount(h, page, chats)
-	ln, err := net.Listen("tcp", cfg.Server.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	srv := &http.Server{
-		Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: cfg.Server.ReadTimeout.D(),
-		WriteTimeout: cfg.Server.WriteTimeout.D(), IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
-	}
-	srv.RegisterOnShutdown(h.Shutdown) // long polls and event streams end at once
-	chatCtx, stopChats := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopChats()
-	chats.run(chatCtx)
-	h.SetReady(true)
-	log.Info("steward is serving", "addr", ln.Addr().String(), "data", cfg.Data, "extensions", cfg.Extensions, "demo_tokens", cfg.Auth.DemoTokens, "chat_bots", chats.names())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.Server.ShutdownTimeout.D().String())
-	h.SetReady(false)
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout.D())
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		// The bound passed: close what is left and still shut down cleanly.
-		log.Warn("requests did not finish in time; closing them", "err", err)
-		_ = srv.Close()
-	}
-	if page != nil { // sockets are hijacked: srv.Shutdown neither closes nor waits for them
-		if err := page.Shutdown(sctx); err != nil {
-			log.Warn("web sockets did not finish in time", "err", err)
-		}
-	}
-	// Chat bots stop receiving, and finish the turns and deliveries they
-	// started, within the bound.
-	stopChats()
-	if !waitBound(sctx, chats.wait) {
-		log.Warn("chat bots did not stop in time")
-	}
-	// Background tasks get what is left of the bound; any still running
-	// stay recorded as running and are settled by the next start.
-	if err := a.kernel.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	log.Info("stopped")
-	return nil
-}
-
-// mount sends /v1/…, /healthz and /readyz to the API, /hooks/… to the
-// chat bots' webhooks, and everything else to the web channel (the chat
-// page and its socket) or, when the page is off, to the API.
-func mount(apiH http.Handler, page *web.Web, hooks http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		switch {
-		case p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz":
-			apiH.ServeHTTP(w, r)
-		case strings.HasPrefix(p, "/hooks/"):
-			hooks.ServeHTTP(w, r)
-		case page != nil:
-			page.ServeHTTP(w, r)
-		default:
-			apiH.ServeHTTP(w, r)
-		}
-	})
-}
-
-// waitBound runs wait and reports whether it returned before ctx ended.
-func waitBound(ctx context.Context, wait func()) bool {
-	done := make(chan struct{})
-	go func() { wait(); close(done) }()
-	select {
-	case <-done:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return g.run(ctx)
 }
 
 func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -292,7 +192,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if f, ok := stdin.(*os.File); ok {
 		interactive = term.IsTerminal(int(f.Fd()))
 	}
-	t := &terminal.Terminal{Turns: a.kernel, Actor: actor, In: stdin, Out: stdout, Interactive: interactive}
+	t := &terminal.Terminal{Turns: a.kernel, Events: a.kernel.Deliveries(), Actor: actor, In: stdin, Out: stdout, Interactive: interactive}
 	return t.Run(ctx)
 }
 

@@ -44,6 +44,9 @@ const dateLayout = "2006-01-02"
 // Sizes a server can have, smallest first, with their relative capacity.
 var sizeCapacity = map[string]int{"s": 1, "m": 2, "l": 4, "xl": 8}
 
+// The extension registers itself as the module "extensions.hosting".
+func init() { sdk.RegisterExtension("hosting", Extension) }
+
 // Extension returns the hosting extension with the wall clock.
 func Extension() sdk.Extension { return ExtensionWithClock(time.Now) }
 

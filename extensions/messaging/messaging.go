@@ -30,6 +30,9 @@ const MaxBody = 4000
 // MaxSubject is the longest subject accepted, in characters.
 const MaxSubject = 200
 
+// The extension registers itself as the module "extensions.messaging".
+func init() { sdk.RegisterExtension("messaging", Extension) }
+
 // Extension returns the messaging extension.
 func Extension() sdk.Extension {
 	return sdk.Extension{

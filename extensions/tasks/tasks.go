@@ -44,6 +44,9 @@ const (
 // KindTask is the resource kind of a task.
 const KindTask = "task"
 
+// The extension registers itself as the module "extensions.tasks".
+func init() { sdk.RegisterExtension("tasks", Extension) }
+
 // Extension returns the tasks extension with the wall clock.
 func Extension() sdk.Extension { return ExtensionWithClock(time.Now) }
 

@@ -8,28 +8,40 @@ import (
 	"github.com/steward-os/steward/internal/strict"
 )
 
-// Load makes a module of a registered type from its configuration block
-// (a decoded YAML or JSON value: maps, slices and scalars; nil for no
-// block): strict decoding into a new value, then Provision and Validate.
-func Load(ctx context.Context, id ID, block any, h Host) (Module, error) {
+// Decode makes a module value of a registered type from its
+// configuration block (a decoded YAML or JSON value: maps, slices and
+// scalars; nil for no block): strict decoding into a new value, then its
+// Validate. It does no I/O, so a configuration can be checked without
+// starting anything. Errors are the stage's own (a decoding problem names
+// its path inside the block); the caller says which block they are about.
+func Decode(id ID, block any) (Module, error) {
 	info, ok := Lookup(id)
 	if !ok {
-		return nil, fmt.Errorf("module %s: not available in this build", id)
+		return nil, fmt.Errorf("module %s is not available in this build", id)
 	}
 	m := info.New()
 	if block != nil {
 		if err := strict.DecodeValue(block, m); err != nil {
-			return nil, fmt.Errorf("%s: %w", id.Name(), err)
-		}
-	}
-	if p, ok := m.(Provisioner); ok {
-		if err := p.Provision(ctx, h); err != nil {
-			return nil, fmt.Errorf("%s: %w", id.Name(), err)
+			return nil, err
 		}
 	}
 	if v, ok := m.(Validator); ok {
 		if err := v.Validate(); err != nil {
-			return nil, fmt.Errorf("%s: %w", id.Name(), err)
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// Load decodes a module (Decode) and provisions it.
+func Load(ctx context.Context, id ID, block any, h Host) (Module, error) {
+	m, err := Decode(id, block)
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := m.(Provisioner); ok {
+		if err := p.Provision(ctx, h); err != nil {
+			return nil, err
 		}
 	}
 	return m, nil

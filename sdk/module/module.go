@@ -5,9 +5,9 @@
 // stopped by its host in a fixed order.
 //
 // Contract. Register is called from a package's init; an id is registered
-// once (a second registration panics: it is a programming error). Load
+// once (a second registration panics: it is a programming error). Decode
 // decodes a block strictly — an unknown key is an error naming its path —
-// then calls Provision and Validate when the module has them; a module that
+// and calls Validate, with no I/O; Load then calls Provision. A module that
 // fails any stage is not returned. A Group starts modules in the order
 // they were added and stops the started ones in reverse order, each Stop
 // bounded by the context. Every stage is optional: a module implements
@@ -55,6 +55,10 @@ type Info struct {
 	// New returns a new, empty value of the module, ready for its
 	// configuration block to be decoded into it.
 	New func() Module
+	// Instances says the module's configuration block is a mapping of
+	// instance names to blocks (a platform's bots: "default", "ops"): the
+	// host loads one module value per instance and tells each its name.
+	Instances bool
 }
 
 // Module is implemented by every module value: it names its type.
@@ -62,13 +66,14 @@ type Module interface {
 	Module() Info
 }
 
-// Provisioner sets a module up from its decoded configuration: resolve
+// Provisioner sets a module up from its checked configuration: resolve
 // secrets, build clients, find the services it needs from its host.
 type Provisioner interface {
 	Provision(ctx context.Context, h Host) error
 }
 
-// Validator checks a provisioned module's configuration.
+// Validator checks a module's decoded configuration, before anything is
+// provisioned: it does no I/O.
 type Validator interface {
 	Validate() error
 }

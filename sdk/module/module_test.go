@@ -83,6 +83,9 @@ func TestLoadDecodesStrictly(t *testing.T) {
 	if _, err := module.Load(ctx, "test.nothing", nil, host{}); err == nil {
 		t.Fatal("an unregistered module loaded")
 	}
+	if _, err := module.Decode("test.probe", map[string]any{"name": "a", "fail": "validate"}); err == nil {
+		t.Fatal("Decode accepted a block its Validate refuses")
+	}
 	for _, stage := range []string{"provision", "validate"} {
 		if _, err := module.Load(ctx, "test.probe", map[string]any{"name": "a", "fail": stage}, host{}); err == nil {
 			t.Fatalf("a failing %s was accepted", stage)

@@ -37,12 +37,12 @@ import (
 
 	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store"
 )
 
-// Core is what a chat adapter needs from the kernel (which satisfies it);
-// it is declared in package channels, for the wiring that passes it.
-type Core = channels.ChatCore
+// Core is the core as a chat adapter sees it (declared in package
+// channels, for the wiring that passes it): turns, identity links and
+// deliveries.
+type Core = channels.Core
 
 // Options configure a Bridge.
 type Options struct {
@@ -90,7 +90,7 @@ func (b *Bridge) Now() time.Time { return b.o.Now() }
 
 // Actor returns the actor a platform account is linked to.
 func (b *Bridge) Actor(ctx context.Context, account string) (session.Actor, bool) {
-	return b.core.ActorFor(ctx, b.o.Tenant, b.o.Channel, account)
+	return b.core.Identity.ActorFor(ctx, b.o.Tenant, b.o.Channel, account)
 }
 
 // Seen reports whether a platform event id was handled by this process
@@ -101,56 +101,60 @@ func (b *Bridge) Seen(id string) bool { return id != "" && b.seen.Seen(id) }
 
 // Message handles text a platform account sent: a turn when the account is
 // linked; otherwise a link (for "link ABCD-EFGH") or the answer saying how
-// to link. id is the platform's event id, the dedupe key.
-func (b *Bridge) Message(ctx context.Context, from session.Address, id, text string) []session.Part {
+// to link. id is the platform's event id, the dedupe key. The answer's
+// Decided names the proposals the turn settled (a typed "confirm p_…"),
+// whose cards the adapter edits.
+func (b *Bridge) Message(ctx context.Context, from session.Address, id, text string) session.Outbound {
 	from.Channel = b.o.Channel
 	a, ok := b.Actor(ctx, from.Account)
 	if !ok {
-		return b.unknown(ctx, from, text)
+		return session.Outbound{To: from, Parts: b.unknown(ctx, from, text)}
 	}
-	out, err := b.core.Handle(ctx, a, session.Inbound{ID: id, From: from, Text: text, At: b.o.Now()})
+	return b.turn(ctx, a, session.Inbound{ID: id, From: from, Text: text, At: b.o.Now()})
+}
+
+// turn hands an inbound to the core; a turn that could not be recorded
+// answers with its error.
+func (b *Bridge) turn(ctx context.Context, a session.Actor, in session.Inbound) session.Outbound {
+	out, err := b.core.Turns.Handle(ctx, a, in)
 	if err != nil {
-		return append(out.Parts, session.ErrorPart(err))
+		out.Parts = append(out.Parts, session.ErrorPart(err))
 	}
-	return out.Parts
+	return out
 }
 
 // Decide handles a button press on a proposal card. The kernel checks
 // that the presser is the proposal's actor (not_your_proposal otherwise).
-func (b *Bridge) Decide(ctx context.Context, from session.Address, id string, p session.ProposalID, accept bool) []session.Part {
+func (b *Bridge) Decide(ctx context.Context, from session.Address, id string, p session.ProposalID, accept bool) session.Outbound {
 	from.Channel = b.o.Channel
 	a, ok := b.Actor(ctx, from.Account)
 	if !ok {
-		return b.unknown(ctx, from, "")
+		return session.Outbound{To: from, Parts: b.unknown(ctx, from, "")}
 	}
 	kind := session.ActionReject
 	if accept {
 		kind = session.ActionAccept
 	}
-	out, err := b.core.Handle(ctx, a, session.Inbound{ID: id, From: from, Action: &session.Action{Kind: kind, Proposal: p}, At: b.o.Now()})
-	if err != nil {
-		return append(out.Parts, session.ErrorPart(err))
-	}
-	return out.Parts
+	return b.turn(ctx, a, session.Inbound{ID: id, From: from, Action: &session.Action{Kind: kind, Proposal: p}, At: b.o.Now()})
 }
 
 // Refuse records a request the adapter turned away (a bad signature, a
 // malformed payload) in the audit trail.
 // The record is written in the bridge's tenant, as actor "<channel>".
 func (b *Bridge) Refuse(ctx context.Context, code, detail string) {
-	b.core.Refuse(ctx, &session.Actor{ID: session.ActorID(b.o.Channel), Tenant: b.o.Tenant}, b.o.Channel, code, detail)
+	b.core.Turns.Refuse(ctx, &session.Actor{ID: session.ActorID(b.o.Channel), Tenant: b.o.Tenant}, b.o.Channel, code, detail)
 }
 
 func (b *Bridge) unknown(ctx context.Context, from session.Address, text string) []session.Part {
 	if code, ok := session.LinkRedeemCode(text); ok {
-		a, err := b.core.Redeem(ctx, b.o.Tenant, b.o.Channel, from.Account, code)
+		a, err := b.core.Identity.Redeem(ctx, b.o.Tenant, b.o.Channel, from.Account, code)
 		if err != nil {
 			return []session.Part{session.ErrorPart(err)}
 		}
 		return []session.Part{&session.Text{Text: fmt.Sprintf("Linked: this %s account now acts as %s. Ask me anything, for example \"list servers\".", b.o.Platform, a.ID)}}
 	}
 	who := session.Actor{ID: session.ActorID(string(b.o.Channel) + ":" + from.Account), Tenant: b.o.Tenant}
-	b.core.Refuse(ctx, &who, b.o.Channel, session.CodeUnknownSender, "account "+from.Account+" is not linked")
+	b.core.Turns.Refuse(ctx, &who, b.o.Channel, session.CodeUnknownSender, "account "+from.Account+" is not linked")
 	return []session.Part{&session.Error{Code: session.CodeUnknownSender, Message: UnknownSenderMessage(b.o.Platform)}}
 }
 
@@ -201,7 +205,7 @@ func (b *Bridge) Pump(ctx context.Context, d Deliverer) error {
 		return err
 	}
 	for ctx.Err() == nil {
-		evs, err := b.core.Feed(ctx, cur, 25*time.Second)
+		evs, err := b.core.Deliveries.Feed(ctx, cur, 25*time.Second)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -218,7 +222,7 @@ func (b *Bridge) Pump(ctx context.Context, d Deliverer) error {
 				b.o.Log.ErrorContext(ctx, "delivery given up", "channel", b.o.Channel, "event", ev.ID, "err", err)
 			}
 			cur = ev.ID
-			if err := b.core.SetMark(context.WithoutCancel(ctx), b.cursorKey(), fmt.Sprint(cur)); err != nil {
+			if err := b.core.Deliveries.SetMark(context.WithoutCancel(ctx), b.cursorKey(), fmt.Sprint(cur)); err != nil {
 				b.o.Log.ErrorContext(ctx, "save cursor", "channel", b.o.Channel, "err", err)
 			}
 		}
@@ -227,7 +231,7 @@ func (b *Bridge) Pump(ctx context.Context, d Deliverer) error {
 }
 
 func (b *Bridge) cursor(ctx context.Context) (int64, error) {
-	v, ok, err := b.core.Mark(ctx, b.cursorKey())
+	v, ok, err := b.core.Deliveries.Mark(ctx, b.cursorKey())
 	if err != nil {
 		return 0, fmt.Errorf("read cursor: %w", err)
 	}
@@ -237,11 +241,11 @@ func (b *Bridge) cursor(ctx context.Context) (int64, error) {
 			return n, nil
 		}
 	}
-	n, err := b.core.LastEventID(ctx)
+	n, err := b.core.Deliveries.LastEventID(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("newest event: %w", err)
 	}
-	if err := b.core.SetMark(ctx, b.cursorKey(), fmt.Sprint(n)); err != nil {
+	if err := b.core.Deliveries.SetMark(ctx, b.cursorKey(), fmt.Sprint(n)); err != nil {
 		return 0, fmt.Errorf("save cursor: %w", err)
 	}
 	return n, nil
@@ -249,13 +253,10 @@ func (b *Bridge) cursor(ctx context.Context) (int64, error) {
 
 // Targets returns where an event goes on this channel (none when it is
 // not for this channel).
-func (b *Bridge) Targets(ctx context.Context, d Deliverer, ev store.Event) ([]session.Address, session.Outbound, error) {
-	var out session.Outbound
-	if err := json.Unmarshal(ev.Out, &out); err != nil {
-		return nil, out, Permanent(fmt.Errorf("decode event %d: %w", ev.ID, err))
-	}
+func (b *Bridge) Targets(ctx context.Context, d Deliverer, ev session.Event) ([]session.Address, session.Outbound, error) {
+	out := ev.Out
 	tenant, actor, ok := ParseSession(ev.Session)
-	if !ok || tenant != b.o.Tenant {
+	if !ok || tenant != b.o.Tenant || len(out.Parts) == 0 {
 		return nil, out, nil
 	}
 	switch {
@@ -273,7 +274,7 @@ func (b *Bridge) Targets(ctx context.Context, d Deliverer, ev store.Event) ([]se
 			a.Channel = b.o.Channel
 			return []session.Address{a}, out, nil
 		}
-		links, err := b.core.Links(ctx, session.Actor{Tenant: tenant, ID: actor})
+		links, err := b.core.Identity.Links(ctx, session.Actor{Tenant: tenant, ID: actor})
 		if err != nil {
 			return nil, out, fmt.Errorf("links: %w", err)
 		}
@@ -295,7 +296,7 @@ func (b *Bridge) Targets(ctx context.Context, d Deliverer, ev store.Event) ([]se
 	return nil, out, nil
 }
 
-func (b *Bridge) deliverEvent(ctx context.Context, d Deliverer, ev store.Event) error {
+func (b *Bridge) deliverEvent(ctx context.Context, d Deliverer, ev session.Event) error {
 	to, out, err := b.Targets(ctx, d, ev)
 	if err != nil {
 		return err
@@ -340,40 +341,40 @@ func (b *Bridge) cardKey(p session.ProposalID) string {
 // keeps its latest message.
 func (b *Bridge) RememberCard(ctx context.Context, a session.Actor, c *session.ProposalCard, ref string) error {
 	v, _ := json.Marshal(cardMark{Ref: ref, Tenant: string(a.Tenant), Actor: string(a.ID), Expires: c.ExpiresAt})
-	return b.core.SetMark(ctx, b.cardKey(c.ID), string(v))
+	return b.core.Deliveries.SetMark(ctx, b.cardKey(c.ID), string(v))
 }
 
 // Ended is a proposal card whose proposal has ended.
 type Ended struct {
 	Ref      string
-	Proposal store.ProposalRow
+	Proposal session.Proposal
 }
 
 // Settle returns the card of a proposal if the proposal has ended, and
 // forgets it, so the adapter edits the message once. Call it after a
 // decision; Sweep calls it for every card.
 func (b *Bridge) Settle(ctx context.Context, p session.ProposalID) (Ended, bool) {
-	v, ok, err := b.core.Mark(ctx, b.cardKey(p))
+	v, ok, err := b.core.Deliveries.Mark(ctx, b.cardKey(p))
 	if err != nil || !ok {
 		return Ended{}, false
 	}
 	var m cardMark
 	if json.Unmarshal([]byte(v), &m) != nil {
-		_ = b.core.SetMark(ctx, b.cardKey(p), "")
+		_ = b.core.Deliveries.SetMark(ctx, b.cardKey(p), "")
 		return Ended{}, false
 	}
-	row, err := b.core.Proposal(ctx, session.Actor{Tenant: session.TenantID(m.Tenant), ID: session.ActorID(m.Actor)}, p)
+	row, err := b.core.Turns.Proposal(ctx, session.Actor{Tenant: session.TenantID(m.Tenant), ID: session.ActorID(m.Actor)}, p)
 	if err != nil {
 		if code, _ := session.ErrorOf(err); code == session.CodeProposalNotFound {
-			_ = b.core.SetMark(ctx, b.cardKey(p), "")
+			_ = b.core.Deliveries.SetMark(ctx, b.cardKey(p), "")
 		}
 		return Ended{}, false
 	}
-	if row.State == store.ProposalPending || row.State == store.ProposalExecuting {
+	if row.State.Open() {
 		return Ended{}, false
 	}
 	// Of a decision and a sweep settling the same card, one edits it.
-	if _, took, err := b.core.TakeMark(ctx, b.cardKey(p)); err != nil || !took {
+	if _, took, err := b.core.Deliveries.TakeMark(ctx, b.cardKey(p)); err != nil || !took {
 		return Ended{}, false
 	}
 	return Ended{Ref: m.Ref, Proposal: row}, true
@@ -382,7 +383,7 @@ func (b *Bridge) Settle(ctx context.Context, p session.ProposalID) (Ended, bool)
 // Sweep settles every remembered card of this channel whose proposal has
 // ended (it expired, or was decided on another channel).
 func (b *Bridge) Sweep(ctx context.Context) ([]Ended, error) {
-	marks, err := b.core.Marks(ctx, "card:"+string(b.o.Channel)+":")
+	marks, err := b.core.Deliveries.Marks(ctx, "card:"+string(b.o.Channel)+":")
 	if err != nil {
 		return nil, err
 	}
@@ -443,15 +444,15 @@ func (b *Bridge) edit(ctx context.Context, e Ended, edit func(context.Context, E
 }
 
 // Outcome is the line a card is edited to when its proposal ends.
-func Outcome(p store.ProposalRow) string {
+func Outcome(p session.Proposal) string {
 	switch p.State {
-	case store.ProposalExecuted:
+	case session.ProposalExecuted:
 		return "✓ Confirmed and carried out."
-	case store.ProposalFailed:
+	case session.ProposalFailed:
 		return "✗ Confirmed, but it failed."
-	case store.ProposalRejected:
+	case session.ProposalRejected:
 		return "✗ Rejected: nothing was changed."
-	case store.ProposalExpired:
+	case session.ProposalExpired:
 		return "⌛ Expired: nothing was changed."
 	}
 	return string(p.State)

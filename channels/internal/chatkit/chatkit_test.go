@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/kernel"
 	"github.com/steward-os/steward/kernel/kerneltest"
@@ -174,11 +175,11 @@ func (p *platform) wait(t *testing.T, n int) []string {
 
 func link(t *testing.T, e *kerneltest.Env, b *chatkit.Bridge, a session.Actor, account string) {
 	t.Helper()
-	code, _, err := e.K.LinkCode(context.Background(), a)
+	code, _, err := e.K.Identity().LinkCode(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := b.Message(context.Background(), session.Address{Account: account, Chat: account}, "", "link "+code)
+	parts := b.Message(context.Background(), session.Address{Account: account, Chat: account}, "", "link "+code).Parts
 	if len(parts) != 1 || !strings.Contains(parts[0].(*session.Text).Text, "now acts as "+string(a.ID)) {
 		t.Fatalf("link: %#v", parts)
 	}
@@ -189,13 +190,13 @@ func link(t *testing.T, e *kerneltest.Env, b *chatkit.Bridge, a session.Actor, a
 func TestUnknownSenderAndLinking(t *testing.T) {
 	e := kerneltest.New(t, kerneltest.Options{})
 	ctx := context.Background()
-	b := chatkit.New(e.K, chatkit.Options{Channel: "telegram", Platform: "Telegram", Tenant: "acme", Now: e.Clock.Now})
-	parts := b.Message(ctx, session.Address{Account: "42", Chat: "42"}, "u1", `hosting.restart_server {"server":"web-1"}`)
+	b := chatkit.New(channels.CoreOf(e.K), chatkit.Options{Channel: "telegram", Platform: "Telegram", Tenant: "acme", Now: e.Clock.Now})
+	parts := b.Message(ctx, session.Address{Account: "42", Chat: "42"}, "u1", `hosting.restart_server {"server":"web-1"}`).Parts
 	er, ok := parts[0].(*session.Error)
 	if len(parts) != 1 || !ok || er.Code != session.CodeUnknownSender || !strings.Contains(er.Message, `send "link my account"`) {
 		t.Fatalf("unknown sender: %#v", parts)
 	}
-	if got := b.Decide(ctx, session.Address{Account: "42"}, "u2", "p_x", true); got[0].(*session.Error).Code != session.CodeUnknownSender {
+	if got := b.Decide(ctx, session.Address{Account: "42"}, "u2", "p_x", true).Parts; got[0].(*session.Error).Code != session.CodeUnknownSender {
 		t.Fatalf("unknown presser: %#v", got)
 	}
 	found := false
@@ -207,19 +208,19 @@ func TestUnknownSenderAndLinking(t *testing.T) {
 	if !found {
 		t.Fatal("unknown sender not audited in the bot's tenant")
 	}
-	if got := b.Message(ctx, session.Address{Account: "42"}, "u3", "link ABCD-EFGH"); got[0].(*session.Error).Code != session.CodeLinkCodeInvalid {
+	if got := b.Message(ctx, session.Address{Account: "42"}, "u3", "link ABCD-EFGH").Parts; got[0].(*session.Error).Code != session.CodeLinkCodeInvalid {
 		t.Fatalf("bad code: %#v", got)
 	}
 	link(t, e, b, kerneltest.Bob, "42")
 	if a, ok := b.Actor(ctx, "42"); !ok || a.ID != "bob" {
 		t.Fatalf("actor %v %v", a, ok)
 	}
-	out := b.Message(ctx, session.Address{Account: "42", Chat: "42"}, "u4", `hosting.list_servers {}`)
+	out := b.Message(ctx, session.Address{Account: "42", Chat: "42"}, "u4", `hosting.list_servers {}`).Parts
 	if !strings.Contains(fmt.Sprint(out[0]), "web-1") {
 		t.Fatalf("turn: %#v", out)
 	}
 	// A bot of another tenant does not know the account.
-	g := chatkit.New(e.K, chatkit.Options{Channel: "telegram", Tenant: "globex", Now: e.Clock.Now})
+	g := chatkit.New(channels.CoreOf(e.K), chatkit.Options{Channel: "telegram", Tenant: "globex", Now: e.Clock.Now})
 	if _, ok := g.Actor(ctx, "42"); ok {
 		t.Fatal("link crossed tenants")
 	}
@@ -232,7 +233,7 @@ func TestUnknownSenderAndLinking(t *testing.T) {
 func TestPumpDeliversAndResumes(t *testing.T) {
 	e := kerneltest.New(t, kerneltest.Options{Config: kernel.Config{InlineBudget: 50 * time.Millisecond}})
 	release := e.LoadSlow(t)
-	b := chatkit.New(e.K, chatkit.Options{Channel: "telegram", Tenant: "acme", Now: e.Clock.Now})
+	b := chatkit.New(channels.CoreOf(e.K), chatkit.Options{Channel: "telegram", Tenant: "acme", Now: e.Clock.Now})
 	link(t, e, b, kerneltest.Alice, "7")
 	p := &platform{fail: 2}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -241,7 +242,7 @@ func TestPumpDeliversAndResumes(t *testing.T) {
 	started(t, e, "telegram")
 
 	// The request comes from a group chat: the result goes there.
-	parts := b.Message(context.Background(), session.Address{Account: "7", Chat: "group-1"}, "m1", `slowtest.work {"label":"a"}`)
+	parts := b.Message(context.Background(), session.Address{Account: "7", Chat: "group-1"}, "m1", `slowtest.work {"label":"a"}`).Parts
 	if pr, ok := parts[0].(*session.Progress); !ok || pr.State != "running" {
 		t.Fatalf("not a task: %#v", parts)
 	}
@@ -284,7 +285,7 @@ func started(t *testing.T, e *kerneltest.Env, channel string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if _, ok, _ := e.K.Mark(context.Background(), "cursor:"+channel); ok {
+		if _, ok, _ := e.K.Deliveries().Mark(context.Background(), "cursor:"+channel); ok {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -296,7 +297,7 @@ func waitTasks(t *testing.T, e *kerneltest.Env) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		ts, err := e.K.Tasks(context.Background(), kerneltest.Alice)
+		ts, err := e.K.Tasks().Tasks(context.Background(), kerneltest.Alice)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,7 +320,7 @@ func waitTasks(t *testing.T, e *kerneltest.Env) {
 func TestPumpDeliversToEveryLinkedAccount(t *testing.T) {
 	e := kerneltest.New(t, kerneltest.Options{Config: kernel.Config{InlineBudget: 50 * time.Millisecond, Delivery: "all"}})
 	release := e.LoadSlow(t)
-	b := chatkit.New(e.K, chatkit.Options{Channel: "slack", Tenant: "acme", Now: e.Clock.Now})
+	b := chatkit.New(channels.CoreOf(e.K), chatkit.Options{Channel: "slack", Tenant: "acme", Now: e.Clock.Now})
 	link(t, e, b, kerneltest.Alice, "U1")
 	link(t, e, b, kerneltest.Alice, "U2")
 	p := &platform{}
@@ -339,7 +340,7 @@ func TestPumpDeliversToEveryLinkedAccount(t *testing.T) {
 func TestSettleAndSweep(t *testing.T) {
 	e := kerneltest.New(t, kerneltest.Options{})
 	ctx := context.Background()
-	b := chatkit.New(e.K, chatkit.Options{Channel: "discord", Tenant: "acme", Now: e.Clock.Now})
+	b := chatkit.New(channels.CoreOf(e.K), chatkit.Options{Channel: "discord", Tenant: "acme", Now: e.Clock.Now})
 	card1 := kerneltest.Card(t, e.Say(t, kerneltest.Alice, `hosting.restart_server {"server":"web-1"}`))
 	card2 := kerneltest.Card(t, e.Say(t, kerneltest.Alice, `hosting.restart_server {"server":"web-2"}`))
 	for i, c := range []*session.ProposalCard{card1, card2} {
@@ -393,7 +394,7 @@ func TestCardBody(t *testing.T) {
 func TestPumpPreferredChannel(t *testing.T) {
 	e := kerneltest.New(t, kerneltest.Options{Config: kernel.Config{InlineBudget: 50 * time.Millisecond, Delivery: "preferred:telegram"}})
 	release := e.LoadSlow(t)
-	b := chatkit.New(e.K, chatkit.Options{Channel: "telegram", Tenant: "acme", Now: e.Clock.Now})
+	b := chatkit.New(channels.CoreOf(e.K), chatkit.Options{Channel: "telegram", Tenant: "acme", Now: e.Clock.Now})
 	link(t, e, b, kerneltest.Alice, "99")
 	p := &platform{}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -412,7 +413,7 @@ func TestPumpPreferredChannel(t *testing.T) {
 func TestSettleOnce(t *testing.T) {
 	e := kerneltest.New(t, kerneltest.Options{})
 	ctx := context.Background()
-	b := chatkit.New(e.K, chatkit.Options{Channel: "slack", Tenant: "acme", Now: e.Clock.Now})
+	b := chatkit.New(channels.CoreOf(e.K), chatkit.Options{Channel: "slack", Tenant: "acme", Now: e.Clock.Now})
 	c := kerneltest.Card(t, e.Say(t, kerneltest.Alice, `hosting.restart_server {"server":"web-1"}`))
 	if err := b.RememberCard(ctx, kerneltest.Alice, c, "C1/1"); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 
 // refusals is a core that only records what is refused.
 type refusals struct {
-	channels.ChatCore
+	channels.Turns
 	got []string
 }
 
@@ -66,7 +66,7 @@ func TestAcceptAndDecode(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			core := &refusals{}
-			b := chatkit.New(core, chatkit.Options{Channel: "test", Platform: "Test", Tenant: "acme"})
+			b := chatkit.New(channels.Core{Turns: core}, chatkit.Options{Channel: "test", Platform: "Test", Tenant: "acme"})
 			req := httptest.NewRequest(c.method, "http://x"+c.path, strings.NewReader(c.body))
 			req.Header.Set("X-Secret", c.secret)
 			rec := httptest.NewRecorder()

@@ -1,9 +1,11 @@
 // Package redact masks personal data and removes secrets from values before
 // they are written to the audit trail or shown to a model.
 //
-// Contract. A Masker is immutable after construction and safe for
-// concurrent use. Mask never returns a secret it was told about (exact
-// values registered with Secret, and well-known token shapes); emails and
+// Contract. A Masker is safe for concurrent use; its secrets may grow
+// (AddSecrets, when a module resolves a credential at start-up) and never
+// shrink, and every copy made by WithFields shares them. Mask never
+// returns a secret it was told about (exact values given to New or
+// AddSecrets, and well-known token shapes); emails and
 // phone numbers are replaced by stable placeholders that keep a short hash,
 // so records stay correlatable without holding the data.
 package redact
@@ -14,8 +16,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 var (
@@ -28,8 +33,45 @@ var (
 
 // Masker masks PII and secrets.
 type Masker struct {
-	secrets []string // longest first
+	secrets *secretSet
 	fields  map[string]bool
+}
+
+// secretSet is the secrets a Masker and its copies remove, longest first.
+type secretSet struct {
+	mu   sync.Mutex
+	list atomic.Pointer[[]string]
+}
+
+func (s *secretSet) load() []string {
+	if s == nil {
+		return nil
+	}
+	if l := s.list.Load(); l != nil {
+		return *l
+	}
+	return nil
+}
+
+func (s *secretSet) add(secrets ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := slices.Clone(s.load())
+	for _, v := range secrets {
+		if len(v) >= 4 && !slices.Contains(next, v) {
+			next = append(next, v)
+		}
+	}
+	sort.Slice(next, func(i, j int) bool { return len(next[i]) > len(next[j]) })
+	s.list.Store(&next)
+}
+
+// AddSecrets makes the masker (and every copy of it) remove these values
+// too. Values shorter than four characters are ignored.
+func (m *Masker) AddSecrets(secrets ...string) {
+	if m != nil && m.secrets != nil {
+		m.secrets.add(secrets...)
+	}
 }
 
 // WithFields returns a copy that also masks the whole value of every
@@ -52,13 +94,8 @@ func (m *Masker) MaskedField(name string) bool {
 
 // New returns a masker that also removes each of the given secret values.
 func New(secrets ...string) *Masker {
-	m := &Masker{}
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			m.secrets = append(m.secrets, s)
-		}
-	}
-	sort.Slice(m.secrets, func(i, j int) bool { return len(m.secrets[i]) > len(m.secrets[j]) })
+	m := &Masker{secrets: &secretSet{}}
+	m.secrets.add(secrets...)
 	return m
 }
 
@@ -75,7 +112,7 @@ func (m *Masker) Secrets(s string) string {
 	if m == nil {
 		return s
 	}
-	for _, sec := range m.secrets {
+	for _, sec := range m.secrets.load() {
 		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, "[secret]")
 		}

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/steward-os/steward/channels/all"    // the default configuration names the web channel
+	_ "github.com/steward-os/steward/extensions/demo" // and the demo extensions
+
 	"github.com/gorilla/websocket"
 
 	"github.com/steward-os/steward/configs"
