@@ -16,6 +16,7 @@ import (
 	_ "embed"
 
 	"github.com/steward-os/steward/sdk/module"
+	"github.com/steward-os/steward/session"
 )
 
 // Default is the embedded default configuration.
@@ -99,10 +100,7 @@ type Config struct {
 }
 
 // Role is a role's safety ceiling and scopes.
-type Role struct {
-	Ceiling int      `json:"ceiling"`
-	Scopes  []string `json:"scopes"`
-}
+type Role = session.Role
 
 // Tenant is one organisation.
 type Tenant struct {

@@ -184,13 +184,14 @@ discord:
 	if len(c.Warnings) != 0 {
 		t.Fatalf("warnings %v", c.Warnings)
 	}
-	// A setting of a bot can be overridden like any other.
-	c, err = configs.Load(write(t, good), []string{"STEWARD_TELEGRAM_DEFAULT_POLL_TIMEOUT=10s"}, nil)
+	// A setting of a bot can be overridden like any other, the ones every
+	// bot shares included.
+	c, err = configs.Load(write(t, good), []string{"STEWARD_TELEGRAM_DEFAULT_POLL_TIMEOUT=10s", "STEWARD_TELEGRAM_DEFAULT_TENANT=globex"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tg, _ = module.Decode("channels.telegram", bots("telegram")["default"])
-	if tg.(*telegram.Bot).PollTimeout.D() != 10*time.Second {
+	if b := tg.(*telegram.Bot); b.PollTimeout.D() != 10*time.Second || b.Tenant != "globex" {
 		t.Fatalf("override: %+v", tg)
 	}
 	bad := []struct{ name, doc, want string }{

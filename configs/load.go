@@ -164,13 +164,8 @@ func leafPaths(t reflect.Type, doc any, prefix string) []string {
 	case reflect.Struct:
 		var out []string
 		m, _ := doc.(map[string]any)
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "" || name == "-" {
-				continue
-			}
-			out = append(out, leafPaths(f.Type, m[name], join(prefix, name))...)
+		for name, ft := range fieldsOf(t) {
+			out = append(out, leafPaths(ft, m[name], join(prefix, name))...)
 		}
 		return out
 	case reflect.Map:
@@ -204,14 +199,8 @@ func setPath(root map[string]any, t reflect.Type, path, value string) error {
 		var ft reflect.Type
 		switch t.Kind() {
 		case reflect.Struct:
-			found := false
-			for j := 0; j < t.NumField(); j++ {
-				name, _, _ := strings.Cut(t.Field(j).Tag.Get("json"), ",")
-				if name == k {
-					ft, found = t.Field(j).Type, true
-					break
-				}
-			}
+			var found bool
+			ft, found = fieldsOf(t)[k]
 			if !found {
 				return fmt.Errorf("unknown key %q", strings.Join(keys[:i+1], "."))
 			}
@@ -264,4 +253,24 @@ func convert(t reflect.Type, s string) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("cannot set a %s from text", t.Kind())
+}
+
+// fieldsOf maps a struct's JSON keys to their types, the fields of an
+// embedded struct without a name of its own included (as encoding/json
+// flattens them).
+func fieldsOf(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			for k, v := range fieldsOf(f.Type) {
+				out[k] = v
+			}
+		case name != "" && name != "-" && f.IsExported():
+			out[name] = f.Type
+		}
+	}
+	return out
 }

@@ -112,7 +112,7 @@ func New(cfg Config, d Deps) (*Kernel, error) {
 	quotas := authz.NewQuotas(cfg.TurnsPerMinute, cfg.TenantTurnsPerMinute, d.Clock)
 	b := bus.New(d.Store, cfg.Delivery, d.Clock, d.Log)
 	speak := narration.New(rec)
-	gate := proposals.New(proposals.Config{TTL: cfg.ProposalTTL, Cooling: cfg.Cooling, ConfirmLevel1: cfg.ConfirmLevel1}, d.Store, rec, d.Clock)
+	gate := proposals.New(proposals.Config{TTL: cfg.ProposalTTL, Cooling: cfg.Cooling, ConfirmLevel1: cfg.ConfirmLevel1}, d.Store, reg, rec, d.Clock)
 	runner := tasks.New(tasks.Config{InlineBudget: cfg.InlineBudget, Cap: cfg.TaskCap, MaxCap: cfg.MaxTaskCap, MaxResultBytes: cfg.MaxResultBytes}, d.Store,
 		tasks.Parts{Registry: reg, Authz: az, Bus: b, Narrator: speak, Recorder: rec, Clock: d.Clock})
 	ln := links.New(d.Store, az, quotas, d.Directory, rec, d.Clock)

@@ -50,6 +50,15 @@ type Actor struct {
 	Manager ActorID  `json:"manager,omitempty"`
 }
 
+// Role is what a role may do: the highest safety level it may dispatch or
+// propose, and the scopes it holds ("*" matches everything, "*:read" any
+// area's read verb, "hosting:*" every verb of one area). The
+// configuration defines roles; the kernel enforces them.
+type Role struct {
+	Ceiling int      `json:"ceiling"`
+	Scopes  []string `json:"scopes"`
+}
+
 // HasRole reports whether the actor holds role r.
 func (a Actor) HasRole(r string) bool { return slices.Contains(a.Roles, r) }
 

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/internal/chatkit"
 	"github.com/steward-os/steward/sdk/module"
 	"github.com/steward-os/steward/session"
@@ -19,11 +18,9 @@ import (
 func init() { module.Register(new(Bot)) }
 
 // Bot is one Telegram bot's configuration block and, once provisioned,
-// its adapter.
+// its running adapter (Start and Stop come from chatkit.BotBlock).
 type Bot struct {
-	Tenant    string `json:"tenant"`
-	TokenEnv  string `json:"token_env,omitempty"`
-	TokenFile string `json:"token_file,omitempty"`
+	chatkit.BotBlock
 	// Mode is "poll" (long polling, the default) or "webhook".
 	Mode string `json:"mode,omitempty"`
 	// WebhookURL is the public https URL that reaches this server's
@@ -36,23 +33,16 @@ type Bot struct {
 	// https://api.telegram.org/bot%s/%s, or a self-hosted Bot API server.
 	APIURL      string          `json:"api_url,omitempty"`
 	PollTimeout module.Duration `json:"poll_timeout,omitempty"`
-
-	host    channels.Host
-	adapter *Adapter
-	run     chatkit.Running
 }
 
-// Module names the module type.
+// Module names the module type: one Bot per name in the block.
 func (*Bot) Module() module.Info {
 	return module.Info{ID: "channels.telegram", New: func() module.Module { return new(Bot) }, Instances: true}
 }
 
 // Validate checks the block.
 func (b *Bot) Validate() error {
-	var errs []error
-	if b.TokenEnv == "" && b.TokenFile == "" {
-		errs = append(errs, errors.New("set token_env or token_file (the bot token)"))
-	}
+	errs := []error{b.CheckToken()}
 	switch b.Mode {
 	case "", "poll":
 	case "webhook":
@@ -71,10 +61,10 @@ func (b *Bot) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Provision resolves the bot's secrets and builds its adapter (which
-// asks Telegram who the bot is).
+// Provision resolves the bot's secrets and builds its adapter, which asks
+// Telegram who the bot is (getMe).
 func (b *Bot) Provision(ctx context.Context, h module.Host) error {
-	ch, name, token, err := chatkit.Instance(ctx, h, b.Tenant, b.TokenEnv, b.TokenFile)
+	ch, name, token, err := b.Open(ctx, h, "telegram")
 	if err != nil {
 		return err
 	}
@@ -82,17 +72,10 @@ func (b *Bot) Provision(ctx context.Context, h module.Host) error {
 	if err != nil {
 		return err
 	}
-	b.host = ch
-	b.adapter, err = New(ctx, ch.Core(), Options{Name: name, Tenant: session.TenantID(b.Tenant), Token: token, Mode: b.Mode,
+	a, err := New(ctx, ch.Core(), Options{Name: name, Tenant: session.TenantID(b.Tenant), Token: token, Mode: b.Mode,
 		WebhookURL: b.WebhookURL, Secret: secret, APIURL: b.APIURL, PollTimeout: b.PollTimeout.D(), Log: h.Logger()})
+	if err == nil {
+		b.Runs(a)
+	}
 	return err
 }
-
-// Start mounts the bot's webhook and starts it.
-func (b *Bot) Start(ctx context.Context) error {
-	b.run.Start(ctx, b.host, "telegram", b.adapter)
-	return nil
-}
-
-// Stop stops it, finishing what it started, within ctx.
-func (b *Bot) Stop(ctx context.Context) error { return b.run.Stop(ctx) }

@@ -110,16 +110,12 @@ func startGateway(t *testing.T) *gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	roles := map[string]kernel.Role{}
-	for n, r := range cfg.Roles {
-		roles[n] = kernel.Role{Ceiling: r.Ceiling, Scopes: r.Scopes}
-	}
 	quota := map[session.TenantID]int{}
 	for tn, tc := range cfg.Tenants {
 		quota[session.TenantID(tn)] = tc.TurnsPerMinute
 	}
 	k, err := kernel.New(kernel.Config{
-		Roles: roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
+		Roles: cfg.Roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
 		MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries, TenantTurnsPerMinute: quota,
 		LedgerCap:    session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes},
 		InlineBudget: cfg.Tasks.InlineBudget.D(), TaskCap: cfg.Tasks.DefaultCap.D(), MaxTaskCap: cfg.Tasks.MaxCap.D(),

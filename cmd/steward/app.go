@@ -103,12 +103,8 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 		unmask[session.TenantID(tn)] = t.UnmaskPII
 		quota[session.TenantID(tn)] = t.TurnsPerMinute
 	}
-	roles := map[string]kernel.Role{}
-	for n, r := range cfg.Roles {
-		roles[n] = kernel.Role{Ceiling: r.Ceiling, Scopes: r.Scopes}
-	}
 	k, err := kernel.New(kernel.Config{
-		Roles: roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
+		Roles: cfg.Roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
 		ConfirmLevel1: confirm1, MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries,
 		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TenantTurnsPerMinute: quota, UnmaskPII: unmask, Delivery: cfg.Delivery,
 		InlineBudget: cfg.Tasks.InlineBudget.D(), TaskCap: cfg.Tasks.DefaultCap.D(), MaxTaskCap: cfg.Tasks.MaxCap.D(),

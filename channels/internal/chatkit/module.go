@@ -97,3 +97,49 @@ func (r *Running) Stop(ctx context.Context) error {
 		return fmt.Errorf("did not stop in time: %w", ctx.Err())
 	}
 }
+
+// BotBlock is what every bot's configuration block holds — its tenant
+// and where its token comes from — and the run of its adapter; a
+// platform's bot module embeds it and gets Start and Stop from it.
+type BotBlock struct {
+	Tenant    string `json:"tenant"`
+	TokenEnv  string `json:"token_env,omitempty"`
+	TokenFile string `json:"token_file,omitempty"`
+
+	platform string
+	host     channels.Host
+	runner   Runner
+	run      Running
+}
+
+// CheckToken is the block's own check: a token must be named.
+func (b *BotBlock) CheckToken() error {
+	if b.TokenEnv == "" && b.TokenFile == "" {
+		return errors.New("set token_env or token_file (the bot token)")
+	}
+	return nil
+}
+
+// Open checks the block for a module instance (Instance) and returns the
+// channels' host, the bot's name and its token.
+func (b *BotBlock) Open(ctx context.Context, h module.Host, platform string) (channels.Host, string, string, error) {
+	ch, name, token, err := Instance(ctx, h, b.Tenant, b.TokenEnv, b.TokenFile)
+	b.platform, b.host = platform, ch
+	return ch, name, token, err
+}
+
+// Runs sets the adapter Start runs.
+func (b *BotBlock) Runs(r Runner) { b.runner = r }
+
+// Start mounts the bot's webhook at /hooks/<platform>/<name> and starts
+// its adapter.
+func (b *BotBlock) Start(ctx context.Context) error {
+	if b.runner == nil {
+		return errors.New("the bot was not provisioned")
+	}
+	b.run.Start(ctx, b.host, b.platform, b.runner)
+	return nil
+}
+
+// Stop stops the adapter, finishing what it started, within ctx.
+func (b *BotBlock) Stop(ctx context.Context) error { return b.run.Stop(ctx) }

@@ -20,14 +20,8 @@ import (
 	"github.com/steward-os/steward/session"
 )
 
-// Role is what a role may do.
-type Role struct {
-	// Ceiling is the highest safety level the role may dispatch or propose.
-	Ceiling int `json:"ceiling"`
-	// Scopes the role holds; "*" matches everything, "*:read" any area's
-	// read verb, "hosting:*" every verb of one area.
-	Scopes []string `json:"scopes"`
-}
+// Role is what a role may do (session.Role).
+type Role = session.Role
 
 // Authz authorizes tool calls.
 type Authz struct {

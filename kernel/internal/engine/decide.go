@@ -47,7 +47,7 @@ func (e *Engine) echo(ctx context.Context, a session.Actor, t *turn, id session.
 }
 
 func (e *Engine) decideHere(ctx context.Context, a session.Actor, t *turn, act session.Action) ([]session.Part, error) {
-	d, err := e.Gate.Check(ctx, e.Registry, a, t.id, act)
+	d, err := e.Gate.Check(ctx, a, t.id, act)
 	switch d.Ended {
 	case store.StepExpired:
 		t.settled(d.P.ID, store.ProposalExpired)

@@ -146,8 +146,7 @@ func (c *Checker) checkRefs(ctx context.Context, a session.Actor, cs *store.Chai
 // checkTarget checks what one reference names.
 func (c *Checker) checkTarget(ctx context.Context, a session.Actor, cs *store.ChainStep, target string, byID map[session.StepID]int) *kit.Error {
 	if id, ok := factTarget(target); ok {
-		f, err := c.ledger.Fact(ctx, id)
-		if err != nil || f.Session != session.SessionFor(a) || !f.OK {
+		if _, err := c.sessionFact(ctx, a, id); err != nil {
 			return kit.Errf(session.CodeInvalidPlan, "Step %s refers to %s, which is not a successful result of this conversation.", cs.ID, target)
 		}
 		return nil

@@ -106,12 +106,9 @@ func (c *Checker) resolveRef(ctx context.Context, a session.Actor, ch *store.Cha
 // its output. A fact that is missing, failed or of another session is a
 // *kit.Error (not_found); other errors are the store's.
 func (c *Checker) SessionFact(ctx context.Context, a session.Actor, id int64) (session.Fact, any, error) {
-	f, err := c.ledger.Fact(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (f.Session != session.SessionFor(a) || !f.OK)) {
-		return f, nil, kit.Errf(session.CodeNotFound, "I no longer have that result; ask for it again.")
-	}
+	f, err := c.sessionFact(ctx, a, id)
 	if err != nil {
-		return f, nil, fmt.Errorf("load fact %d: %w", id, err)
+		return f, nil, err
 	}
 	var out any
 	if err := kit.DecodeNumbers(f.Output, &out); err != nil {
@@ -182,4 +179,18 @@ func ScalarText(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// sessionFact loads a fact that is a successful result of the actor's
+// session; anything else (missing, failed, another session's) is a
+// *kit.Error (not_found), store failures excepted.
+func (c *Checker) sessionFact(ctx context.Context, a session.Actor, id int64) (session.Fact, error) {
+	f, err := c.ledger.Fact(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (f.Session != session.SessionFor(a) || !f.OK)) {
+		return f, kit.Errf(session.CodeNotFound, "I no longer have that result; ask for it again.")
+	}
+	if err != nil {
+		return f, fmt.Errorf("load fact %d: %w", id, err)
+	}
+	return f, nil
 }

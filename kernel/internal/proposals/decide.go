@@ -5,31 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/internal/kit"
-	"github.com/steward-os/steward/kernel/internal/registry"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
 )
 
-// Decision is what a checked decision found.
-type Decision struct {
-	P store.ProposalRow
-	// Tool is set when the decision is an accept that passed every check
-	// of the gate: the caller authorizes the call, then Accepts it.
-	Tool *registry.Tool
-	// Ended is StepRejected or StepExpired when this decision settled the
-	// proposal without running it (the plan it gates resumes).
-	Ended store.StepState
-}
-
 // Check applies the gate's rules to a decision (SAFE-03, 07, 08, 11, 12).
 // A reject settles the proposal at once; an expired proposal is settled as
 // expired and refused; an accept that passes is returned with its tool.
-func (g *Gate) Check(ctx context.Context, reg *registry.Registry, a session.Actor, turn session.TurnID, act session.Action) (Decision, error) {
+func (g *Gate) Check(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action) (Decision, error) {
 	refuse := g.refuser(ctx, a, turn, act)
 	if act.Kind != session.ActionAccept && act.Kind != session.ActionReject {
 		return Decision{}, refuse(session.CodeBadRequest, `The decision must be "accept" or "reject".`, nil)
@@ -62,7 +49,7 @@ func (g *Gate) Check(ctx context.Context, reg *registry.Registry, a session.Acto
 	if err := g.checkAccept(p, act, now, refuse); err != nil {
 		return d, err
 	}
-	t, ok := reg.Tool(p.Tool)
+	t, ok := g.reg.Tool(p.Tool)
 	if !ok {
 		return d, refuse(session.CodeUnknownTool, "The tool for this proposal is no longer available; nothing ran.", nil)
 	}
@@ -128,21 +115,6 @@ func (g *Gate) reject(ctx context.Context, a session.Actor, turn session.TurnID,
 	return d, nil
 }
 
-// checkAccept enforces the level-4 cooling period and danger phrase.
-func (g *Gate) checkAccept(p store.ProposalRow, act session.Action, now time.Time, refuse refuseFunc) error {
-	if p.Level < 4 {
-		return nil
-	}
-	if now.Before(p.CoolingUntil) {
-		left := p.CoolingUntil.Sub(now).Round(time.Second)
-		return refuse(session.CodeCoolingPeriod, fmt.Sprintf("This is irreversible, so it can be confirmed only after a cooling period: wait %s and confirm again.", left), map[string]any{"cooling_until": p.CoolingUntil})
-	}
-	if strings.TrimSpace(act.Phrase) != p.Phrase {
-		return refuse(session.CodeWrongDangerPhrase, "The confirmation phrase does not match. Type the exact name of the target to confirm.", nil)
-	}
-	return nil
-}
-
 // Accept takes a checked and authorized proposal for execution: it moves
 // it to executing and claims its execution (of concurrent accepts exactly
 // one gets here), then records the confirmation durably. When that record
@@ -203,4 +175,21 @@ func (g *Gate) Interrupted(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// View returns one of the actor's own proposals, so that a channel can
+// show what became of it (a card edited when it expires). Anyone else's
+// proposal, or one that does not exist, is proposal_not_found.
+func (g *Gate) View(ctx context.Context, a session.Actor, id session.ProposalID) (session.Proposal, error) {
+	p, err := g.st.GetProposal(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (p.Tenant != a.Tenant || p.Actor != a.ID)) {
+		return session.Proposal{}, kit.Errf(session.CodeProposalNotFound, "There is no such proposal.")
+	}
+	if err != nil {
+		return session.Proposal{}, fmt.Errorf("proposal: %w", err)
+	}
+	if p.State == store.ProposalPending && !g.now().Before(p.ExpiresAt) {
+		p.State = store.ProposalExpired // as a decision now would find it
+	}
+	return p.View(), nil
 }

@@ -16,7 +16,6 @@ package proposals
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,13 +43,25 @@ type Config struct {
 type Gate struct {
 	cfg Config
 	st  store.Proposals
+	reg *registry.Registry
 	rec *kit.Recorder
 	now func() time.Time
 }
 
 // New returns a Gate.
-func New(cfg Config, st store.Proposals, rec *kit.Recorder, now func() time.Time) *Gate {
-	return &Gate{cfg: cfg, st: st, rec: rec, now: now}
+func New(cfg Config, st store.Proposals, reg *registry.Registry, rec *kit.Recorder, now func() time.Time) *Gate {
+	return &Gate{cfg: cfg, st: st, reg: reg, rec: rec, now: now}
+}
+
+// Decision is what a checked decision found.
+type Decision struct {
+	P store.ProposalRow
+	// Tool is set when the decision is an accept that passed every check
+	// of the gate: the caller authorizes the call, then Accepts it.
+	Tool *registry.Tool
+	// Ended is StepRejected or StepExpired when this decision settled the
+	// proposal without running it (the plan it gates resumes).
+	Ended store.StepState
 }
 
 // NeedsConfirmation reports whether a call at this level must be proposed
@@ -127,19 +138,17 @@ func (g *Gate) Get(ctx context.Context, id session.ProposalID) (store.ProposalRo
 	return g.st.GetProposal(ctx, id)
 }
 
-// View returns one of the actor's own proposals, so that a channel can
-// show what became of it (a card edited when it expires). Anyone else's
-// proposal, or one that does not exist, is proposal_not_found.
-func (g *Gate) View(ctx context.Context, a session.Actor, id session.ProposalID) (session.Proposal, error) {
-	p, err := g.st.GetProposal(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (p.Tenant != a.Tenant || p.Actor != a.ID)) {
-		return session.Proposal{}, kit.Errf(session.CodeProposalNotFound, "There is no such proposal.")
+// checkAccept enforces the level-4 cooling period and danger phrase.
+func (g *Gate) checkAccept(p store.ProposalRow, act session.Action, now time.Time, refuse refuseFunc) error {
+	if p.Level < 4 {
+		return nil
 	}
-	if err != nil {
-		return session.Proposal{}, fmt.Errorf("proposal: %w", err)
+	if now.Before(p.CoolingUntil) {
+		left := p.CoolingUntil.Sub(now).Round(time.Second)
+		return refuse(session.CodeCoolingPeriod, fmt.Sprintf("This is irreversible, so it can be confirmed only after a cooling period: wait %s and confirm again.", left), map[string]any{"cooling_until": p.CoolingUntil})
 	}
-	if p.State == store.ProposalPending && !g.now().Before(p.ExpiresAt) {
-		p.State = store.ProposalExpired // as a decision now would find it
+	if strings.TrimSpace(act.Phrase) != p.Phrase {
+		return refuse(session.CodeWrongDangerPhrase, "The confirmation phrase does not match. Type the exact name of the target to confirm.", nil)
 	}
-	return p.View(), nil
+	return nil
 }
