@@ -7,8 +7,10 @@
 #   make bench-load  the load figures of docs/performance.md (steward bench; about 7 minutes)
 #   make crash-test  SIGKILL the real binary at random points; check nothing is lost or run twice
 #
-# The tests need Go, the modules in go.mod and Debian's chromium (for the
-# web page's browser test; `deps` installs it with apt-get). Later features
+# The tests need Go, the modules in go.mod, Debian's chromium (for the
+# web page's browser test; `deps` installs it with apt-get) and axe-core
+# (that test's accessibility audit: `deps` runs `npm ci`, which installs
+# the exact version package-lock.json pins into node_modules). Later features
 # (Redis, speech) add their Debian packages to `deps`; under CI=true a
 # missing dependency fails the run.
 
@@ -28,6 +30,10 @@ deps:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) || \
 		{ echo "deps: could not install chromium (apt-get install -y chromium); the browser test needs it" >&2; exit 1; }
 	@command -v chromium >/dev/null || { echo "deps: chromium is still missing" >&2; exit 1; }
+	@# axe-core for the same test's accessibility audit, as package-lock.json pins it; never fetched by the test.
+	@command -v npm >/dev/null || (apt-get update && apt-get install -y npm) || \
+		{ echo "deps: could not install npm (apt-get install -y npm); the browser test needs axe-core" >&2; exit 1; }
+	npm ci --include=dev --ignore-scripts --no-audit --no-fund
 
 build:
 	$(GO) build -o bin/steward ./cmd/steward

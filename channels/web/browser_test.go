@@ -64,6 +64,94 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// axeScript reads axe-core's browser build, which `make deps` installs
+// with `npm ci` from the committed package-lock.json (an exact version,
+// checked here against the lockfile) into the module root's
+// node_modules. The test never downloads it; a missing copy fails the
+// test, as a missing browser does.
+func axeScript(t *testing.T) (src, version string) {
+	t.Helper()
+	root, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		up := filepath.Dir(root)
+		if up == root {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		root = up
+	}
+	var lock struct {
+		Packages map[string]struct {
+			Version string `json:"version"`
+		} `json:"packages"`
+	}
+	b, err := os.ReadFile(filepath.Join(root, "package-lock.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &lock)
+	}
+	if err != nil {
+		t.Fatalf("package-lock.json: %v", err)
+	}
+	version = lock.Packages["node_modules/axe-core"].Version
+	if version == "" {
+		t.Fatal("package-lock.json does not pin axe-core")
+	}
+	b, err = os.ReadFile(filepath.Join(root, "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		hint := "run `make deps` (npm ci installs axe-core " + version + " from package-lock.json)"
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("axe-core is missing in CI: %s; the accessibility audit never skips (%v)", hint, err)
+		}
+		t.Fatalf("axe-core is missing: %s (%v)", hint, err)
+	}
+	return string(b), version
+}
+
+// axeViolation is one failed axe-core rule, with the nodes that fail it.
+type axeViolation struct {
+	Rule    string   `json:"rule"`
+	Impact  string   `json:"impact"`
+	Help    string   `json:"help"`
+	Targets []string `json:"targets"`
+}
+
+// axeRules are the rule sets the page is audited against: WCAG 2.1 A and
+// AA, and axe-core's best practices (a level-one heading, allowed roles).
+const axeRules = `['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']`
+
+// axeRun injects axe-core into the page when it is not there (once per
+// page load), checks that it is the pinned version, and audits the whole
+// document as it stands.
+func axeRun(ctx context.Context, src, version string) ([]axeViolation, error) {
+	have, err := chromedp.Run(ctx, chromedp.Evaluate[string](`typeof axe === 'object' ? axe.version : ''`))
+	if err != nil {
+		return nil, err
+	}
+	if have == "" {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](src)); err != nil {
+			return nil, fmt.Errorf("inject axe-core: %w", err)
+		}
+		if have, err = chromedp.Run(ctx, chromedp.Evaluate[string](`axe.version`)); err != nil {
+			return nil, fmt.Errorf("inject axe-core: %w", err)
+		}
+	}
+	if have != version {
+		return nil, fmt.Errorf("axe-core %s in the page, the lockfile pins %s: run `make deps`", have, version)
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](`axe.run(document, {
+		runOnly: {type: 'tag', values: `+axeRules+`},
+		resultTypes: ['violations'],
+	}).then(r => r.violations.map(v => ({
+		rule: v.id, impact: v.impact || '', help: v.help,
+		targets: v.nodes.map(n => n.target.flat().join(' ')),
+	})))`, chromedp.EvalAwaitPromise))
+}
+
 // artifactDir is where screenshots go: $STEWARD_TEST_ARTIFACTS/<test> when
 // set, else the test's artifact directory (go test -artifacts keeps it
 // under -outputdir).
@@ -185,6 +273,7 @@ func (quietHost) Secret(_, _, _ string) (string, error) { return "", nil }
 func TestBrowser(t *testing.T) {
 	began := time.Now()
 	exe := chromiumPath(t)
+	axeSrc, axeVersion := axeScript(t)
 	g := startGateway(t)
 	out := artifactDir(t)
 
@@ -266,6 +355,30 @@ func TestBrowser(t *testing.T) {
 	wait := func(expr string, d time.Duration) chromedp.Action[chromedp.Void] {
 		return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(d), chromedp.WithPollingInterval(100*time.Millisecond))
 	}
+	// audit runs axe-core on the page as it stands and fails on every
+	// violation, printing its rule, impact and target. The page has none
+	// of any impact, so moderate and minor ones (a missing level-one
+	// heading, a role the element may not have) fail too, not only the
+	// serious and critical ones.
+	var axeTook time.Duration
+	audited := 0
+	audit := func(state string) {
+		t.Helper()
+		began := time.Now()
+		actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		vs, err := axeRun(actx, axeSrc, axeVersion)
+		axeTook += time.Since(began)
+		audited++
+		if err != nil {
+			t.Fatalf("accessibility audit (%s): %v", state, err)
+		}
+		for _, v := range vs {
+			for _, target := range v.Targets {
+				t.Errorf("accessibility (%s): %s [%s] at %s: %s", state, v.Rule, v.Impact, target, v.Help)
+			}
+		}
+	}
 	botSays := func(s string) string {
 		b, _ := json.Marshal(s)
 		return `[...document.querySelectorAll('.msg-bot .bubble')].some(b => b.textContent.includes(` + string(b) + `))`
@@ -281,11 +394,13 @@ func TestBrowser(t *testing.T) {
 	}
 	do("open the page", 15*time.Second, chromedp.Navigate(g.url), chromedp.WaitVisible(chromedp.CSS("#token")))
 	shot("sign-in")
+	audit("signed out")
 	do("a wrong token is refused", 15*time.Second,
 		chromedp.SendKeys(chromedp.CSS("#token"), "demo-mallory"),
 		chromedp.Click(chromedp.CSS("#signin-button")),
 		wait(`document.querySelector('#signin-error').textContent.includes('not accepted')`, 10*time.Second))
 	shot("sign-in-refused")
+	audit("sign-in refused")
 	do("sign in", 15*time.Second,
 		chromedp.SendKeys(chromedp.CSS("#token"), "demo-alice"),
 		chromedp.Click(chromedp.CSS("#signin-button")),
@@ -295,6 +410,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("the token leaked into the URL or a cookie")
 	}
 	shot("signed-in")
+	audit("signed in, no conversation yet")
 
 	// Ask to restart web-1, see the card, confirm, see the result.
 	do("ask to restart web-1", 15*time.Second,
@@ -316,6 +432,7 @@ func TestBrowser(t *testing.T) {
 		wait(botSays("restarted"), 10*time.Second),
 		wait(`document.querySelector('`+restartCard+` .status').textContent === 'Confirmed'`, 5*time.Second))
 	shot("restart-confirmed")
+	audit("signed in with a conversation")
 
 	// Ask to delete staging-1: a level-4 card with a phrase field and a
 	// cooling countdown; Confirm is disabled until the cooling period ends.
@@ -334,12 +451,17 @@ func TestBrowser(t *testing.T) {
 	}
 	do("show the card", 5*time.Second, into(deleteCard, "end"))
 	shot("delete-card-cooling")
+	audit("a level-4 proposal card, cooling")
+	do("dark mode", 5*time.Second, colorScheme("dark"), chromedp.Sleep(200*time.Millisecond))
+	audit("dark mode, a card cooling")
+	do("light mode", 5*time.Second, colorScheme(""))
 
 	// Meanwhile, a background task: its progress bar moves with events.
 	do("run a health check", 20*time.Second,
 		say("run a health check on web-2"),
 		chromedp.WaitVisible(chromedp.CSS(".task")))
 	shot("task-progress")
+	audit("a task's progress")
 	do("health check finishes", 20*time.Second, wait(`document.querySelector('.task')?.dataset.state === 'succeeded'`, 19*time.Second), wait(botSays("healthy"), 5*time.Second))
 	shot("task-done")
 
@@ -348,11 +470,12 @@ func TestBrowser(t *testing.T) {
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
 		chromedp.Sleep(200*time.Millisecond), into(deleteCard, "end"))
 	shot("phone-card-cooling")
+	audit("phone width, a card cooling")
 	do("desktop width", 10*time.Second, chromedp.EmulateViewport(1280, 860), chromedp.Sleep(200*time.Millisecond))
 
 	// The connection drops (the channel is replaced under the listener):
 	// the page reconnects, resumes, and shows nothing twice.
-	before, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#log > li').length`))
+	before, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#messages > li').length`))
 	old := g.swap.h.Load()
 	g.swap.h.Store(g.newWeb())
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -362,7 +485,7 @@ func TestBrowser(t *testing.T) {
 		wait(`!document.querySelector('#conn').classList.contains('online')`, 5*time.Second),
 		wait(`document.querySelector('#conn').classList.contains('online')`, 15*time.Second))
 	time.Sleep(500 * time.Millisecond)
-	after, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#log > li').length`))
+	after, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#messages > li').length`))
 	if after != before {
 		t.Fatalf("the conversation changed on reconnect: %d items, then %d", before, after)
 	}
@@ -396,6 +519,7 @@ func TestBrowser(t *testing.T) {
 	shot("deleted")
 	do("dark mode", 5*time.Second, colorScheme("dark"), chromedp.Sleep(200*time.Millisecond), into(deleteCard, "end"))
 	shot("dark-mode")
+	audit("dark mode")
 	do("light mode", 5*time.Second, colorScheme(""))
 
 	// Phone width: no sideways scrolling, the card still readable.
@@ -407,6 +531,7 @@ func TestBrowser(t *testing.T) {
 		t.Error("the page scrolls sideways at 390 px")
 	}
 	shot("phone-card")
+	audit("phone width, the conversation")
 	do("phone bottom", 5*time.Second,
 		script(`(l => { l.style.scrollBehavior = 'auto'; l.scrollTop = l.scrollHeight; })(document.querySelector('#log'))`),
 		chromedp.Sleep(300*time.Millisecond))
@@ -416,13 +541,15 @@ func TestBrowser(t *testing.T) {
 		t.Error("sign-out left state in sessionStorage")
 	}
 	shot("phone-sign-in")
+	audit("phone width, signed out")
 
 	mu.Lock()
 	defer mu.Unlock()
 	if len(problems) > 0 {
 		t.Errorf("the page reported errors:\n%s", strings.Join(problems, "\n"))
 	}
-	t.Logf("browser test took %s; screenshots in %s", time.Since(began).Round(100*time.Millisecond), out)
+	t.Logf("browser test took %s (%d accessibility audits with axe-core %s: %s); screenshots in %s",
+		time.Since(began).Round(100*time.Millisecond), audited, axeVersion, axeTook.Round(10*time.Millisecond), out)
 }
 
 // say types a message and presses Enter. The Enter is a key down and up

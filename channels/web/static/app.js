@@ -21,7 +21,8 @@
   };
 
   const $ = (id) => document.getElementById(id);
-  const log = $('log');
+  const log = $('log'); // the conversation's scrolling region (role="log")
+  const list = $('messages'); // its list of messages
 
   let S = load();
   let sock = null;
@@ -198,7 +199,7 @@
     S = fresh('');
     seenTurns.clear();
     try { sessionStorage.removeItem(KEY); } catch (e) { /* ignore */ }
-    log.textContent = '';
+    list.textContent = '';
     cardEls.clear();
     taskEls.clear();
     userEls.clear();
@@ -318,7 +319,7 @@
     scrollDown();
   }
   function renderAll() {
-    log.textContent = '';
+    list.textContent = '';
     cardEls.clear();
     taskEls.clear();
     userEls.clear();
@@ -334,12 +335,12 @@
         const li = h('li', { class: 'msg msg-user' }, h('div', { class: 'bubble', text: item.text }), meta);
         userEls.set(item.id, { meta: meta, at: item.at });
         setUserMeta(item.id);
-        log.append(li);
+        list.append(li);
         return;
       }
       case 'decision': {
         const verb = item.decision === 'accept' ? 'You chose Confirm' : 'You chose Reject';
-        log.append(h('li', { class: 'msg msg-decision' },
+        list.append(h('li', { class: 'msg msg-decision' },
           h('span', { class: 'pill', text: verb + ': ' + (item.summary || item.proposal) })));
         return;
       }
@@ -350,7 +351,7 @@
         return renderParts((item.f.outbound && item.f.outbound.replies) || [], 'Update', item.at, true);
       case 'error': {
         const f = item.f;
-        log.append(h('li', { class: 'msg msg-bot' },
+        list.append(h('li', { class: 'msg msg-bot' },
           h('div', { class: 'meta' }, h('span', { text: 'Steward' }), h('time', { text: clock(item.at) })),
           h('div', { class: 'bubble error', role: 'alert' }, f.message, h('span', { class: 'code', text: '[' + f.code + ']' }))));
         return;
@@ -383,7 +384,7 @@
       }
     }
     // A delivery that only moved an existing progress bar adds no message.
-    if (shown > 0) log.append(li);
+    if (shown > 0) list.append(li);
   }
 
   function renderTask(p) {
@@ -425,7 +426,7 @@
     const status = h('span', { class: 'status', role: 'status' });
     el.append(h('div', { class: 'card-head' },
       h('span', { class: 'badge', text: 'Level ' + lvl + ' · ' + (LEVELS[lvl] || '') }), status));
-    el.append(h('h3', { id: titleId, text: card.summary || card.tool }));
+    el.append(h('h2', { id: titleId, text: card.summary || card.tool }));
 
     const facts = h('dl', { class: 'facts' });
     const row = (label, dd) => facts.append(h('dt', { text: label }), h('dd', null, dd));
