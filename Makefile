@@ -6,19 +6,21 @@
 #   make bench       run the benchmarks
 #   make bench-load  the load figures of docs/performance.md (steward bench; about 7 minutes)
 #   make crash-test  SIGKILL the real binary at random points; check nothing is lost or run twice
+#   make voice-quality  the whole spoken-decision corpus (docs/voice.md's figures; about 3 minutes)
 #
 # The tests need Go, the modules in go.mod, Debian's chromium (for the
 # web page's browser test; `deps` installs it with apt-get) and axe-core
 # (that test's accessibility audit: `deps` runs `npm ci`, which installs
 # the exact version package-lock.json pins into node_modules). Later features
-# (Redis, speech) add their Debian packages to `deps`; under CI=true a
-# missing dependency fails the run.
+# (Redis) add their Debian packages to `deps`; the voice tests need
+# espeak-ng, pocketsphinx, pocketsphinx-en-us and sox, which `deps` installs.
+# A missing dependency fails the run (under CI=true too), never skips.
 
 GO        ?= go
 FUZZTIME  ?= 30s
 PKGS      := ./...
 
-.PHONY: all deps build test vet fmt-check fuzz bench bench-load clean crash-test
+.PHONY: all deps build test vet fmt-check fuzz bench bench-load clean crash-test voice-quality
 
 all: build
 
@@ -34,6 +36,10 @@ deps:
 	@command -v npm >/dev/null || (apt-get update && apt-get install -y npm) || \
 		{ echo "deps: could not install npm (apt-get install -y npm); the browser test needs axe-core" >&2; exit 1; }
 	npm ci --include=dev --ignore-scripts --no-audit --no-fund
+	@# Offline speech for the voice tests (voice/...): espeak-ng (run as a process, never linked), pocketsphinx with its US English model, sox.
+	@{ command -v espeak-ng && command -v pocketsphinx_batch && command -v sox && test -f /usr/share/pocketsphinx/model/en-us/en-us/mdef; } >/dev/null || \
+		(apt-get update && apt-get install -y espeak-ng pocketsphinx pocketsphinx-en-us sox) || \
+		{ echo "deps: could not install espeak-ng pocketsphinx pocketsphinx-en-us sox; the voice tests need them" >&2; exit 1; }
 
 build:
 	$(GO) build -o bin/steward ./cmd/steward
@@ -69,8 +75,16 @@ bench-load: build
 clean:
 	rm -rf bin
 
-# Kill the real binary with SIGKILL at random points and check that nothing
-# accepted is lost and nothing confirmed runs twice. Scale with
-# CRASH_KILLS / CRASH_TURNS; repeat a run with CRASH_SEED.
+# Kill the real binary with SIGKILL at random points (half of them in the
+# middle of a level-1 write) and check that nothing accepted is lost and
+# nothing that changes state runs twice: level-1 writes counted in the
+# extension's own state, confirmed restarts in the fleet's counter. Scale
+# with CRASH_KILLS / CRASH_TURNS; repeat a run with CRASH_SEED.
 crash-test:
 	CRASH_KILLS=$${CRASH_KILLS:-8} CRASH_TURNS=$${CRASH_TURNS:-30} $(GO) test -count=1 -run TestCrashRecovery -v ./cmd/steward/
+
+# The decision-quality figures of docs/voice.md: every corpus line in every
+# voice and rate (make test runs one voice and rate per line).
+voice-quality: deps
+	STEWARD_VOICE_QUALITY=full STEWARD_VOICE_REPORT=bin/voice-quality.txt $(GO) test -count=1 -run TestDecisionQuality -v -timeout 30m ./voice/offline/
+	@cat bin/voice-quality.txt

@@ -25,9 +25,10 @@ type Turns interface {
 	Handle(ctx context.Context, a session.Actor, in session.Inbound) (session.Outbound, error)
 	// Classify routes and plans without running anything.
 	Classify(ctx context.Context, a session.Actor, text string) (session.Classification, error)
-	// Refuse records a request the channel turned away (bad input,
-	// failed authentication) in the audit trail; a may be nil.
-	Refuse(ctx context.Context, a *session.Actor, channel session.ChannelID, code, detail string)
+	// Refuse records in the audit trail a request the channel turned
+	// away (bad input, failed authentication, a client over its refusal
+	// limit), or a summary of several from one client.
+	Refuse(ctx context.Context, r session.Refusal)
 	// Proposal returns one of the actor's own proposals as it stands (a
 	// card is edited when its proposal ends); anyone else's is
 	// proposal_not_found.
@@ -49,6 +50,9 @@ type Core struct {
 	Tasks      session.Tasks
 	Identity   session.Identity
 	Deliveries session.Deliveries
+	// Surface is each actor's own tools and facts, for channels that
+	// serve agents (MCP); nil when the provider has none.
+	Surface session.Surface
 }
 
 // Capabilities says what a channel can render.
@@ -85,5 +89,9 @@ type Provider interface {
 
 // CoreOf is the Core of a provider.
 func CoreOf(p Provider) Core {
-	return Core{Turns: p, Tasks: p.Tasks(), Identity: p.Identity(), Deliveries: p.Deliveries()}
+	c := Core{Turns: p, Tasks: p.Tasks(), Identity: p.Identity(), Deliveries: p.Deliveries()}
+	if sp, ok := p.(interface{ Surface() session.Surface }); ok { // optional capability
+		c.Surface = sp.Surface()
+	}
+	return c
 }

@@ -41,16 +41,29 @@ type Config struct {
 		ReadTimeout     Duration `json:"read_timeout"`
 		WriteTimeout    Duration `json:"write_timeout"`
 		ShutdownTimeout Duration `json:"shutdown_timeout"`
+		// AllowedHosts are the names (or addresses), besides loopback
+		// ones, that requests may carry in their Host header: "name",
+		// "name:port", "[v6]" or "[v6]:port". Checked when demo tokens
+		// are on or the list is not empty; their own origins may open the
+		// web page's socket.
+		AllowedHosts []string `json:"allowed_hosts"`
+		// Refusals bound what one client address may cost: after Burst
+		// refusals its requests are answered 429 before anything reads
+		// them, until the allowance refills at PerMinute (Burst 0: never);
+		// its refusals after the first in a Window are audited as one
+		// summary record.
+		Refusals struct {
+			Burst     int      `json:"burst"`
+			PerMinute float64  `json:"per_minute"`
+			Window    Duration `json:"window"`
+		} `json:"refusals"`
 	} `json:"server"`
 	Data string `json:"data"`
 	Log  struct {
 		Level  string `json:"level"`
 		Format string `json:"format"`
 	} `json:"log"`
-	Router struct {
-		Kind          string  `json:"kind"`
-		MinConfidence float64 `json:"min_confidence"`
-	} `json:"router"`
+	Router Router `json:"router"`
 	Safety struct {
 		ProposalTTL   Duration `json:"proposal_ttl"`
 		CoolingPeriod Duration `json:"cooling_period"`
@@ -62,6 +75,12 @@ type Config struct {
 		MaxCap         Duration `json:"max_cap"`
 		MaxResultBytes int      `json:"max_result_bytes"`
 	} `json:"tasks"`
+	// Limits bound what one tenant may hold and run at once, so its cost
+	// and its share of the machine do not grow with what it stores.
+	Limits struct {
+		StateValuesPerTenant int `json:"state_values_per_tenant"`
+		TenantConcurrency    int `json:"tenant_concurrency"`
+	} `json:"limits"`
 	Ledger struct {
 		ReplayCount int `json:"replay_count"`
 		ReplayBytes int `json:"replay_bytes"`
@@ -99,6 +118,58 @@ type Config struct {
 	Warnings []string `json:"-"`
 }
 
+// Router chooses how requests are understood: the embedded offline
+// router, or models through OpenAI-compatible endpoints (docs/models.md).
+type Router struct {
+	Kind          string  `json:"kind"` // offline or openai
+	MinConfidence float64 `json:"min_confidence"`
+	// Narration is "template" (the manifests' templates) or "model" (a
+	// model writes first; the grounding check decides).
+	Narration string `json:"narration"`
+	// Failover lists every provider's name in the order they are tried;
+	// empty means every provider, by name.
+	Failover  []string            `json:"failover"`
+	Providers map[string]Provider `json:"providers"`
+	// BreakerFailures consecutive failures set a provider aside for
+	// BreakerCooldown; MaxRetryAfter caps how long a 429 does.
+	BreakerFailures int      `json:"breaker_failures"`
+	BreakerCooldown Duration `json:"breaker_cooldown"`
+	MaxRetryAfter   Duration `json:"max_retry_after"`
+	// ContextTokens bounds the conversation context of a prompt.
+	ContextTokens int `json:"context_tokens"`
+}
+
+// Provider is one OpenAI-compatible endpoint. Its key is referenced,
+// never inlined.
+type Provider struct {
+	Kind        string   `json:"kind"` // openai, azure, ollama, vllm, llamacpp
+	BaseURL     string   `json:"base_url"`
+	Model       string   `json:"model"`
+	APIKeyEnv   string   `json:"api_key_env,omitempty"`
+	APIKeyFile  string   `json:"api_key_file,omitempty"`
+	APIVersion  string   `json:"api_version,omitempty"` // azure deployment URLs
+	Timeout     Duration `json:"timeout"`
+	MaxTokens   int      `json:"max_tokens"`
+	Output      string   `json:"output"` // json_schema or tools
+	InputPrice  float64  `json:"input_price"`
+	OutputPrice float64  `json:"output_price"`
+}
+
+// Key resolves a provider's key from the environment or its file: ""
+// when none is configured.
+func (p Provider) Key(getenv func(string) string) (string, error) {
+	return Secret("api_key", p.APIKeyEnv, p.APIKeyFile, getenv)
+}
+
+// TenantModels is a tenant's choice of model providers and its monthly
+// token budget.
+type TenantModels struct {
+	// Providers, in order; empty means router.failover. "offline" makes
+	// the offline router answer this tenant from there on.
+	Providers     []string `json:"providers"`
+	MonthlyTokens int64    `json:"monthly_tokens"` // 0: no budget
+}
+
 // Role is a role's safety ceiling and scopes.
 type Role = session.Role
 
@@ -109,6 +180,7 @@ type Tenant struct {
 	// models; every such turn is audited.
 	UnmaskPII      bool            `json:"unmask_pii"`
 	TurnsPerMinute int             `json:"turns_per_minute"`
+	Models         TenantModels    `json:"models"`
 	Users          map[string]User `json:"users"`
 }
 

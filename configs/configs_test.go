@@ -217,3 +217,22 @@ discord:
 		})
 	}
 }
+
+// server.allowed_hosts takes Host header forms only; server.refusals is
+// bounded.
+func TestAllowedHostsAndRefusals(t *testing.T) {
+	c, err := configs.Load("", nil, []string{"server.allowed_hosts=chat.example.com, chat.example.com:8443,192.0.2.7,[2001:db8::7]:443"})
+	if err != nil || len(c.Server.AllowedHosts) != 4 || c.Server.Refusals.Burst != 20 || c.Server.Refusals.Window.D() != time.Minute {
+		t.Fatalf("%v %+v", err, c.Server)
+	}
+	for _, bad := range []string{"https://chat.example.com", "chat.example.com/x", "*.example.com", "chat.example.com:0", "chat.example.com:", "u@chat.example.com", "[2001:db8::7"} {
+		if _, err := configs.Load("", nil, []string{"server.allowed_hosts=" + bad}); err == nil || !strings.Contains(err.Error(), "server.allowed_hosts") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"server.refusals.burst=-1", "server.refusals.per_minute=0", "server.refusals.window=0s", "server.refusals.window=2h"} {
+		if _, err := configs.Load("", nil, []string{bad}); err == nil || !strings.Contains(err.Error(), "server.refusals") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

@@ -8,7 +8,8 @@ import (
 )
 
 // tokenEnv reports whether an environment variable is named as a
-// credential: a user's token_env, or any "*_env" setting of a module block
+// credential: a user's token_env, a model provider's api_key_env, or any
+// "*_env" setting of a module block
 // (a bot token's token_env, a signing secret's signing_secret_env).
 func (c *Config) tokenEnv(name string) bool {
 	for _, t := range c.Tenants {
@@ -16,6 +17,11 @@ func (c *Config) tokenEnv(name string) bool {
 			if u.TokenEnv == name {
 				return true
 			}
+		}
+	}
+	for _, p := range c.Router.Providers {
+		if p.APIKeyEnv == name {
+			return true
 		}
 	}
 	for _, b := range c.Channels {

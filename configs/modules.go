@@ -71,11 +71,32 @@ func (c *Config) checkModules() error {
 		}
 	}
 	for _, ext := range c.Extensions {
-		if _, err := module.Decode(module.ID("extensions."+ext), c.ExtensionConfig[ext]); err != nil {
-			errs = append(errs, fmt.Errorf("extensions: %s: %w", ext, err))
-		}
+		errs = append(errs, checkExtension(ext, c.ExtensionConfig[ext]))
 	}
 	return errors.Join(errs...)
+}
+
+// checkExtension decodes an extension's block with its module: one block,
+// or for a module with instances (extensions.mcp: one per server) each
+// instance's block.
+func checkExtension(ext string, block any) error {
+	id := module.ID("extensions." + ext)
+	if info, ok := module.Lookup(id); ok && info.Instances {
+		if _, ok := block.(map[string]any); !ok && block != nil {
+			return fmt.Errorf("extensions: %s: want a mapping of names to blocks", ext)
+		}
+		var errs []error
+		for _, name := range sortedKeys(Instances(block)) {
+			if _, err := module.Decode(id, Instances(block)[name]); err != nil {
+				errs = append(errs, fmt.Errorf("extensions: %s.%s: %w", ext, name, err))
+			}
+		}
+		return errors.Join(errs...)
+	}
+	if _, err := module.Decode(id, block); err != nil {
+		return fmt.Errorf("extensions: %s: %w", ext, err)
+	}
+	return nil
 }
 
 // Instances splits the block of a module with instances by instance name

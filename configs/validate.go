@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,6 +20,7 @@ func (c *Config) Validate() error {
 		c.validateOutput(),
 		c.validatePeople(),
 		c.validateExtensions(),
+		c.validateModels(),
 	)...)
 }
 
@@ -31,11 +34,16 @@ func (c *Config) validateServing() []error {
 	if c.Server.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("server.max_body_bytes must be positive"))
 	}
+	for _, h := range c.Server.AllowedHosts {
+		if !validHost(h) {
+			errs = append(errs, fmt.Errorf("server.allowed_hosts %q: want a host name or address, optionally with :port (no scheme, path or wildcard)", h))
+		}
+	}
+	if r := c.Server.Refusals; r.Burst < 0 || r.Burst > 10000 || r.PerMinute <= 0 || r.PerMinute > 60000 || r.Window.D() < time.Second || r.Window.D() > time.Hour {
+		errs = append(errs, errors.New("server.refusals: burst must be 0–10000, per_minute above 0 and at most 60000, window 1s–1h"))
+	}
 	if c.Data == "" {
 		errs = append(errs, errors.New("data: the data directory must be set"))
-	}
-	if c.Router.Kind != "offline" {
-		errs = append(errs, fmt.Errorf("router.kind %q: only \"offline\" is available in this build", c.Router.Kind))
 	}
 	if c.Router.MinConfidence <= 0 || c.Router.MinConfidence > 1 {
 		errs = append(errs, errors.New("router.min_confidence must be above 0 and at most 1 (0 would act on any guess)"))
@@ -46,9 +54,26 @@ func (c *Config) validateServing() []error {
 	return errs
 }
 
+// validHost reports whether h is a Host header's form: a name or an
+// address ("[v6]" for IPv6), optionally with a port of 1–65535.
+func validHost(h string) bool {
+	u, err := url.Parse("http://" + h)
+	if err != nil || u.Host != h || u.Hostname() == "" || strings.ContainsAny(h, "*@ ") {
+		return false
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		return err == nil && n >= 1 && n <= 65535
+	}
+	return !strings.HasSuffix(h, ":")
+}
+
 // validateTimes checks the task budgets and the safety periods.
 func (c *Config) validateTimes() []error {
 	var errs []error
+	if c.Limits.StateValuesPerTenant < 1 || c.Limits.TenantConcurrency < 1 {
+		errs = append(errs, errors.New("limits: state_values_per_tenant and tenant_concurrency must be at least 1"))
+	}
 	if c.Tasks.InlineBudget.D() <= 0 || c.Tasks.DefaultCap.D() <= 0 || c.Tasks.MaxCap.D() < c.Tasks.DefaultCap.D() {
 		errs = append(errs, errors.New("tasks: inline_budget and default_cap must be positive and max_cap at least default_cap"))
 	}

@@ -49,6 +49,17 @@ type Config struct {
 	TaskCap, MaxTaskCap time.Duration
 	// MaxResultBytes bounds a recorded result (default 64 KB).
 	MaxResultBytes int
+	// StateValuesPerTenant bounds how many values each extension may hold
+	// in one tenant's state (default 50,000); a put beyond it fails with
+	// quota_exceeded.
+	StateValuesPerTenant int
+	// TenantConcurrency bounds how many turns of one tenant run at once
+	// (default 4): a burst from one tenant waits for its own slots and
+	// leaves the others' turns alone.
+	TenantConcurrency int
+	// Models turns on the model path: a model router and planner, model
+	// narration (docs/models.md). The zero value is the offline router.
+	Models Models
 }
 
 func (c *Config) defaults() error {
@@ -64,6 +75,9 @@ func (c *Config) defaults() error {
 	if err := c.checkDelivery(); err != nil {
 		return err
 	}
+	if err := c.Models.check(); err != nil {
+		return err
+	}
 	setDefault(&c.MinConfidence, 0.45)
 	setDefault(&c.PlanRetries, 2)
 	setDefault(&c.LedgerCap.Count, 20)
@@ -73,6 +87,8 @@ func (c *Config) defaults() error {
 	setDefault(&c.TaskCap, 180*time.Second)
 	setDefault(&c.MaxTaskCap, 1800*time.Second)
 	setDefault(&c.MaxResultBytes, 64<<10)
+	setDefault(&c.StateValuesPerTenant, 50_000)
+	setDefault(&c.TenantConcurrency, 4)
 	if len(c.Roles) == 0 {
 		c.Roles = DefaultRoles()
 	}

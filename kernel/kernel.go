@@ -26,7 +26,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/steward-os/steward/kernel/audit"
@@ -72,6 +74,11 @@ type Masker = redact.Masker
 // NewMasker returns a Masker that also removes the given secrets.
 func NewMasker(secrets ...string) *Masker { return redact.New(secrets...) }
 
+// NewLogHandler wraps a log handler so that no secret m knows, now or
+// later, and no well-known token shape reaches it: every record's message
+// and attribute values are masked first (redact.Handler).
+func NewLogHandler(next slog.Handler, m *Masker) slog.Handler { return redact.NewHandler(next, m) }
+
 // Deps are the kernel's collaborators. Router and Planner default to the
 // embedded offline router (no network, no model, no key).
 type Deps struct {
@@ -96,6 +103,8 @@ type Kernel struct {
 	speak    *narration.Narrator
 	rec      *kit.Recorder
 	sessions deliveries
+	surface  surface
+	flush    func(context.Context) error // the model path's token counts; nil without it
 }
 
 // New builds a kernel from its parts.
@@ -103,27 +112,34 @@ func New(cfg Config, d Deps) (*Kernel, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
+	routed := d.Router != nil && d.Planner != nil // the caller's own router wins
 	if err := d.defaults(cfg); err != nil {
 		return nil, err
 	}
 	rec := kit.NewRecorder(audit.New(d.Store, d.Masker, d.Clock), d.Log)
-	reg := registry.New(rec, d.Store, d.Directory, d.Clock)
+	reg := registry.New(rec, d.Store, d.Directory, d.Clock, cfg.StateValuesPerTenant)
 	az := authz.New(cfg.Roles, reg, d.Directory, rec)
 	quotas := authz.NewQuotas(cfg.TurnsPerMinute, cfg.TenantTurnsPerMinute, d.Clock)
 	b := bus.New(d.Store, cfg.Delivery, d.Clock, d.Log)
 	speak := narration.New(rec)
+	plans := plan.New(reg, d.Store)
+	flushModels, err := useModels(cfg, &d, routed, modelParts{reg: reg, az: az, plans: plans, rec: rec, speak: speak})
+	if err != nil {
+		return nil, err
+	}
 	gate := proposals.New(proposals.Config{TTL: cfg.ProposalTTL, Cooling: cfg.Cooling, ConfirmLevel1: cfg.ConfirmLevel1}, d.Store, reg, rec, d.Clock)
 	runner := tasks.New(tasks.Config{InlineBudget: cfg.InlineBudget, Cap: cfg.TaskCap, MaxCap: cfg.MaxTaskCap, MaxResultBytes: cfg.MaxResultBytes}, d.Store,
 		tasks.Parts{Registry: reg, Authz: az, Bus: b, Narrator: speak, Recorder: rec, Clock: d.Clock})
 	ln := links.New(d.Store, az, quotas, d.Directory, rec, d.Clock)
-	eng := engine.New(engine.Config{MinConfidence: cfg.MinConfidence, PlanRetries: cfg.PlanRetries, LedgerCap: cfg.LedgerCap}, d.Store, engine.Parts{
-		Registry: reg, Authz: az, Quotas: quotas, Plans: plan.New(reg, d.Store), Gate: gate, Tasks: runner, Bus: b, Links: ln,
+	eng := engine.New(engine.Config{MinConfidence: cfg.MinConfidence, PlanRetries: cfg.PlanRetries, LedgerCap: cfg.LedgerCap, TenantConcurrency: cfg.TenantConcurrency}, d.Store, engine.Parts{
+		Registry: reg, Authz: az, Quotas: quotas, Plans: plans, Gate: gate, Tasks: runner, Bus: b, Links: ln,
 		Levels: levels.New(reg, az, quotas, d.Masker, levels.Policy{ConfirmLevel1: cfg.ConfirmLevel1, UnmaskPII: cfg.UnmaskPII}, d.Clock, Version, ConformanceLevel),
 		Facts:  levels.NewFactMasker(d.Masker), Narrator: speak, Recorder: rec, Masker: d.Masker, Directory: d.Directory,
 		Router: d.Router, Planner: d.Planner, Clock: d.Clock,
 	})
 	return &Kernel{cfg: cfg, reg: reg, engine: eng, gate: gate, tasks: runner, links: ln, bus: b, speak: speak, rec: rec,
-		sessions: deliveries{Bus: b, az: az}}, nil
+		sessions: deliveries{Bus: b, az: az},
+		surface:  surface{reg: reg, az: az, ledger: d.Store, mask: levels.NewFactMasker(d.Masker), unmask: cfg.UnmaskPII}, flush: flushModels}, nil
 }
 
 func (d *Deps) defaults(cfg Config) error {
@@ -152,8 +168,9 @@ func (k *Kernel) Config() Config { return k.cfg }
 // Handle runs one turn for an authenticated actor: a text request or a
 // structured decision on a proposal. It always returns an Outbound; err is
 // non-nil only when the turn could not be recorded at all. A redelivered
-// inbound event (same in.ID from the same actor and channel) runs nothing
-// again and gets the first answer back.
+// inbound event (same in.ID from the same actor and channel, same request)
+// runs nothing again and gets the first answer back; the same in.ID with
+// another request is refused (idempotency_key_reused).
 func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound) (session.Outbound, error) {
 	return k.engine.Handle(ctx, a, in)
 }
@@ -170,18 +187,47 @@ func (k *Kernel) Proposal(ctx context.Context, a session.Actor, id session.Propo
 	return k.gate.View(ctx, a, id)
 }
 
-// Refuse records a request a channel turned away (bad input, failed
-// authentication, unknown route) so every refusal is audited.
-func (k *Kernel) Refuse(ctx context.Context, a *session.Actor, channel session.ChannelID, code, detail string) {
+// Refuse records requests a channel turned away (bad input, failed
+// authentication, unknown route, a client over its refusal limit): one
+// as request_refused, a channel's summary of several from one client as
+// refusal_summary. Either is in the actor's tenant, or in _system as
+// "anonymous" when no actor is known.
+func (k *Kernel) Refuse(ctx context.Context, r session.Refusal) {
 	who := session.Actor{ID: "anonymous", Tenant: "_system"}
-	if a != nil {
-		who = *a
+	if r.Actor != nil {
+		who = *r.Actor
 	}
+	if r.Codes != nil {
+		k.rec.Note(ctx, who, "", audit.KindRefusalSummary, refusalSummary(r))
+		k.rec.SyncLogged(ctx)
+		return
+	}
+	detail := r.Detail
 	if len(detail) > 300 {
-		detail = detail[:300]
+		detail = strings.ToValidUTF8(detail[:300], "")
 	}
-	k.rec.Note(ctx, who, "", audit.KindRequestError, map[string]string{"channel": string(channel), "code": code, "detail": detail})
+	data := map[string]string{"channel": string(r.Channel), "code": r.Code, "detail": detail}
+	if r.From != "" {
+		data["from"] = r.From
+	}
+	k.rec.Note(ctx, who, "", audit.KindRequestError, data)
 	k.rec.SyncLogged(ctx)
+}
+
+// refusalSummary is the data of a refusal_summary record.
+func refusalSummary(r session.Refusal) map[string]any {
+	n := 0
+	for _, c := range r.Codes {
+		n += c
+	}
+	from := r.From
+	if from == "" {
+		from = "an unknown address"
+	}
+	return map[string]any{
+		"channel": r.Channel, "from": r.From, "count": n, "codes": r.Codes, "first": r.First.UTC(), "last": r.Last.UTC(),
+		"summary": fmt.Sprintf("%d refused from %s between %s and %s", n, from, r.First.UTC().Format(time.RFC3339), r.Last.UTC().Format(time.RFC3339)),
+	}
 }
 
 // RecordActAs audits that the local system operator acts as a user (the
@@ -207,6 +253,17 @@ func (k *Kernel) Load(ctx context.Context, e sdk.Extension) ([]manifest.Issue, e
 	return k.reg.Load(ctx, e)
 }
 
+// Replace swaps a loaded extension for a new version of itself (same id),
+// all or nothing: on any error-severity issue the loaded version stays
+// as it was and the error is a *manifest.IssuesError. Audited like Load.
+func (k *Kernel) Replace(ctx context.Context, e sdk.Extension) ([]manifest.Issue, error) {
+	return k.reg.Replace(ctx, e)
+}
+
+// Surface is each actor's own tool surface and recent facts, as agents
+// see them (session.Surface).
+func (k *Kernel) Surface() session.Surface { return k.surface }
+
 // Unload removes an extension and its tools.
 func (k *Kernel) Unload(ctx context.Context, id string) error { return k.reg.Unload(ctx, id) }
 
@@ -226,22 +283,31 @@ func (k *Kernel) Manifests() []manifest.Manifest { return k.reg.Manifests() }
 // GroundingBlocks is how many narrations the grounding check has blocked.
 func (k *Kernel) GroundingBlocks() int64 { return k.speak.Blocks() }
 
-// Recover settles what a previous process left unfinished: a proposal
-// caught between acceptance and its outcome is marked failed (it never runs
-// again: its execution claim stays) and its actor can see why; tasks left
-// running are re-run (idempotent tools) or failed and their owners told;
-// dedupe keys of turns that never finished are released. Call it once at
-// start-up, before serving.
+// Recover settles what a previous process left unfinished, and runs
+// nothing that was claimed again: a call at level ≥ 1 cut off before its
+// outcome was recorded is settled with what its extension reconciles, or
+// as outcome_unknown, and its actor told; tasks left running end with
+// their call's outcome, are re-run (idempotent tools, same idempotency
+// key) or fail, and their owners are told; a proposal caught between
+// acceptance and its outcome ends with its tool's outcome, or failed as
+// interrupted when its tool never started; a dedupe key of a turn that
+// never finished gets its calls' settled outcome as its answer, or is
+// released when the turn claimed none. Call it once at start-up, before
+// serving.
 func (k *Kernel) Recover(ctx context.Context) (interrupted int, err error) {
 	return k.engine.Recover(ctx)
 }
 
 // Shutdown waits (bounded by ctx) for running handlers to finish. Tasks
 // still running when ctx ends stay recorded as running; the next start
-// settles them (Recover).
+// settles them (Recover). The model path's token counts are written.
 func (k *Kernel) Shutdown(ctx context.Context) error {
 	k.tasks.Shutdown(ctx)
-	return k.rec.Sync(context.Background())
+	var flushed error
+	if k.flush != nil {
+		flushed = k.flush(ctx)
+	}
+	return errors.Join(flushed, k.rec.Sync(context.Background()))
 }
 
 // deliveries is the bus with an actor's events read from their session.

@@ -383,14 +383,7 @@ func mustJSON(v any) string {
 // the first outcome back.
 func TestInboundDedupe(t *testing.T) {
 	e := kt.New(t, kt.Options{})
-	ctx := context.Background()
-	send := func(id, text string, act *session.Action) session.Outbound {
-		out, err := e.K.Handle(ctx, kt.Alice, session.Inbound{ID: id, From: session.Address{Channel: "test"}, Text: text, Action: act})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	send := sender(t, e, kt.Alice)
 	first := send("evt-1", `hosting.restart_server {"server":"web-1"}`, nil)
 	again := send("evt-1", `hosting.restart_server {"server":"web-1"}`, nil)
 	c1, c2 := kt.Card(t, first), kt.Card(t, again)

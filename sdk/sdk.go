@@ -51,7 +51,52 @@ type Extension struct {
 	// first time the tenant is seen. data is this extension's part of the
 	// world file (JSON), possibly null.
 	Seed func(ctx context.Context, st State, data json.RawMessage) error
+	// Reconcile, when set, tells the kernel what became of a call of one
+	// of this extension's tools at level ≥ 1 that a crash cut off before
+	// its outcome was recorded. The kernel never runs such a call again:
+	// it asks here at its next start, with the tenant's State, and records
+	// what it learns, or "outcome_unknown" when this is nil or cannot
+	// tell. See [ReconcileFunc].
+	Reconcile ReconcileFunc
+	// Tenants, when not empty, are the only tenants the extension serves:
+	// its tools, context and seed exist for no other tenant (an MCP server
+	// configured for one organisation). Empty: every tenant.
+	Tenants []TenantID
 }
+
+// Serves reports whether the extension serves the tenant.
+func (e Extension) Serves(t TenantID) bool {
+	if len(e.Tenants) == 0 {
+		return true
+	}
+	for _, x := range e.Tenants {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Pending is a call the kernel started before a crash and whose outcome
+// it never recorded: the tool's name (as in the manifest), the
+// IdempotencyKey its handler got, who it ran for and its arguments.
+type Pending struct {
+	Tool   string
+	Key    string
+	Caller Caller
+	Args   json.RawMessage
+}
+
+// ReconcileFunc reports what became of a pending call, from the state the
+// handler keeps under its idempotency key:
+//
+//   - known with a nil error: the call took effect, and result is what
+//     its handler returned (recorded as its output);
+//   - known with an *Error: the call ended with that error (for example
+//     [CodeNotApplied]: it took no effect, nothing changed);
+//   - not known, or any other error: the kernel cannot tell, and settles
+//     the call as "outcome_unknown".
+type ReconcileFunc func(ctx context.Context, st State, p Pending) (result any, known bool, err error)
 
 // Resource is one thing an extension manages, as context for routing and
 // impact analysis. Kind and ID are the extension's own words.
@@ -71,7 +116,9 @@ type Relation struct {
 }
 
 // ContextProvider lists a tenant's resources. It must return only what
-// belongs to the given tenant (the State it receives is already scoped).
+// belongs to the given tenant (the State it receives is already scoped),
+// and depend only on that state: the kernel caches the answer until the
+// extension's state in that tenant changes.
 type ContextProvider interface {
 	Resources(ctx context.Context, tenant TenantID, st State) ([]Resource, error)
 }
@@ -130,6 +177,13 @@ type Env interface {
 	Outbox() (Outbox, error)
 	// Progress reports how far a long call has come (0–100).
 	Progress(percent int, message string)
+	// IdempotencyKey identifies this call of a tool at level ≥ 1 across
+	// crashes and redeliveries ("" for a read): the kernel claims it
+	// before the handler runs and never runs the same call twice, and a
+	// call a crash cut off is reconciled under it (Extension.Reconcile).
+	// A handler that stores the key with its change can answer a call it
+	// already carried out with the same result instead of changing twice.
+	IdempotencyKey() string
 }
 
 // Scopes that unlock Env capabilities.
@@ -162,6 +216,12 @@ const (
 	CodeNotFound = "not_found"
 	CodeConflict = "conflict"
 	CodeInvalid  = "invalid_argument"
+	// CodeNotApplied is what Reconcile reports for a call that took no
+	// effect before the crash: nothing changed.
+	CodeNotApplied = "not_applied"
+	// CodeQuotaExceeded is what State.Put returns when the tenant holds as
+	// many values of this extension as it may; a handler passes it on.
+	CodeQuotaExceeded = "quota_exceeded"
 )
 
 // Call is one invocation of a typed tool.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -56,4 +57,26 @@ type Deliveries interface {
 	// TakeMark deletes a mark and returns its value: of two callers,
 	// exactly one gets it.
 	TakeMark(ctx context.Context, key string) (string, bool, error)
+}
+
+// Surface is an actor's own tool surface and recent facts, as agents see
+// them (the MCP channel): only tools of extensions that serve the actor's
+// tenant, whose scopes the actor's roles hold and whose level is within
+// the role's ceiling; facts of the actor's own session, masked as for a
+// model (AF-10).
+type Surface interface {
+	// Tools lists the tools the actor may call or propose, in catalog order.
+	Tools(ctx context.Context, a Actor) ([]ToolView, error)
+	// Facts lists the actor's most recent facts, newest last, at most limit.
+	Facts(ctx context.Context, a Actor, limit int) ([]Fact, error)
+}
+
+// ToolView is a tool as an agent sees it: its id, what it does, its
+// safety level (2 and above are proposed, never run, by a call) and its
+// parameters' JSON Schema.
+type ToolView struct {
+	ID          ToolID          `json:"id"`
+	Description string          `json:"description"`
+	SafetyLevel int             `json:"safety_level"`
+	Parameters  json.RawMessage `json:"parameters"`
 }

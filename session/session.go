@@ -91,12 +91,23 @@ type Action struct {
 	Phrase   string     `json:"phrase,omitempty"`
 }
 
-// Inbound is one normalised event from a channel.
+// Call is a structured tool call: an agent naming a tool of its actor's
+// surface and its arguments (MCP tools/call). It meets every stage a text
+// request meets after routing — schema, authorization, the safety gate,
+// dispatch, the ledger — and never bypasses a confirmation.
+type Call struct {
+	Tool ToolID          `json:"tool"`
+	Args json.RawMessage `json:"args,omitempty"`
+}
+
+// Inbound is one normalised event from a channel: a text, a decision
+// (Action) or a structured call (Call).
 type Inbound struct {
 	ID     string    `json:"id"` // dedupe key (platform event id)
 	From   Address   `json:"from"`
 	Text   string    `json:"text,omitempty"`
 	Action *Action   `json:"action,omitempty"`
+	Call   *Call     `json:"call,omitempty"`
 	At     time.Time `json:"at"`
 }
 

@@ -1,9 +1,11 @@
 // Package api is the HTTP API channel: JSON over HTTP with bearer tokens.
 //
-// Contract. Every request body is bounded, decoded strictly (unknown
-// fields, trailing data and wrong types are refused) and every refusal is
-// answered with {"error": {"code", "message"}} and a stable code, and is
-// audited. Turn outcomes are {"turn_id", "replies": [...]}, where a reply is
+// Contract. Every request body is bounded, declared as JSON or not at
+// all (Content-Type parsed as a media type), and decoded strictly
+// (unknown fields — names match exactly —, a name given twice, trailing
+// data and wrong types are refused); every refusal is answered with
+// {"error": {"code", "message"}} and a stable code, and is audited with
+// the client's address (guard.Client). Turn outcomes are {"turn_id", "replies": [...]}, where a reply is
 // a text, a proposal card or an error. The API never shows a stack trace.
 // Routes: POST /v1/messages, POST /v1/proposals/{id}, POST /v1/classify,
 // GET /v1/tasks, POST /v1/tasks/{id}/cancel, GET /v1/sessions/{id}/events,
@@ -12,13 +14,12 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/steward-os/steward/channels"
+	"github.com/steward-os/steward/channels/guard"
 	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
 )
@@ -134,9 +136,7 @@ func (a *API) authed(h authedHandler) http.HandlerFunc {
 
 // decode reads a bounded, strictly-typed JSON object into v.
 func (a *API) decode(w http.ResponseWriter, r *http.Request, actor *session.Actor, v any) bool {
-	// JSON, or no declared type. curl's -d default (form-urlencoded) is
-	// accepted too because the body is still parsed as strict JSON.
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+	if !jsonType(r.Header.Get("Content-Type")) {
 		a.fail(w, r, actor, http.StatusUnsupportedMediaType, session.CodeUnsupportedMedia, "Send a JSON body (Content-Type: application/json).")
 		return false
 	}
@@ -157,40 +157,31 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, actor *session.Acto
 	return true
 }
 
-// DecodeStrict decodes one JSON object into v, refusing unknown fields,
-// wrong types and trailing data. It returns a stable code and a plain
-// message on failure, or two empty strings.
-func DecodeStrict(body []byte, v any) (code, msg string) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return session.CodeBadRequest, "The body is empty; send a JSON object."
+// jsonType reports whether a request's Content-Type declares JSON: absent,
+// or the media type application/json in any case, whose only parameter
+// may be a charset of utf-8.
+func jsonType(ct string) bool {
+	if ct == "" {
+		return true
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			return session.CodeBadRequest, fmt.Sprintf("The body is not valid JSON (at byte %d).", se.Offset)
-		case errors.As(err, &te):
-			if te.Field == "" {
-				return session.CodeBadRequest, "The body must be a JSON object."
-			}
-			return session.CodeBadRequest, fmt.Sprintf("The field %q must be a %s.", te.Field, te.Type.Kind())
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return session.CodeUnknownField, fmt.Sprintf("Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
-		default:
-			return session.CodeBadRequest, "The body is not valid JSON."
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return false
 		}
 	}
-	if dec.More() {
-		return session.CodeBadRequest, "The body must hold exactly one JSON object."
-	}
-	var rest json.RawMessage
-	if err := dec.Decode(&rest); err != io.EOF {
-		return session.CodeBadRequest, "The body must hold exactly one JSON object."
-	}
-	return "", ""
+	return true
+}
+
+// DecodeStrict decodes one JSON object into v, refusing unknown fields
+// (names match exactly, so a case variant is unknown), a name given
+// twice, wrong types and trailing data. It returns a stable code and a
+// plain message naming the field on failure, or two empty strings.
+func DecodeStrict(body []byte, v any) (code, msg string) {
+	return httpjson.Strict(body, v, "body")
 }
 
 // MessageRequest is the body of POST /v1/messages.
@@ -341,13 +332,14 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case session.CodeProposalExpired, session.CodeProposalRejected, session.CodeAlreadyExecuted, session.CodeCoolingPeriod, session.CodeArgsTampered,
 		session.CodeDuplicate, session.CodeInterrupted, session.CodeDependencyFailed, session.CodeTaskEnded,
-		session.CodeCancelled, session.CodeTimedOut, session.CodeLinkConflict, "conflict":
+		session.CodeCancelled, session.CodeTimedOut, session.CodeLinkConflict, "conflict", session.CodeKeyReused, session.CodeOutcomeUnknown, "not_applied",
+		session.CodeQuotaExceeded:
 		return http.StatusConflict
 	case session.CodeWrongDangerPhrase, session.CodeInvalidArguments, session.CodeUnknownTool, session.CodeInvalidPlan, "invalid_argument":
 		return http.StatusUnprocessableEntity
 	case session.CodeBodyTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case session.CodeRateLimited:
+	case session.CodeRateLimited, session.CodeModelBudget:
 		return http.StatusTooManyRequests
 	case session.CodeUnavailable:
 		return http.StatusServiceUnavailable
@@ -361,6 +353,6 @@ func statusOf(code string) int {
 }
 
 func (a *API) fail(w http.ResponseWriter, r *http.Request, actor *session.Actor, status int, code, msg string) {
-	a.core.Turns.Refuse(r.Context(), actor, Name, code, r.Method+" "+r.URL.Path+": "+msg)
+	a.core.Turns.Refuse(r.Context(), session.Refusal{Actor: actor, Channel: Name, From: guard.Client(r), Code: code, Detail: r.Method + " " + r.URL.Path + ": " + msg})
 	httpjson.Error(w, status, code, msg)
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/api"
 	"github.com/steward-os/steward/session"
@@ -68,9 +70,9 @@ type taskErr struct{}
 func (taskErr) Error() string            { return "no task" }
 func (taskErr) Stable() (string, string) { return session.CodeTaskNotFound, "There is no task." }
 
-func (f *fakeTurns) Refuse(_ context.Context, _ *session.Actor, channel session.ChannelID, code, detail string) {
+func (f *fakeTurns) Refuse(_ context.Context, r session.Refusal) {
 	f.mu.Lock()
-	f.refused = append(f.refused, code)
+	f.refused = append(f.refused, r.Code)
 	f.mu.Unlock()
 }
 
@@ -179,7 +181,7 @@ func TestHappyPathsAndHealth(t *testing.T) {
 // FuzzDecodeStrict: the request decoder never panics and accepts only a
 // single JSON object with known fields.
 func FuzzDecodeStrict(f *testing.F) {
-	for _, s := range []string{`{"text":"hi"}`, `{"text":"hi","id":"x"}`, `{"text":`, `[]`, `{"text":"a"}{}`, `{"TEXT":"a"}`, "\x00", `{"text":"\ud800"}`} {
+	for _, s := range []string{`{"text":"hi"}`, `{"text":"hi","id":"x"}`, `{"text":`, `[]`, `{"text":"a"}{}`, `{"TEXT":"a"}`, "\x00", `{"text":"\ud800"}`, `{"text":"a","text":"b"}`, `{"text":"a","Text":"b"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -196,9 +198,12 @@ func FuzzDecodeStrict(f *testing.F) {
 			t.Fatalf("accepted non-object %q", body)
 		}
 		for k := range generic {
-			if !strings.EqualFold(k, "text") && !strings.EqualFold(k, "id") {
+			if k != "text" && k != "id" {
 				t.Fatalf("accepted unknown field %q", k)
 			}
+		}
+		if !jsontext.Value(body).IsValid() {
+			t.Fatalf("accepted a body with a name twice (or invalid UTF-8): %q", body)
 		}
 	})
 }

@@ -83,7 +83,9 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 		EventID   string          `json:"event_id"`
 		Event     json.RawMessage `json:"event"`
 	}
-	if err := json.Unmarshal(body, &outer); err != nil || outer.Type == "" {
+	// Slack's types match names case-insensitively: a body naming a
+	// member twice, or two that differ only in case, is refused whole.
+	if err := httpjson.CheckNames(body); err != nil || json.Unmarshal(body, &outer) != nil || outer.Type == "" {
 		a.badRequest(w, r, "the body is not a Slack event")
 		return
 	}
@@ -123,7 +125,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body 
 		return
 	}
 	var ic slack.InteractionCallback
-	if err := json.Unmarshal([]byte(payload), &ic); err != nil || ic.Type == "" {
+	if err := httpjson.CheckNames([]byte(payload)); err != nil || json.Unmarshal([]byte(payload), &ic) != nil || ic.Type == "" {
 		a.badRequest(w, r, "the payload is not a Slack interaction")
 		return
 	}

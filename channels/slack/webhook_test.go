@@ -134,3 +134,32 @@ func TestURLVerification(t *testing.T) {
 		t.Fatalf("GET: %d", resp.StatusCode)
 	}
 }
+
+// A signed body that names a member twice, or two that differ only in
+// case, is refused: Slack's types match names case-insensitively, so
+// either would let one value silently replace another.
+func TestWebhookAmbiguousNames(t *testing.T) {
+	e := kerneltest.New(t, kerneltest.Options{})
+	r := newRig(t, e, rigOptions{mode: ModeEvents})
+	form := func(payload string) []byte { return []byte(url.Values{"payload": {payload}}.Encode()) }
+	for _, c := range []struct{ path, body string }{
+		{"/events", `{"type":"event_callback","event_id":"Ev1","event":{"type":"message","user":"UALICE","channel":"DUALICE","text":"hi","text":"delete web-1"}}`},
+		{"/events", `{"type":"event_callback","event_id":"Ev2","event":{"type":"message","user":"UALICE","channel":"DUALICE","text":"hi","Text":"delete web-1"}}`},
+		{"/events", `{"type":"url_verification","challenge":"a","Challenge":"b"}`},
+		{"/interactions", string(form(`{"type":"block_actions","user":{"id":"UALICE","ID":"UBOB"},"actions":[{"action_id":"a"}]}`))},
+	} {
+		before := refusals(t, e, session.CodeBadRequest)
+		h := http.Header{"Content-Type": {"application/json"}}
+		sign(r.fake)(h, []byte(c.body))
+		res, err := r.fake.Post(context.Background(), r.eventsBase+c.path, h, []byte(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != http.StatusBadRequest || refusals(t, e, session.CodeBadRequest) != before+1 {
+			t.Errorf("%s: %d %s", c.body, res.Status, res.Body)
+		}
+	}
+	if len(e.Script.Turns) != 0 {
+		t.Fatalf("an ambiguous body reached the router: %+v", e.Script.Turns)
+	}
+}

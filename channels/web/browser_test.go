@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/steward-os/steward/channels"
+	_ "github.com/steward-os/steward/channels/all" // the default configuration has blocks of every channel
 	"github.com/steward-os/steward/channels/web"
 	"github.com/steward-os/steward/configs"
 	"github.com/steward-os/steward/extensions/demo"

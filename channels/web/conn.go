@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/steward-os/steward/channels/guard"
 	"github.com/steward-os/steward/session"
 )
 
@@ -57,12 +58,8 @@ type conn struct {
 
 func newConn(w *Web, ws *websocket.Conn, r *http.Request) *conn {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	remote := r.RemoteAddr
-	if h, _, err := net.SplitHostPort(remote); err == nil {
-		remote = h
-	}
 	return &conn{
-		w: w, ws: ws, remote: remote, ctx: ctx, cancel: cancel,
+		w: w, ws: ws, remote: guard.Client(r), ctx: ctx, cancel: cancel,
 		out: make(chan outMsg, w.opt.SendQueue), dead: make(chan struct{}), writerDone: make(chan struct{}),
 		slots: make(chan struct{}, w.opt.MaxInFlight),
 	}
@@ -86,7 +83,7 @@ func (c *conn) serve() {
 		if err != nil {
 			var ne net.Error
 			if c.actor == nil && !c.closing.Load() && errors.As(err, &ne) && ne.Timeout() {
-				c.w.refuse(c.ctx, nil, CodeAuthTimeout, "socket from "+c.remote+": no auth frame within "+c.w.opt.AuthTimeout.String())
+				c.w.refuse(c.ctx, nil, c.remote, CodeAuthTimeout, "socket from "+c.remote+": no auth frame within "+c.w.opt.AuthTimeout.String())
 				c.fail(CodeAuthTimeout, "No auth frame arrived in time; sign in again.", CloseUnauthenticated)
 			}
 			return
@@ -101,7 +98,7 @@ func (c *conn) serve() {
 			return
 		}
 		if int64(len(b)) > max {
-			c.w.refuse(c.ctx, c.actor, CodeFrameTooLarge, "socket from "+c.remote+": frame larger than "+strconv.FormatInt(max, 10)+" bytes")
+			c.w.refuse(c.ctx, c.actor, c.remote, CodeFrameTooLarge, "socket from "+c.remote+": frame larger than "+strconv.FormatInt(max, 10)+" bytes")
 			c.fail(CodeFrameTooLarge, "The frame is larger than "+strconv.FormatInt(max, 10)+" bytes.", websocket.CloseMessageTooBig)
 			continue
 		}
@@ -110,7 +107,7 @@ func (c *conn) serve() {
 		}
 		if typ != websocket.TextMessage {
 			if c.actor == nil { // anything but an auth frame first closes the socket
-				c.w.refuse(c.ctx, nil, CodeAuthRequired, "socket from "+c.remote+": binary frame before sign-in")
+				c.w.refuse(c.ctx, nil, c.remote, CodeAuthRequired, "socket from "+c.remote+": binary frame before sign-in")
 				c.fail(CodeAuthRequired, "Sign in first: send an auth frame.", CloseUnauthenticated)
 				continue
 			}
@@ -137,7 +134,7 @@ func (c *conn) frame(b []byte) {
 		if rf != nil && typ == TypeAuth {
 			code, msg = rf.code, rf.msg
 		}
-		c.w.refuse(c.ctx, nil, code, "socket from "+c.remote+": first frame "+clip(typ, 32)+": "+msg)
+		c.w.refuse(c.ctx, nil, c.remote, code, "socket from "+c.remote+": first frame "+clip(typ, 32)+": "+msg)
 		c.fail(code, msg, CloseUnauthenticated)
 		return
 	}
@@ -208,7 +205,7 @@ func (c *conn) auth(token string) {
 		a, ok = c.w.dir.Authenticate(c.ctx, token)
 	}
 	if !ok {
-		c.w.refuse(c.ctx, nil, session.CodeUnauthenticated, "socket from "+c.remote+": the token is not valid")
+		c.w.refuse(c.ctx, nil, c.remote, session.CodeUnauthenticated, "socket from "+c.remote+": the token is not valid")
 		c.fail(session.CodeUnauthenticated, "The token is not valid.", CloseUnauthenticated)
 		return
 	}
@@ -223,7 +220,7 @@ func (c *conn) auth(token string) {
 // reject answers a refused frame, audits it, and closes the socket after
 // too many.
 func (c *conn) reject(rf *refusal) {
-	c.w.refuse(c.ctx, c.actor, rf.code, "socket from "+c.remote+": "+rf.msg)
+	c.w.refuse(c.ctx, c.actor, c.remote, rf.code, "socket from "+c.remote+": "+rf.msg)
 	c.send(encode(ErrorFrame{Type: TypeError, Code: rf.code, Message: rf.msg, InReplyTo: rf.id}))
 	c.malformed++
 	if c.malformed >= c.w.opt.MaxMalformed {

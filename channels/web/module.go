@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/steward-os/steward/channels"
+	"github.com/steward-os/steward/channels/guard"
 	"github.com/steward-os/steward/sdk/module"
 )
 
@@ -19,8 +20,9 @@ func init() { module.Register(new(Module)) }
 type Module struct {
 	// Enabled serves the chat page at "/" and its socket at "/ws".
 	Enabled bool `json:"enabled"`
-	// AllowedOrigins may open a socket besides the page's own host:
-	// "scheme://host[:port]" each, for a page served through a proxy.
+	// AllowedOrigins may open a socket besides the gateway's own names
+	// (server.allowed_hosts and loopback): "scheme://host[:port]" each,
+	// for a page served under another name.
 	AllowedOrigins []string `json:"allowed_origins"`
 	// AllowMissingOrigin accepts sockets that send no Origin (non-browser
 	// clients).
@@ -71,9 +73,14 @@ func (m *Module) Provision(_ context.Context, h module.Host) error {
 	return nil
 }
 
-// Options are the channel's options from the block.
+// Options are the channel's options from the block, with the gateway's
+// own names when the host knows them (guard.HostSource).
 func (m *Module) Options(h module.Host) Options {
-	return Options{AllowedOrigins: m.AllowedOrigins, AllowMissingOrigin: m.AllowMissingOrigin, MaxFrameBytes: m.MaxFrameBytes, Log: h.Logger()}
+	o := Options{AllowedOrigins: m.AllowedOrigins, AllowMissingOrigin: m.AllowMissingOrigin, MaxFrameBytes: m.MaxFrameBytes, Log: h.Logger()}
+	if hs, ok := h.(guard.HostSource); ok {
+		o.Hosts = hs.Hosts()
+	}
+	return o
 }
 
 // Start mounts the page and its socket at "/".

@@ -3,14 +3,15 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/steward-os/steward/channels"
+	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
 )
 
@@ -129,21 +130,16 @@ func refuse(code, id, format string, a ...any) *refusal {
 	return &refusal{code: code, id: id, msg: fmt.Sprintf(format, a...)}
 }
 
-// peekType reads the frame's type and id (for in_reply_to) leniently.
+// peekType reads the frame's type and id (for in_reply_to), skipping the
+// other members; a frame that is not one JSON object, or holds a name
+// twice, is refused here.
 func peekType(b []byte) (typ, id string, err *refusal) {
 	var head struct {
-		Type json.RawMessage `json:"type"`
-		ID   json.RawMessage `json:"id"`
+		Type jsontext.Value `json:"type"`
+		ID   jsontext.Value `json:"id"`
 	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return "", "", refuse(session.CodeBadRequest, "", "The frame is empty; send a JSON object.")
-	}
-	if e := json.Unmarshal(b, &head); e != nil {
-		var se *json.SyntaxError
-		if errors.As(e, &se) {
-			return "", "", refuse(session.CodeBadRequest, "", "The frame is not valid JSON (at byte %d).", se.Offset)
-		}
-		return "", "", refuse(session.CodeBadRequest, "", "The frame must be a JSON object.")
+	if code, msg := httpjson.Lenient(b, &head, "frame"); code != "" {
+		return "", "", refuse(code, "", "%s", msg)
 	}
 	_ = json.Unmarshal(head.ID, &id)
 	if len(id) > MaxIDLen || !validID(id) {
@@ -158,25 +154,12 @@ func peekType(b []byte) (typ, id string, err *refusal) {
 	return typ, id, nil
 }
 
-// decodeStrict decodes one JSON object into v, refusing unknown fields,
-// wrong types and trailing data.
+// decodeStrict decodes one JSON object into v, refusing unknown fields
+// (names match exactly, so a case variant is unknown), a name given
+// twice, wrong types and trailing data.
 func decodeStrict(b []byte, id string, v any) *refusal {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te) && te.Field != "":
-			return refuse(session.CodeBadRequest, id, "The field %q must be a %s.", te.Field, te.Type.Kind())
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return refuse(session.CodeUnknownField, id, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
-		default:
-			return refuse(session.CodeBadRequest, id, "The frame is not valid JSON.")
-		}
-	}
-	var rest json.RawMessage
-	if err := dec.Decode(&rest); err != io.EOF {
-		return refuse(session.CodeBadRequest, id, "A frame must hold exactly one JSON object.")
+	if code, msg := httpjson.Strict(b, v, "frame"); code != "" {
+		return refuse(code, id, "%s", msg)
 	}
 	return nil
 }

@@ -3,13 +3,15 @@
 // WebSocket endpoint at "/ws" that speaks the JSON protocol described in
 // docs/web.md.
 //
-// Contract. A socket is accepted only from an allowed Origin (the page's
-// own host, the configured allow-list, and an absent Origin only when
+// Contract. A socket is accepted only from an allowed Origin (one of the
+// gateway's own names, guard.Hosts, or the configured allow-list, never
+// compared with the request's Host; an absent Origin only when
 // configured). Its first frame must be {"type":"auth","token":…}; anything
 // else, a bad token or no frame within the auth timeout closes it with
 // code 4401 and a stable reason. Every frame is bounded (oversize → close
-// 1009 "frame_too_large") and decoded strictly (unknown fields, wrong
-// types and trailing data are refused with an error frame and a stable
+// 1009 "frame_too_large") and decoded strictly (unknown fields — names
+// match exactly —, a name given twice, wrong types and trailing data are
+// refused with an error frame and a stable
 // code; repeated malformed frames close the socket with 4400). Every
 // refusal is audited through Turns.Refuse. Messages and decisions carry a
 // client-chosen id that becomes session.Inbound.ID, so a frame re-sent
@@ -37,6 +39,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/steward-os/steward/channels"
+	"github.com/steward-os/steward/channels/guard"
 	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
 )
@@ -47,9 +50,12 @@ const Name session.ChannelID = "web"
 // Options configure the web channel. Zero values take the defaults.
 type Options struct {
 	// AllowedOrigins are origins ("https://chat.example.com", scheme and
-	// host[:port], no path) allowed to open a socket besides the page's
-	// own host.
+	// host[:port], no path) allowed to open a socket besides those of
+	// Hosts.
 	AllowedOrigins []string
+	// Hosts are the gateway's own names: their pages may open a socket
+	// (default: loopback names only).
+	Hosts *guard.Hosts
 	// AllowMissingOrigin accepts sockets without an Origin header
 	// (non-browser clients). Off by default.
 	AllowMissingOrigin bool
@@ -109,6 +115,9 @@ func (o *Options) defaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Hosts == nil {
+		o.Hosts = &guard.Hosts{}
 	}
 }
 
@@ -297,8 +306,10 @@ func NormalizeOrigin(o string) (string, bool) {
 	return strings.ToLower(u.Scheme + "://" + u.Host), true
 }
 
-// originAllowed applies the allow-list: the request's own host, the
-// configured origins, and an absent Origin only when configured.
+// originAllowed applies the allow-list: the origins of the gateway's own
+// names, the configured origins, and an absent Origin only when
+// configured. The request's Host is never compared: a page on a name
+// that resolves to the gateway (DNS rebinding) sends that name as both.
 func (w *Web) originAllowed(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
@@ -308,21 +319,18 @@ func (w *Web) originAllowed(r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	if w.origins[n] {
-		return true
-	}
-	u, _ := url.Parse(n)
-	return strings.EqualFold(u.Host, r.Host)
+	return w.origins[n] || w.opt.Hosts.Origin(n)
 }
 
 func (w *Web) serveSocket(rw http.ResponseWriter, r *http.Request) {
+	from := guard.Client(r)
 	if !websocket.IsWebSocketUpgrade(r) {
-		w.refuse(r.Context(), nil, session.CodeBadRequest, "GET /ws without a WebSocket upgrade")
+		w.refuse(r.Context(), nil, from, session.CodeBadRequest, "GET /ws without a WebSocket upgrade")
 		httpjson.Error(rw, http.StatusBadRequest, session.CodeBadRequest, "This endpoint speaks WebSocket only.")
 		return
 	}
 	if !w.originAllowed(r) {
-		w.refuse(r.Context(), nil, CodeOriginNotAllowed, "socket from origin "+clip(r.Header.Get("Origin"), 120))
+		w.refuse(r.Context(), nil, from, CodeOriginNotAllowed, "socket from origin "+clip(r.Header.Get("Origin"), 120))
 		httpjson.Error(rw, http.StatusForbidden, CodeOriginNotAllowed, "This origin may not open a socket here.")
 		return
 	}
@@ -359,8 +367,8 @@ func (w *Web) serveSocket(rw http.ResponseWriter, r *http.Request) {
 	}()
 }
 
-func (w *Web) refuse(ctx context.Context, a *session.Actor, code, detail string) {
-	w.core.Turns.Refuse(context.WithoutCancel(ctx), a, Name, code, detail)
+func (w *Web) refuse(ctx context.Context, a *session.Actor, from, code, detail string) {
+	w.core.Turns.Refuse(context.WithoutCancel(ctx), session.Refusal{Actor: a, Channel: Name, From: from, Code: code, Detail: detail})
 }
 
 func clip(s string, n int) string {

@@ -75,9 +75,9 @@ func (f *fakeCore) Classify(context.Context, session.Actor, string) (session.Cla
 	return session.Classification{}, nil
 }
 
-func (f *fakeCore) Refuse(_ context.Context, _ *session.Actor, channel session.ChannelID, code, _ string) {
+func (f *fakeCore) Refuse(_ context.Context, r session.Refusal) {
 	f.mu.Lock()
-	f.refused = append(f.refused, string(channel)+":"+code)
+	f.refused = append(f.refused, string(r.Channel)+":"+r.Code)
 	f.mu.Unlock()
 }
 
@@ -481,7 +481,7 @@ func TestOriginAllowList(t *testing.T) {
 		origin string
 		ok     bool
 	}{
-		{srv.URL, true},                             // the page's own host
+		{srv.URL, true},                             // a loopback origin: one of the gateway's own names
 		{"https://chat.example.com", true},          // listed (case-insensitive)
 		{"https://evil.example", false},             // not listed
 		{"https://chat.example.com.evil.io", false}, // look-alike

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,14 +34,18 @@ type app struct {
 	modules module.Group // extensions, then channels: started in order, stopped in reverse
 }
 
-func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
+// newLogger is the log of one command: JSON or text on w, every record
+// masked by m first, so no secret m knows (users' tokens, every credential
+// a module resolves, from the moment it is resolved) reaches a log line.
+func newLogger(cfg *configs.Config, w io.Writer, m *kernel.Masker) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(kernel.NewLogHandler(h, m))
 }
 
 // buildDirectory creates the actors and their credentials. Demo tokens are
@@ -79,22 +84,26 @@ func buildDirectory(cfg *configs.Config) (*session.StaticDirectory, []string, er
 	return dir, secrets, nil
 }
 
-// openApp wires the gateway. recover settles what a previous serving
-// process left unfinished; only `serve` (which holds the data directory's
-// lock) may do that, never a tool run beside a live server.
-func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover bool) (*app, error) {
-	for _, w := range cfg.Warnings {
-		log.Warn(w)
-	}
+// openApp wires the gateway, logging to logs. Users' tokens join m before
+// the logger exists, and every secret a module resolves joins it as it is
+// resolved (host.Secret). recover settles what a previous serving process
+// left unfinished; only `serve` (which holds the data directory's lock)
+// may do that, never a tool run beside a live server.
+func openApp(ctx context.Context, cfg *configs.Config, m *kernel.Masker, logs io.Writer, recover bool) (*app, error) {
 	dir, secrets, err := buildDirectory(cfg)
 	if err != nil {
 		return nil, err
+	}
+	m.AddSecrets(secrets...)
+	log := newLogger(cfg, logs, m)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
 	}
 	st, err := sqlite.Open(ctx, cfg.Data, log)
 	if err != nil {
 		return nil, err
 	}
-	masker := kernel.NewMasker(secrets...).WithFields(cfg.Privacy.MaskedFields...)
+	masker := m.WithFields(cfg.Privacy.MaskedFields...) // shares m's secrets
 	confirm1 := map[session.TenantID]bool{}
 	quota := map[session.TenantID]int{}
 	unmask := map[session.TenantID]bool{}
@@ -103,12 +112,19 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 		unmask[session.TenantID(tn)] = t.UnmaskPII
 		quota[session.TenantID(tn)] = t.TurnsPerMinute
 	}
+	models, err := modelsConfig(cfg, os.Getenv, masker) // provider keys join the masker as they are read
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	k, err := kernel.New(kernel.Config{
-		Roles: cfg.Roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
+		Models: models,
+		Roles:  cfg.Roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
 		ConfirmLevel1: confirm1, MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries,
 		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TenantTurnsPerMinute: quota, UnmaskPII: unmask, Delivery: cfg.Delivery,
 		InlineBudget: cfg.Tasks.InlineBudget.D(), TaskCap: cfg.Tasks.DefaultCap.D(), MaxTaskCap: cfg.Tasks.MaxCap.D(),
-		MaxResultBytes: cfg.Tasks.MaxResultBytes,
+		MaxResultBytes:       cfg.Tasks.MaxResultBytes,
+		StateValuesPerTenant: cfg.Limits.StateValuesPerTenant, TenantConcurrency: cfg.Limits.TenantConcurrency,
 	}, kernel.Deps{Store: st, Directory: dir, Masker: masker, Log: log})
 	if err != nil {
 		st.Close()
@@ -116,16 +132,16 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 	}
 	a := &app{cfg: cfg, log: log, store: st, dir: dir, kernel: k, masker: masker}
 	if err := a.loadExtensions(ctx); err != nil {
-		st.Close()
+		a.Close()
 		return nil, err
 	}
 	if err := a.seed(ctx); err != nil {
-		st.Close()
+		a.Close()
 		return nil, err
 	}
 	if recover {
 		if n, err := k.Recover(ctx); err != nil {
-			st.Close()
+			a.Close()
 			return nil, fmt.Errorf("recover: %w", err)
 		} else if n > 0 {
 			log.Warn("proposals interrupted by the previous shutdown were marked failed", "count", n)
@@ -136,23 +152,43 @@ func openApp(ctx context.Context, cfg *configs.Config, log *slog.Logger, recover
 
 // loadExtensions loads each configured extension as a module
 // ("extensions.<id>", with its extension_config block) and registers it
-// with the kernel, all or nothing per extension.
+// with the kernel, all or nothing per extension; on an error it cleans up
+// what it provisioned.
 func (a *app) loadExtensions(ctx context.Context) error {
-	h := &host{log: a.log, masker: a.masker}
+	h := &host{log: a.log, masker: a.masker, kernel: a.kernel}
 	for _, id := range a.cfg.Extensions {
-		mid := module.ID("extensions." + id)
-		m, err := module.Load(ctx, mid, a.cfg.ExtensionConfig[id], h.with(mid, ""))
+		if err := a.loadExtension(ctx, h, id); err != nil {
+			_ = a.modules.Cleanup()
+			return err
+		}
+	}
+	return nil
+}
+
+// loadExtension loads the module extensions.<id>: one value, or for a
+// module with instances one per instance of its block (each MCP server
+// of extension_config.mcp is an extension named after its instance).
+func (a *app) loadExtension(ctx context.Context, h *host, id string) error {
+	mid := module.ID("extensions." + id)
+	info, _ := module.Lookup(mid)
+	blocks := map[string]any{"": a.cfg.ExtensionConfig[id]}
+	if info.Instances {
+		blocks = configs.Instances(a.cfg.ExtensionConfig[id])
+	}
+	for _, inst := range sortedNames(blocks) {
+		name := strings.TrimSuffix(id+"."+inst, ".")
+		m, err := module.Load(ctx, mid, blocks[inst], h.with(mid, inst))
 		if err != nil {
-			return fmt.Errorf("extensions: %s: %w", id, err)
-		}
-		x, ok := m.(sdk.ExtensionModule)
-		if !ok {
-			return fmt.Errorf("extensions: %s is not an extension", id)
-		}
-		if _, err := a.kernel.Load(ctx, x.Extension()); err != nil {
-			return fmt.Errorf("load extension %s: %w", id, err)
+			return fmt.Errorf("extensions: %s: %w", name, err)
 		}
 		a.modules.Add(m)
+		x, ok := m.(sdk.ExtensionModule)
+		if !ok {
+			return fmt.Errorf("extensions: %s is not an extension", name)
+		}
+		if _, err := a.kernel.Load(ctx, x.Extension()); err != nil {
+			return fmt.Errorf("load extension %s: %w", name, err)
+		}
 	}
 	return nil
 }
@@ -194,7 +230,9 @@ func (a *app) seed(ctx context.Context) error {
 	return nil
 }
 
-func (a *app) Close() error { return a.store.Close() }
+// Close releases what the modules provisioned (an MCP server's process)
+// and closes the store.
+func (a *app) Close() error { return errors.Join(a.modules.Cleanup(), a.store.Close()) }
 
 // actorFor resolves --as USER (or TENANT/USER); the default is the first
 // admin of the first tenant.

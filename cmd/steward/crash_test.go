@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,15 +44,40 @@ func crashWorld(t *testing.T, dir string) string {
 type sent struct {
 	id, text string
 	answered bool
+	reply    string // the texts and error codes of the answer
 }
 
+// crashTitle is the title of the task a level-1 write of message id
+// creates: one per message, so the extension's own state shows how many
+// times each write ran.
+func crashTitle(id string) string { return "crash " + id }
+
+// nextOp picks the next message: a read, a confirmed restart, a health
+// check, a cancellation, or a level-1 write (a new task, or completing
+// one created earlier).
+func nextOp(rnd *rand.Rand, id string, created []string) string {
+	ops := []string{"list my servers", "restart web-1", "run a health check on web-2", "show me db-1", "cancel that"}
+	switch n := rnd.IntN(len(ops) + 4); {
+	case n < len(ops):
+		return ops[n]
+	case n == len(ops) && len(created) > 0:
+		return "complete task " + created[rnd.IntN(len(created))]
+	}
+	return fmt.Sprintf(`add a todo "%s"`, crashTitle(id))
+}
+
+var reCreated = regexp.MustCompile(`Created task (T-\d+): crash m-\d+`)
+
 // TestCrashRecovery drives the real binary with a stream of turns —
-// reads, confirmed restarts, background health checks, cancellations —
-// kills it with SIGKILL at random points several times, restarts it, and
-// checks afterwards: every accepted inbound message has exactly one
-// outcome, no confirmed action ran twice, no proposal vanished silently,
-// every task settled and was reported, and the audit chain and ledger
-// verify (LRO-04). CRASH_KILLS and CRASH_TURNS scale it (make crash-test).
+// reads, level-1 writes (tasks created and completed at once), confirmed
+// restarts, background health checks, cancellations — kills it with
+// SIGKILL at random points several times, restarts it, and checks
+// afterwards: every accepted inbound message has exactly one outcome;
+// every level-1 write ran at most once, counted in the tasks extension's
+// own state, and every write acknowledged as done is there; no confirmed
+// action ran twice; no proposal vanished silently; every task settled and
+// was reported; and the audit chain and ledger verify (LRO-04).
+// CRASH_KILLS and CRASH_TURNS scale it (make crash-test).
 func TestCrashRecovery(t *testing.T) {
 	kills, perRound := envInt("CRASH_KILLS", 3), envInt("CRASH_TURNS", 20)
 	seed := uint64(time.Now().UnixNano())
@@ -65,6 +91,7 @@ func TestCrashRecovery(t *testing.T) {
 	args := []string{"--set", "tasks.inline_budget=1s", "--set", "world=" + crashWorld(t, dir)}
 
 	var msgs []*sent
+	var created []string           // task ids acknowledged as created
 	proposals := map[string]bool{} // proposal id → we got an answer to our accept
 	next := 0
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -92,6 +119,12 @@ func TestCrashRecovery(t *testing.T) {
 		m.answered = true
 		for _, r := range out["replies"].([]any) {
 			rep := r.(map[string]any)
+			text, _ := rep["text"].(string)
+			code, _ := rep["code"].(string)
+			m.reply += text + code + "\n"
+			if c := reCreated.FindStringSubmatch(text); c != nil {
+				created = append(created, c[1])
+			}
 			if rep["type"] == "proposal" {
 				id := rep["proposal_id"].(string)
 				if _, seen := proposals[id]; !seen {
@@ -101,7 +134,6 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		return true
 	}
-	ops := []string{"list my servers", "restart web-1", "run a health check on web-2", "show me db-1", "cancel that"}
 	rounds := 0
 	for round := 0; round <= kills; round++ {
 		g := startArgs(t, data, args...)
@@ -122,19 +154,35 @@ func TestCrashRecovery(t *testing.T) {
 				_ = out
 			}
 		}
-		killAt := time.Duration(500+rnd.IntN(2500)) * time.Millisecond
 		var killed chan struct{}
-		if round < kills {
+		kill := func(after time.Duration) {
 			killed = make(chan struct{})
 			go func() {
-				time.Sleep(killAt)
+				time.Sleep(after)
 				_ = g.cmd.Process.Kill() // SIGKILL
 				close(killed)
 			}()
 		}
+		// Every other round dies in the middle of a level-1 write (within
+		// 10 ms of sending it); the others at a random point, which also
+		// catches background tasks and confirmations.
+		atWrite := -1
+		if round < kills && round%2 == 0 {
+			atWrite = rnd.IntN(perRound)
+		} else if round < kills {
+			kill(time.Duration(500+rnd.IntN(2500)) * time.Millisecond)
+		}
 		for i := 0; i < perRound; i++ {
 			next++
-			m := &sent{id: fmt.Sprintf("m-%d", next), text: ops[rnd.IntN(len(ops))]}
+			id := fmt.Sprintf("m-%d", next)
+			m := &sent{id: id, text: nextOp(rnd, id, created)}
+			if i == atWrite {
+				m.text = fmt.Sprintf(`add a todo "%s"`, crashTitle(id))
+				if len(created) > 0 && rnd.IntN(3) == 0 {
+					m.text = "complete task " + created[rnd.IntN(len(created))]
+				}
+				kill(time.Duration(rnd.IntN(10000)) * time.Microsecond)
+			}
 			msgs = append(msgs, m)
 			if !send(g, m) {
 				break
@@ -193,7 +241,8 @@ func TestCrashRecovery(t *testing.T) {
 	var srv struct{ Restarts int }
 	_ = json.Unmarshal([]byte(raw), &srv)
 	restarts = srv.Restarts
-	duplicates := confirmedTwice + max(restarts-executed, 0)
+	writes, acked, twice := checkWrites(t, db, msgs)
+	duplicates := confirmedTwice + max(restarts-executed, 0) + twice
 	if duplicates != 0 || facts != restarts {
 		t.Errorf("restarts counted %d, executed proposals %d, restart facts %d, proposals confirmed twice %d", restarts, executed, facts, confirmedTwice)
 	}
@@ -236,10 +285,55 @@ func TestCrashRecovery(t *testing.T) {
 	if code != 0 {
 		t.Errorf("audit verify: exit %d\n%s%s", code, out, errOut)
 	}
-	summary := fmt.Sprintf("crash test: turns=%d kills=%d restarts=%d outcomes=%d duplicates=%d lost=%d proposals=%v restart-executions=%d tasks=%v resumed=%d interrupted=%d",
-		len(msgs), kills, rounds, outcomes, duplicates, lost, states, restarts, taskStates, resumed, interrupted)
+	var reconciled, unknown int
+	_ = db.QueryRow(`SELECT count(*) FROM audit WHERE kind = 'reconciled'`).Scan(&reconciled)
+	_ = db.QueryRow(`SELECT count(*) FROM audit WHERE kind = 'reconciled' AND json_extract(data, '$.known') = 0`).Scan(&unknown)
+	summary := fmt.Sprintf("crash test: turns=%d kills=%d restarts=%d outcomes=%d level1-writes=%d level1-acknowledged=%d duplicates=%d lost=%d proposals=%v restart-executions=%d tasks=%v resumed=%d interrupted=%d reconciled=%d outcome-unknown=%d",
+		len(msgs), kills, rounds, outcomes, writes, acked, duplicates, lost, states, restarts, taskStates, resumed, interrupted, reconciled, unknown)
 	t.Log(summary)
 	fmt.Println(summary)
+}
+
+// checkWrites counts the level-1 writes in the tasks extension's own
+// state: each "add a todo" message created its task at most once, and
+// exactly once when its answer said so; each "complete task" message that
+// was answered done left its task done. It returns how many writes were
+// sent, how many were acknowledged, and how many ran more than once.
+func checkWrites(t *testing.T, db *sql.DB, msgs []*sent) (writes, acked, twice int) {
+	titles, done := map[string]int{}, map[string]bool{}
+	rows, err := db.Query(`SELECT value FROM ext_state WHERE ext = 'tasks' AND tenant = 'acme' AND coll = 'tasks'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var raw string
+		_ = rows.Scan(&raw)
+		var task struct{ ID, Title, Status string }
+		_ = json.Unmarshal([]byte(raw), &task)
+		titles[task.Title]++
+		done[task.ID] = task.Status == "done"
+	}
+	rows.Close()
+	for _, m := range msgs {
+		create, complete := strings.HasPrefix(m.text, "add a todo"), strings.HasPrefix(m.text, "complete task ")
+		if !create && !complete {
+			continue
+		}
+		writes++
+		if m.answered {
+			acked++
+		}
+		switch n := titles[crashTitle(m.id)]; {
+		case create && n > 1:
+			twice++
+			t.Errorf("%s (%q) created %d tasks", m.id, m.text, n)
+		case create && n == 0 && strings.Contains(m.reply, "Created task"):
+			t.Errorf("%s (%q) was answered %q but created no task", m.id, m.text, m.reply)
+		case complete && strings.Contains(m.reply, "is now done") && !done[strings.TrimPrefix(m.text, "complete task ")]:
+			t.Errorf("%s (%q) was answered %q but the task is not done", m.id, m.text, m.reply)
+		}
+	}
+	return writes, acked, twice
 }
 
 func runningTasks(t *testing.T, data string) int {

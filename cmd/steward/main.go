@@ -3,6 +3,7 @@
 //	steward serve     [--config FILE] [--addr HOST:PORT] [--data DIR] [--set path=value]…
 //	steward chat      [--as USER] [common flags]
 //	steward classify  [--as USER] [TEXT…]     (reads one request per line from stdin without TEXT)
+//	steward mcp       [common flags]          (MCP over stdio for the actor of STEWARD_TOKEN)
 //	steward validate  PATH…
 //	steward tools     [EXTENSION…]            (the effective manifests, as JSON)
 //	steward audit verify [--data DIR]
@@ -28,12 +29,15 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/steward-os/steward/channels"
+	"github.com/steward-os/steward/channels/mcpserver"
 	"github.com/steward-os/steward/channels/terminal"
 	"github.com/steward-os/steward/cmd/steward/internal/bench"
 	"github.com/steward-os/steward/configs"
 	"github.com/steward-os/steward/kernel"
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/manifest"
+	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store/sqlite"
 )
 
@@ -43,6 +47,7 @@ Usage:
   steward serve     [--config FILE] [--addr HOST:PORT] [--data DIR] [--set path=value]...
   steward chat      [--as USER] [--config FILE] [--data DIR]
   steward classify  [--as USER] [--config FILE] [--data DIR] [TEXT...]
+  steward mcp       [--config FILE] [--data DIR]   (MCP over stdio; STEWARD_TOKEN names the actor)
   steward validate  PATH...
   steward tools     [--config FILE] [EXTENSION...]
   steward audit verify [--config FILE] [--data DIR]
@@ -95,22 +100,31 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
+	// Every secret this run learns (users' tokens, each credential a
+	// module resolves) joins m; its log and every error it prints pass
+	// through m.
+	m := kernel.NewMasker()
 	var err error
 	switch cmd {
 	case "serve":
-		err = serve(ctx, rest, stderr)
+		err = serve(ctx, m, rest, stderr)
 	case "chat":
-		err = chat(ctx, rest, stdin, stdout, stderr)
+		err = chat(ctx, m, rest, stdin, stdout, stderr)
 	case "classify":
-		err = classify(ctx, rest, stdin, stdout, stderr)
+		err = classify(ctx, m, rest, stdin, stdout, stderr)
+	case "mcp":
+		err = mcpCmd(ctx, m, rest, stdin, stdout, stderr)
 	case "validate":
-		return validate(rest, stdout, stderr)
+		return validate(m, rest, stdout, stderr)
 	case "tools":
-		err = tools(ctx, rest, stdout, stderr)
+		err = tools(ctx, m, rest, stdout, stderr)
 	case "audit":
-		return auditCmd(ctx, rest, stdout, stderr)
+		return auditCmd(ctx, m, rest, stdout, stderr)
 	case "bench":
-		err = bench.Run(ctx, rest, stdout, stderr, serve)
+		// The bench prints what an embedded gateway returns itself.
+		err = bench.Run(ctx, rest, stdout, stderr, func(ctx context.Context, args []string, logs io.Writer) error {
+			return masked(m, serve(ctx, m, args, logs))
+		})
 	case "version":
 		fmt.Fprintf(stdout, "steward %s (conformance level %d, extension protocol %s)\n", kernel.Version, kernel.ConformanceLevel, manifest.ProtocolVersion)
 		return 0
@@ -125,13 +139,35 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(stderr, "steward %s: %v\n", cmd, err)
+		fail(stderr, m, cmd, err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
+// fail prints a command's error with every secret m knows removed.
+func fail(w io.Writer, m *kernel.Masker, cmd string, err error) {
+	fmt.Fprintf(w, "steward %s: %s\n", cmd, m.Secrets(err.Error()))
+}
+
+// maskedError is an error whose text has every secret removed; it still
+// unwraps to the original, so errors.Is and errors.As see through it.
+type maskedError struct {
+	text string
+	err  error
+}
+
+func (e *maskedError) Error() string { return e.text }
+func (e *maskedError) Unwrap() error { return e.err }
+
+func masked(m *kernel.Masker, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &maskedError{text: m.Secrets(err.Error()), err: err}
+}
+
+func serve(ctx context.Context, m *kernel.Masker, args []string, stderr io.Writer) error {
 	var c common
 	fs := flags("serve", &c, stderr)
 	if err := fs.Parse(args); err != nil {
@@ -144,7 +180,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.Auth.DemoTokens && !configs.DemoTokensAllowed(cfg.Server.Addr) {
 		return fmt.Errorf("refusing to serve demo tokens on %s: bind a loopback address (127.0.0.1) or set auth.demo_tokens=false and configure token_env/token_file", cfg.Server.Addr)
 	}
-	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	lock, err := lockData(cfg.Data)
@@ -152,7 +187,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer lock.Close()
-	a, err := openApp(ctx, cfg, log, true)
+	a, err := openApp(ctx, cfg, m, stderr, true)
 	if err != nil {
 		return err
 	}
@@ -164,23 +199,34 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return g.run(ctx)
 }
 
-func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// openInteractive parses a command's flags, loads the configuration and
+// opens the app for a command that runs until it is interrupted; done
+// releases both.
+func openInteractive(ctx context.Context, m *kernel.Masker, name string, args []string, stderr io.Writer) (context.Context, *app, common, func(), error) {
 	var c common
-	fs := flags("chat", &c, stderr)
+	fs := flags(name, &c, stderr)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return ctx, nil, c, nil, err
 	}
 	cfg, err := c.load()
 	if err != nil {
-		return err
+		return ctx, nil, c, nil, err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), false)
+	a, err := openApp(ctx, cfg, m, stderr, false)
+	if err != nil {
+		stop()
+		return ctx, nil, c, nil, err
+	}
+	return ctx, a, c, func() { a.Close(); stop() }, nil
+}
+
+func chat(ctx context.Context, m *kernel.Masker, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	ctx, a, c, done, err := openInteractive(ctx, m, "chat", args, stderr)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer done()
 	actor, err := a.actorFor(ctx, c.as)
 	if err != nil {
 		return err
@@ -196,7 +242,32 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	return t.Run(ctx)
 }
 
-func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// mcpCmd serves the MCP protocol on standard input and output for the
+// actor whose bearer token is STEWARD_TOKEN (logs go to standard error):
+// the same tools, gate and ledger as on every channel.
+func mcpCmd(ctx context.Context, m *kernel.Masker, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	token := strings.TrimSpace(os.Getenv("STEWARD_TOKEN"))
+	if token == "" {
+		return errors.New("STEWARD_TOKEN is not set: give the bearer token of the actor to serve")
+	}
+	ctx, a, _, done, err := openInteractive(ctx, m, "mcp", args, stderr)
+	if err != nil {
+		return err
+	}
+	defer done()
+	actor, ok := a.dir.Authenticate(ctx, token)
+	if !ok {
+		a.kernel.Refuse(ctx, session.Refusal{Channel: mcpserver.Name, Code: session.CodeUnauthenticated, Detail: "unknown STEWARD_TOKEN"})
+		return errors.New("STEWARD_TOKEN is not the token of a configured user")
+	}
+	srv, err := mcpserver.New(channels.CoreOf(a.kernel), mcpserver.Options{Log: a.log})
+	if err != nil {
+		return err
+	}
+	return srv.ServeStdio(ctx, actor, stdin, stdout)
+}
+
+func classify(ctx context.Context, m *kernel.Masker, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var c common
 	fs := flags("classify", &c, stderr)
 	if err := fs.Parse(args); err != nil {
@@ -206,7 +277,7 @@ func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), false)
+	a, err := openApp(ctx, cfg, m, stderr, false)
 	if err != nil {
 		return err
 	}
@@ -224,7 +295,7 @@ func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		res, err := a.kernel.Classify(ctx, actor, text)
 		if err != nil {
 			ke := kernel.AsError(err)
-			return enc.Encode(map[string]any{"error": map[string]string{"code": ke.Code, "message": ke.Message}})
+			return enc.Encode(map[string]any{"error": map[string]string{"code": ke.Code, "message": m.Secrets(ke.Message)}})
 		}
 		return enc.Encode(res)
 	}
@@ -247,7 +318,7 @@ func classify(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 // tools prints the effective manifests: declared fields plus the
 // parameter and return schemas inferred from the handlers.
-func tools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func tools(ctx context.Context, m *kernel.Masker, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := flags("tools", &c, stderr)
 	if err := fs.Parse(args); err != nil {
@@ -265,7 +336,7 @@ func tools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer os.RemoveAll(dir)
 		cfg.Data = dir // listing tools must not create ./data
 	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), false)
+	a, err := openApp(ctx, cfg, m, stderr, false)
 	if err != nil {
 		return err
 	}
@@ -296,7 +367,7 @@ func tools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func validate(args []string, stdout, stderr io.Writer) int {
+func validate(m *kernel.Masker, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "usage: steward validate PATH...")
 		return 2
@@ -308,7 +379,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	for _, p := range args {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "steward validate: %v\n", err)
+			fail(stderr, m, "validate", err)
 			failed = true
 			continue
 		}
@@ -328,7 +399,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func auditCmd(ctx context.Context, m *kernel.Masker, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "verify" {
 		fmt.Fprintln(stderr, "usage: steward audit verify [--config FILE] [--data DIR]")
 		return 2
@@ -340,22 +411,22 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	cfg, err := c.load()
 	if err != nil {
-		fmt.Fprintf(stderr, "steward audit verify: %v\n", err)
+		fail(stderr, m, "audit verify", err)
 		return 2
 	}
 	if _, err := os.Stat(cfg.Data + "/" + sqlite.FileName); err != nil {
-		fmt.Fprintf(stderr, "steward audit verify: no store in %s: %v\n", cfg.Data, err)
+		fail(stderr, m, "audit verify", fmt.Errorf("no store in %s: %w", cfg.Data, err))
 		return 2
 	}
 	st, err := sqlite.Open(ctx, cfg.Data, nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "steward audit verify: %v\n", err)
+		fail(stderr, m, "audit verify", err)
 		return 2
 	}
 	defer st.Close()
 	reps, err := audit.Verify(ctx, st)
 	if err != nil {
-		fmt.Fprintf(stderr, "steward audit verify: %v\n", err)
+		fail(stderr, m, "audit verify", err)
 		return 2
 	}
 	bad := false
@@ -369,7 +440,7 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	lr, err := audit.VerifyLedger(ctx, st, st)
 	if err != nil {
-		fmt.Fprintf(stderr, "steward audit verify: %v\n", err)
+		fail(stderr, m, "audit verify", err)
 		return 2
 	}
 	if lr.OK {

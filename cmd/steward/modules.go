@@ -12,9 +12,11 @@ import (
 
 	"github.com/steward-os/steward/channels"
 	_ "github.com/steward-os/steward/channels/all" // every channel of this build registers itself
+	"github.com/steward-os/steward/channels/guard"
 	"github.com/steward-os/steward/configs"
 	_ "github.com/steward-os/steward/extensions/demo" // the demo extensions register themselves
 	"github.com/steward-os/steward/kernel"
+	"github.com/steward-os/steward/kernel/mcpext" // MCP servers as extensions (extensions.mcp)
 	"github.com/steward-os/steward/sdk/module"
 	"github.com/steward-os/steward/session"
 )
@@ -28,14 +30,21 @@ type host struct {
 	core     channels.Core
 	dir      session.Directory
 	mounts   *mounts
+	hosts    *guard.Hosts
 	instance string
+	kernel   *kernel.Kernel // for extension modules: the registry an MCP server replaces its catalog in
 }
 
 func (h *host) Logger() *slog.Logger           { return h.log }
+func (h *host) Registry() mcpext.Registry      { return h.kernel }
 func (h *host) Core() channels.Core            { return h.core }
 func (h *host) Directory() session.Directory   { return h.dir }
 func (h *host) Instance() string               { return h.instance }
 func (h *host) Mount(p string, x http.Handler) { h.mounts.add(p, x) }
+
+// Hosts are the gateway's own names (guard.HostSource): the web page's
+// socket accepts their origins.
+func (h *host) Hosts() *guard.Hosts { return h.hosts }
 
 // Secret resolves a credential and registers it with the masker before
 // anything can print it.

@@ -58,10 +58,11 @@ func ExtensionWithClock(now func() time.Time) sdk.Extension {
 	}
 	h := &hosting{now: now}
 	return sdk.Extension{
-		Manifest: manifest,
-		Handlers: h.handlers(),
-		Context:  sdk.ContextFunc(h.resources),
-		Seed:     sdk.SeedOnce(h.seed),
+		Manifest:  manifest,
+		Handlers:  h.handlers(),
+		Context:   sdk.ContextFunc(h.resources),
+		Seed:      sdk.SeedOnce(h.seed),
+		Reconcile: h.reconcile,
 	}
 }
 
@@ -100,6 +101,8 @@ type server struct {
 	RestartedAt string `json:"restarted_at,omitempty"`
 	// Snapshots counts the snapshots taken (for their ids).
 	Snapshots int `json:"snapshots"`
+	// Applied are the idempotency keys of the last changes (changeServer).
+	Applied []string `json:"applied,omitempty"`
 }
 
 type site struct {
@@ -128,6 +131,7 @@ type snapshot struct {
 	Server  string `json:"server"`
 	Disk    int    `json:"disk"`
 	Created string `json:"created"`
+	Key     string `json:"key,omitempty"` // the idempotency key of the call that took it
 }
 
 type zone struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/steward-os/steward/sdk"
 )
@@ -78,14 +79,25 @@ func (h *hosting) serverMetrics(ctx context.Context, c sdk.Call[ServerParams]) (
 }
 
 // changeServer loads a server, applies change (which may refuse with an
-// sdk error), stores it and returns the full server object.
-func changeServer(ctx context.Context, st sdk.State, name string, change func(*server) error) (Server, error) {
+// sdk error), stores it and returns the full server object. The call's
+// idempotency key is stored with the change (the server keeps the last
+// few), so the same call again returns the server without changing it,
+// and Reconcile can tell that it took effect.
+func changeServer(ctx context.Context, env sdk.Env, name string, change func(*server) error) (Server, error) {
+	st, key := env.State(), env.IdempotencyKey()
 	s, err := loadServer(ctx, st, norm(name))
 	if err != nil {
 		return Server{}, err
 	}
+	if key != "" && slices.Contains(s.Applied, key) {
+		return serverView(ctx, st, s) // this call changed it before
+	}
 	if err := change(&s); err != nil {
 		return Server{}, err
+	}
+	if key != "" {
+		s.Applied = append(s.Applied, key)
+		s.Applied = s.Applied[max(0, len(s.Applied)-keptKeys):]
 	}
 	if err := put(ctx, st, collServers, s.Name, s); err != nil {
 		return Server{}, err
@@ -93,18 +105,21 @@ func changeServer(ctx context.Context, st sdk.State, name string, change func(*s
 	return serverView(ctx, st, s)
 }
 
+// keptKeys is how many idempotency keys of its last changes a server keeps.
+const keptKeys = 16
+
 func (h *hosting) startServer(ctx context.Context, c sdk.Call[ServerParams]) (Server, error) {
-	return setStatus(ctx, c.Env.State(), c.Params.Server, "running")
+	return setStatus(ctx, c.Env, c.Params.Server, "running")
 }
 
 func (h *hosting) stopServer(ctx context.Context, c sdk.Call[ServerParams]) (Server, error) {
-	return setStatus(ctx, c.Env.State(), c.Params.Server, "stopped")
+	return setStatus(ctx, c.Env, c.Params.Server, "stopped")
 }
 
 // setStatus puts a server in status ("running" or "stopped"); a server that
 // already is in it is a conflict.
-func setStatus(ctx context.Context, st sdk.State, name, status string) (Server, error) {
-	return changeServer(ctx, st, name, func(s *server) error {
+func setStatus(ctx context.Context, env sdk.Env, name, status string) (Server, error) {
+	return changeServer(ctx, env, name, func(s *server) error {
 		if s.Status == status {
 			return sdk.Errorf(sdk.CodeConflict, "server %q is already %s", s.Name, status)
 		}
@@ -114,7 +129,7 @@ func setStatus(ctx context.Context, st sdk.State, name, status string) (Server, 
 }
 
 func (h *hosting) restartServer(ctx context.Context, c sdk.Call[ServerParams]) (Server, error) {
-	return changeServer(ctx, c.Env.State(), c.Params.Server, func(s *server) error {
+	return changeServer(ctx, c.Env, c.Params.Server, func(s *server) error {
 		if s.Status != "running" {
 			return sdk.Errorf(sdk.CodeConflict, "server %q is stopped; start it instead of restarting it", s.Name)
 		}
@@ -130,7 +145,7 @@ func (h *hosting) resizeServer(ctx context.Context, c sdk.Call[ResizeParams]) (S
 	if !ok {
 		return Server{}, sdk.Errorf(sdk.CodeInvalid, "size must be one of s, m, l or xl, not %q", c.Params.Size)
 	}
-	return changeServer(ctx, c.Env.State(), c.Params.Server, func(s *server) error {
+	return changeServer(ctx, c.Env, c.Params.Server, func(s *server) error {
 		if s.Size == size {
 			return sdk.Errorf(sdk.CodeConflict, "server %q is already size %s", s.Name, size)
 		}
@@ -152,13 +167,16 @@ func scale(pct, oldCap, newCap int) int {
 }
 
 func (h *hosting) snapshotServer(ctx context.Context, c sdk.Call[ServerParams]) (SnapshotResult, error) {
-	st := c.Env.State()
+	st, key := c.Env.State(), c.Env.IdempotencyKey()
+	if snap, ok, err := snapshotBy(ctx, st, key); err != nil || ok {
+		return snap, err // this call took it before
+	}
 	s, err := loadServer(ctx, st, norm(c.Params.Server))
 	if err != nil {
 		return SnapshotResult{}, err
 	}
 	s.Snapshots++
-	snap := snapshot{ID: fmt.Sprintf("%s-snap-%d", s.Name, s.Snapshots), Server: s.Name, Disk: s.Disk, Created: h.stamp()}
+	snap := snapshot{ID: fmt.Sprintf("%s-snap-%d", s.Name, s.Snapshots), Server: s.Name, Disk: s.Disk, Created: h.stamp(), Key: key}
 	if err := put(ctx, st, collSnapshots, snap.ID, snap); err != nil {
 		return SnapshotResult{}, err
 	}
@@ -194,4 +212,22 @@ func (h *hosting) deleteServer(ctx context.Context, c sdk.Call[ServerParams]) (D
 		return DeleteServerResult{}, err
 	}
 	return DeleteServerResult{Server: s.Name, Deleted: true, SitesRemoved: v.Sites, DatabasesRemoved: v.Databases}, nil
+}
+
+// snapshotBy returns the snapshot the call with this idempotency key took
+// ("" takes none).
+func snapshotBy(ctx context.Context, st sdk.State, key string) (SnapshotResult, bool, error) {
+	if key == "" {
+		return SnapshotResult{}, false, nil
+	}
+	snaps, err := list[snapshot](ctx, st, collSnapshots)
+	if err != nil {
+		return SnapshotResult{}, false, err
+	}
+	for _, x := range snaps {
+		if x.Key == key {
+			return SnapshotResult{Server: x.Server, Snapshot: x.ID, Created: x.Created}, true, nil
+		}
+	}
+	return SnapshotResult{}, false, nil
 }

@@ -7,9 +7,13 @@
 // extension and the caller's tenant). A new task is always assigned to the
 // caller; listing someone else's tasks needs them to be a member of the
 // caller's tenant, checked through the Directory (scope directory:read).
-// Handlers trust only their parameters and the Caller. Dates come from the
-// clock given to ExtensionWithClock. This package imports only the SDK and
-// the standard library.
+// Handlers trust only their parameters and the Caller. The writes are
+// idempotent: a task keeps the idempotency keys (sdk.Env.IdempotencyKey)
+// of the calls that created and completed it, in the same write as the
+// change, so a call carried out once answers the same again and Reconcile
+// tells the kernel, after a crash, whether a call took effect. Dates come
+// from the clock given to ExtensionWithClock. This package imports only
+// the SDK and the standard library.
 package tasks
 
 import (
@@ -64,8 +68,9 @@ func ExtensionWithClock(now func() time.Time) sdk.Extension {
 			sdk.Tool("create_task", sdk.Locked(&x.locks, x.create)),
 			sdk.Tool("complete_task", sdk.Locked(&x.locks, x.complete)),
 		},
-		Context: sdk.ContextFunc(x.resources),
-		Seed:    sdk.SeedOnce(x.seed),
+		Context:   sdk.ContextFunc(x.resources),
+		Seed:      sdk.SeedOnce(x.seed),
+		Reconcile: x.reconcile,
 	}
 }
 
@@ -81,10 +86,20 @@ func (x *tasks) today() string { return x.now().UTC().Format(dateLayout) }
 // --- parameters and results ---
 
 // ListParams are list_tasks' parameters; Assignee defaults to the caller.
+// A list is paginated: at most Limit tasks (default DefaultPage, at most
+// MaxPage) after the task After.
 type ListParams struct {
 	Status   string `json:"status,omitempty"`
 	Assignee string `json:"assignee,omitempty"`
+	Limit    int    `json:"limit,omitempty"`
+	After    string `json:"after,omitempty"`
 }
+
+// Page sizes of list_tasks.
+const (
+	DefaultPage = 50
+	MaxPage     = 200
+)
 
 // CreateParams are create_task's parameters; Due is YYYY-MM-DD.
 type CreateParams struct {
@@ -108,11 +123,23 @@ type Task struct {
 	Completed string `json:"completed,omitempty"`
 }
 
-// TaskList is list_tasks' result, in id order.
+// record is a task as stored: the task, and the idempotency keys of the
+// calls that created and completed it.
+type record struct {
+	Task
+	CreatedBy string `json:"created_by,omitempty"`
+	DoneBy    string `json:"done_by,omitempty"`
+}
+
+// TaskList is list_tasks' result, in id order: one page of the matching
+// tasks, how many match in all, and the task to continue after when
+// there are more ("" when this page is the last).
 type TaskList struct {
 	Assignee string `json:"assignee"`
 	Status   string `json:"status"` // the filter, "" for all
 	Tasks    []Task `json:"tasks"`
+	Total    int    `json:"total"`
+	Next     string `json:"next,omitempty"`
 }
 
 // --- handlers ---
@@ -132,10 +159,24 @@ func (x *tasks) list(ctx context.Context, c sdk.Call[ListParams]) (TaskList, err
 		return out, err
 	}
 	out.Assignee, out.Status = who, status
+	limit := c.Params.Limit
+	if limit <= 0 || limit > MaxPage {
+		limit = DefaultPage
+	}
+	after := idNum(strings.ToUpper(strings.TrimSpace(c.Params.After)))
 	for _, t := range all {
-		if t.Assignee == who && (status == "" || t.Status == status) {
-			out.Tasks = append(out.Tasks, t)
+		if t.Assignee != who || (status != "" && t.Status != status) {
+			continue
 		}
+		out.Total++
+		if idNum(t.ID) <= after {
+			continue
+		}
+		if len(out.Tasks) == limit {
+			out.Next = out.Tasks[limit-1].ID
+			continue
+		}
+		out.Tasks = append(out.Tasks, t)
 	}
 	return out, nil
 }
@@ -169,14 +210,19 @@ func (x *tasks) create(ctx context.Context, c sdk.Call[CreateParams]) (Task, err
 			return Task{}, sdk.Errorf(sdk.CodeInvalid, "due must be a date as YYYY-MM-DD, not %q", c.Params.Due)
 		}
 	}
-	st := c.Env.State()
+	st, key := c.Env.State(), c.Env.IdempotencyKey()
+	if key != "" {
+		if done, ok, err := findBy(ctx, st, func(r record) bool { return r.CreatedBy == key }); err != nil || ok {
+			return done, err // this call created it before
+		}
+	}
 	seq, err := nextSeq(ctx, st)
 	if err != nil {
 		return Task{}, err
 	}
 	t := Task{ID: "T-" + strconv.Itoa(seq), Title: title, Status: StatusPending,
 		Assignee: string(c.Caller.Actor), Due: due, Created: x.today()}
-	if err := st.Put(ctx, collTasks, t.ID, t); err != nil {
+	if err := st.Put(ctx, collTasks, t.ID, record{Task: t, CreatedBy: key}); err != nil {
 		return Task{}, fmt.Errorf("tasks: write %s: %w", t.ID, err)
 	}
 	if err := st.Put(ctx, collMeta, "seq", seq); err != nil {
@@ -193,24 +239,49 @@ func (x *tasks) complete(ctx context.Context, c sdk.Call[CompleteParams]) (Task,
 		}
 		return Task{}, sdk.Errorf(sdk.CodeNotFound, "no task %q", c.Params.Task)
 	}
-	st := c.Env.State()
-	var t Task
-	found, err := st.Get(ctx, collTasks, id, &t)
+	st, key := c.Env.State(), c.Env.IdempotencyKey()
+	var r record
+	found, err := st.Get(ctx, collTasks, id, &r)
 	if err != nil {
 		return Task{}, fmt.Errorf("tasks: read %s: %w", id, err)
 	}
 	if !found {
 		return Task{}, sdk.Errorf(sdk.CodeNotFound, "no task %s", id)
 	}
-	if t.Status == StatusDone {
+	if r.Status == StatusDone {
+		if key != "" && r.DoneBy == key {
+			return r.Task, nil // this call completed it before
+		}
 		return Task{}, sdk.Errorf(sdk.CodeConflict, "task %s is already done", id)
 	}
-	t.Status = StatusDone
-	t.Completed = x.today()
-	if err := st.Put(ctx, collTasks, t.ID, t); err != nil {
-		return Task{}, fmt.Errorf("tasks: write %s: %w", t.ID, err)
+	r.Status, r.Completed, r.DoneBy = StatusDone, x.today(), key
+	if err := st.Put(ctx, collTasks, r.ID, r); err != nil {
+		return Task{}, fmt.Errorf("tasks: write %s: %w", r.ID, err)
 	}
-	return t, nil
+	return r.Task, nil
+}
+
+// reconcile tells the kernel what became of a create_task or
+// complete_task call a crash cut off: it took effect when a task carries
+// its key (written with the change itself), and took none otherwise.
+func (x *tasks) reconcile(ctx context.Context, st sdk.State, p sdk.Pending) (any, bool, error) {
+	var by func(record) bool
+	switch p.Tool {
+	case "create_task":
+		by = func(r record) bool { return r.CreatedBy == p.Key }
+	case "complete_task":
+		by = func(r record) bool { return r.DoneBy == p.Key }
+	default:
+		return nil, false, nil
+	}
+	t, ok, err := findBy(ctx, st, by)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case !ok:
+		return nil, true, sdk.Errorf(sdk.CodeNotApplied, "%s was interrupted before it took effect; nothing changed.", p.Tool)
+	}
+	return t, true, nil
 }
 
 // --- storage helpers ---
@@ -233,20 +304,47 @@ func idNum(id string) int {
 
 // loadAll returns every task in id order (T-2 before T-10).
 func loadAll(ctx context.Context, st sdk.State) ([]Task, error) {
+	rs, err := loadRecords(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Task, len(rs))
+	for i, r := range rs {
+		out[i] = r.Task
+	}
+	return out, nil
+}
+
+// loadRecords returns every task as stored, in id order.
+func loadRecords(ctx context.Context, st sdk.State) ([]record, error) {
 	raws, err := st.List(ctx, collTasks)
 	if err != nil {
 		return nil, fmt.Errorf("tasks: list: %w", err)
 	}
-	out := make([]Task, 0, len(raws))
+	out := make([]record, 0, len(raws))
 	for _, raw := range raws {
-		var t Task
-		if err := json.Unmarshal(raw, &t); err != nil {
+		var r record
+		if err := json.Unmarshal(raw, &r); err != nil {
 			return nil, fmt.Errorf("tasks: decode: %w", err)
 		}
-		out = append(out, t)
+		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b Task) int { return idNum(a.ID) - idNum(b.ID) })
+	slices.SortFunc(out, func(a, b record) int { return idNum(a.ID) - idNum(b.ID) })
 	return out, nil
+}
+
+// findBy returns the first task whose record matches.
+func findBy(ctx context.Context, st sdk.State, match func(record) bool) (Task, bool, error) {
+	rs, err := loadRecords(ctx, st)
+	if err != nil {
+		return Task{}, false, err
+	}
+	for _, r := range rs {
+		if match(r) {
+			return r.Task, true, nil
+		}
+	}
+	return Task{}, false, nil
 }
 
 // nextSeq is the number of the next task: one past both the stored

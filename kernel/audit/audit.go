@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/steward-os/steward/kernel/internal/redact"
@@ -43,6 +44,7 @@ const (
 	KindReplied          = "replied"
 	KindExtension        = "extension"
 	KindRequestError     = "request_refused"
+	KindRefusalSummary   = "refusal_summary"
 	KindActAs            = "act_as"
 	KindDuplicate        = "duplicate"
 	KindInterrupted      = "interrupted"
@@ -61,6 +63,10 @@ const (
 	KindLinked           = "linked"
 	KindUnlinked         = "unlinked"
 	KindLinkRefused      = "link_refused"
+	KindModelPrompt      = "model_prompt"
+	KindModelCompletion  = "model_completion"
+	KindModelFallback    = "model_fallback"
+	KindReconciled       = "reconciled"
 )
 
 // Appender is the storage the Log needs. AppendAudit returns once the
@@ -104,7 +110,10 @@ func (l *Log) Sync(ctx context.Context) error {
 	return err
 }
 
-func (l *Log) write(ctx context.Context, tenant session.TenantID, actor session.ActorID, turn session.TurnID, kind string, data any, wait bool) error {
+// Entry builds the record Write would append — its data marshalled and
+// masked, the tenant "_system" when empty — without appending it, for a
+// write the record must be committed with (a claim, a fact).
+func (l *Log) Entry(tenant session.TenantID, actor session.ActorID, turn session.TurnID, kind string, data any) (store.AuditEntry, error) {
 	var raw json.RawMessage
 	switch d := data.(type) {
 	case nil:
@@ -114,15 +123,21 @@ func (l *Log) write(ctx context.Context, tenant session.TenantID, actor session.
 	default:
 		b, err := json.Marshal(d)
 		if err != nil {
-			return fmt.Errorf("audit %s: marshal: %w", kind, err)
+			return store.AuditEntry{}, fmt.Errorf("audit %s: marshal: %w", kind, err)
 		}
 		raw = l.mask.JSON(b)
 	}
 	if tenant == "" {
 		tenant = "_system"
 	}
-	e := store.AuditEntry{Tenant: tenant, At: l.clock(), Kind: kind, Actor: actor, Turn: turn, Data: raw}
-	var err error
+	return store.AuditEntry{Tenant: tenant, At: l.clock(), Kind: kind, Actor: actor, Turn: turn, Data: raw}, nil
+}
+
+func (l *Log) write(ctx context.Context, tenant session.TenantID, actor session.ActorID, turn session.TurnID, kind string, data any, wait bool) error {
+	e, err := l.Entry(tenant, actor, turn, kind, data)
+	if err != nil {
+		return err
+	}
 	if wait {
 		_, err = l.app.AppendAudit(ctx, e)
 	} else {
@@ -202,9 +217,11 @@ func Verify(ctx context.Context, r Reader) ([]ChainReport, error) {
 
 var errStop = fmt.Errorf("stop")
 
-// FactReader loads ledger facts by id.
+// FactReader loads ledger facts by id, and lists them all.
 type FactReader interface {
 	Fact(ctx context.Context, id int64) (session.Fact, error)
+	// Facts returns the facts after an id, oldest first, at most limit.
+	Facts(ctx context.Context, after int64, limit int) ([]session.Fact, error)
 }
 
 // LedgerReport is the result of checking the fact ledger against the
@@ -214,17 +231,53 @@ type LedgerReport struct {
 	OK      bool   `json:"ok"`
 	Fact    int64  `json:"fact,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Unrecorded are the facts no "result" record names: an outcome
+	// recorded without its result.
+	Unrecorded []int64 `json:"unrecorded,omitempty"`
 }
 
 // VerifyLedger checks every fact the audit trail recorded (AF-12): each
 // "result" record carries the SHA-256 of the fact's verbatim output, so a
 // ledger value substituted after the fact no longer matches its record,
-// and the record itself is protected by the hash chain.
+// and the record itself is protected by the hash chain. Then it checks
+// the other way: a fact that no "result" record names (an outcome recorded
+// without its result, or a fact inserted afterwards) fails the check too.
 func VerifyLedger(ctx context.Context, r Reader, facts FactReader) (LedgerReport, error) {
 	rep := LedgerReport{OK: true}
+	named, err := checkResults(ctx, r, facts, &rep)
+	if err != nil || !rep.OK {
+		return rep, err
+	}
+	for after := int64(0); ; {
+		fs, err := facts.Facts(ctx, after, 500)
+		if err != nil {
+			return rep, err
+		}
+		if len(fs) == 0 {
+			break
+		}
+		for _, f := range fs {
+			if _, ok := named[f.ID]; !ok {
+				rep.Unrecorded = append(rep.Unrecorded, f.ID)
+			}
+		}
+		after = fs[len(fs)-1].ID
+	}
+	if n := len(rep.Unrecorded); n > 0 {
+		rep.OK, rep.Fact = false, rep.Unrecorded[0]
+		shown := rep.Unrecorded[:min(n, 10)]
+		rep.Reason = fmt.Sprintf("outcome recorded without result: %d fact(s) no result record names (%s)", n, strings.Trim(fmt.Sprint(shown), "[]"))
+	}
+	return rep, nil
+}
+
+// checkResults walks every "result" record, checks the fact it names and
+// returns the ids of the facts named.
+func checkResults(ctx context.Context, r Reader, facts FactReader, rep *LedgerReport) (map[int64]struct{}, error) {
+	named := map[int64]struct{}{}
 	tenants, err := r.AuditTenants(ctx)
 	if err != nil {
-		return rep, err
+		return nil, err
 	}
 	for _, t := range tenants {
 		err := r.AuditChain(ctx, t, func(row store.AuditRow) error {
@@ -247,15 +300,16 @@ func VerifyLedger(ctx context.Context, r Reader, facts FactReader) (LedgerReport
 				rep.OK, rep.Fact, rep.Reason = false, d.Fact, fmt.Sprintf("fact %d no longer matches the output recorded in audit record %s/%d: it was altered", d.Fact, t, row.Seq)
 				return errStop
 			}
+			named[d.Fact] = struct{}{}
 			rep.Checked++
 			return nil
 		})
 		if err != nil && err != errStop {
-			return rep, err
+			return nil, err
 		}
 		if !rep.OK {
-			return rep, nil
+			return named, nil
 		}
 	}
-	return rep, nil
+	return named, nil
 }

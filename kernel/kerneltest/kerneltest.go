@@ -161,8 +161,8 @@ type Env struct {
 // Options adjust the environment.
 type Options struct {
 	Config   kernel.Config
-	Router   route.Router  // default: the Script
-	Planner  route.Planner // default: the Script
+	Router   route.Router  // default: the Script (none with Config.Models.Router "openai": the model path)
+	Planner  route.Planner // default: the Script (likewise)
 	Secrets  []string
 	NoSeed   bool
 	NoExtend bool // load no extensions
@@ -200,6 +200,9 @@ func New(t testing.TB, o Options) *Env {
 	if o.Planner != nil {
 		pl = o.Planner
 	}
+	if o.Config.Models.Router == kernel.RouterOpenAI && o.Router == nil {
+		rt, pl = nil, nil // the kernel builds the model path from the configuration
+	}
 	if o.Config.TurnsPerMinute == 0 {
 		o.Config.TurnsPerMinute = 1 << 30 // the fake clock never refills a quota
 	}
@@ -217,23 +220,34 @@ func New(t testing.TB, o Options) *Env {
 		}
 	}
 	if !o.NoSeed {
-		var world struct {
-			Tenants map[string]map[string]any `json:"tenants"`
-		}
-		if err := strict.Decode(configs.World, &world); err != nil {
-			t.Fatalf("world: %v", err)
-		}
-		for tn, exts := range world.Tenants {
-			parts := map[string]json.RawMessage{}
-			for id, v := range exts {
-				parts[id], _ = json.Marshal(v)
-			}
-			if err := k.Seed(ctx, session.TenantID(tn), parts); err != nil {
+		for tn, parts := range World(t) {
+			if err := k.Seed(ctx, tn, parts); err != nil {
 				t.Fatalf("seed: %v", err)
 			}
 		}
 	}
 	return e
+}
+
+// World is the demo world: each tenant's sections, by extension id, as
+// Kernel.Seed takes them.
+func World(t testing.TB) map[session.TenantID]map[string]json.RawMessage {
+	t.Helper()
+	var world struct {
+		Tenants map[string]map[string]any `json:"tenants"`
+	}
+	if err := strict.Decode(configs.World, &world); err != nil {
+		t.Fatalf("world: %v", err)
+	}
+	out := map[session.TenantID]map[string]json.RawMessage{}
+	for tn, exts := range world.Tenants {
+		parts := map[string]json.RawMessage{}
+		for id, v := range exts {
+			parts[id], _ = json.Marshal(v)
+		}
+		out[session.TenantID(tn)] = parts
+	}
+	return out
 }
 
 // Say sends a text turn.

@@ -94,6 +94,12 @@ type Tool struct {
 	// Idempotent says a run interrupted by a restart may be started again
 	// with the same arguments.
 	Idempotent bool `json:"idempotent,omitempty"`
+	// Opaque says the kernel cannot know what the tool changes (a tool of
+	// an MCP server that neither an overlay nor annotations describe):
+	// its proposals show the impact "unknown external effect", it needs no
+	// targets or backup (M019, M022 do not apply), and it must be at level
+	// 2 or 3 (M035).
+	Opaque bool `json:"opaque,omitempty"`
 }
 
 // Param annotates one parameter.

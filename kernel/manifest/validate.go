@@ -221,7 +221,10 @@ func (v *validation) checkToolScopes(m *Manifest, p string, t Tool) {
 // reversibility, a danger phrase at level 4 and a backup at level 3 and up.
 func (v *validation) checkSafety(p string, t Tool) {
 	lvl := t.Level()
-	if lvl >= 2 && len(t.Targets) == 0 {
+	if t.Opaque && (lvl < 2 || lvl > 3) {
+		v.add("M035", SeverityError, p+".opaque", fmt.Sprintf("an opaque tool (unknown external effect) must be level 2 or 3, not %d", lvl), "describe the tool (targets, and a backup at level 3–4) instead of marking it opaque")
+	}
+	if lvl >= 2 && len(t.Targets) == 0 && !t.Opaque {
 		v.add("M019", SeverityError, p+".targets", fmt.Sprintf("a level-%d tool must name its target parameters for impact analysis", lvl), "list the parameters that name what the tool changes")
 	}
 	if lvl >= 2 && t.Reversible == nil {
@@ -236,7 +239,7 @@ func (v *validation) checkSafety(p string, t Tool) {
 	if t.DangerPhrase != "" && !slices.Contains(t.Targets, t.DangerPhrase) {
 		v.add("M020", SeverityError, p+".danger_phrase", fmt.Sprintf("danger_phrase %q must be one of the tool's targets", t.DangerPhrase), "use the target parameter's name")
 	}
-	if lvl >= 3 && t.Backup == "" {
+	if lvl >= 3 && t.Backup == "" && !t.Opaque {
 		v.add("M022", SeverityError, p+".backup", fmt.Sprintf("a level-%d tool must declare the backup tool the kernel runs first", lvl), "name a tool of this extension, e.g. snapshot_server")
 	}
 }

@@ -58,6 +58,14 @@ type Turn struct {
 	Facts     []session.Fact `json:"facts,omitempty"`
 	Catalog   []ToolSpec     `json:"-"`                  // every tool the kernel has (routers pick domains from it)
 	Feedback  []string       `json:"feedback,omitempty"` // validation errors from a previous planning attempt
+	// ContextKey identifies Resources: two turns with the same non-empty
+	// key carry the same resources (the kernel derives it from the
+	// tenant's state version), so a router may key what it derives from
+	// them on it instead of reading them all. Empty means unknown.
+	ContextKey string `json:"-"`
+	// ID is the kernel's id of the turn, so a router that records what
+	// it does (a model's prompts and completions) can tie it to the turn.
+	ID session.TurnID `json:"-"`
 }
 
 // Intent is the router's classification of a turn.
@@ -66,6 +74,10 @@ type Intent struct {
 	Confidence float64  `json:"confidence"`
 	Domains    []string `json:"domains"`           // extension ids, best first
 	Clarify    string   `json:"clarify,omitempty"` // a question to ask when confidence is low
+	// Notice, when set, is a line the kernel shows before the reply: how
+	// the turn was understood when that is not the usual way (a model
+	// router that could reach no model and let the offline router answer).
+	Notice string `json:"notice,omitempty"`
 }
 
 // Step is one planned tool call.
@@ -101,6 +113,8 @@ type Plan struct {
 	// Clarify, when set, is a question for the user instead of running
 	// anything (for example a required argument nobody named).
 	Clarify string `json:"clarify,omitempty"`
+	// Notice, when set, is shown before the reply (see Intent.Notice).
+	Notice string `json:"notice,omitempty"`
 }
 
 // LedgerQuery is a question answered from one verbatim fact.

@@ -74,6 +74,20 @@ func (g *Group) Start(ctx context.Context) error {
 	return nil
 }
 
+// Cleanup cleans up every module of the group that has Cleanup, started
+// or not, in reverse order, and returns every error.
+func (g *Group) Cleanup() error {
+	var errs []error
+	for i := len(g.mods) - 1; i >= 0; i-- {
+		if c, ok := g.mods[i].(Cleaner); ok {
+			if err := c.Cleanup(); err != nil {
+				errs = append(errs, fmt.Errorf("clean up %s: %w", g.mods[i].Module().ID, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Stop stops the started modules in reverse order, each bounded by ctx,
 // and returns every error.
 func (g *Group) Stop(ctx context.Context) error {

@@ -89,6 +89,14 @@ type Stopper interface {
 	Stop(ctx context.Context) error
 }
 
+// Cleaner releases what Provision acquired (a connection, a child
+// process) for a module that may never start: the host calls Cleanup once
+// it is done with a module it provisioned, started or not (after Stop,
+// when it started). Cleanup must be safe to call after Stop.
+type Cleaner interface {
+	Cleanup() error
+}
+
 // Host is what a module gets from the program that runs it. A host may
 // offer more (the channels' host gives the kernel's services and a place
 // for webhooks); a module finds that by a type assertion.

@@ -57,6 +57,11 @@ func (p *probe) Stop(context.Context) error {
 	return p.stopErr
 }
 
+func (p *probe) Cleanup() error {
+	*p.log = append(*p.log, "cleanup "+p.Name)
+	return nil
+}
+
 func init() { module.Register(&probe{}) }
 
 func TestIDParts(t *testing.T) {
@@ -116,7 +121,10 @@ func TestGroupStartsInOrderStopsInReverse(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := g.Stop(ctx)
-	want := "provision a,provision b,provision c,start a,start b,start c,stop c,stop b,stop a"
+	if err := g.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	want := "provision a,provision b,provision c,start a,start b,start c,stop c,stop b,stop a,cleanup c,cleanup b,cleanup a"
 	if got := strings.Join(events, ","); got != want {
 		t.Fatalf("order\n got %s\nwant %s", got, want)
 	}
@@ -142,5 +150,25 @@ func TestGroupStopsWhatStartedWhenOneFails(t *testing.T) {
 	want := "provision a,provision b,provision c,start a,start b,stop a"
 	if got := strings.Join(events, ","); got != want {
 		t.Fatalf("order\n got %s\nwant %s", got, want)
+	}
+}
+
+// Cleanup reaches every provisioned module, started or not (a command
+// that never serves still releases what Provision acquired).
+func TestGroupCleansUpUnstarted(t *testing.T) {
+	events = nil
+	var g module.Group
+	for _, n := range []string{"a", "b"} {
+		m, err := module.Load(context.Background(), "test.probe", map[string]any{"name": n}, host{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Add(m)
+	}
+	if err := g.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(events, ","), "provision a,provision b,cleanup b,cleanup a"; got != want {
+		t.Fatalf("got %s, want %s", got, want)
 	}
 }

@@ -180,6 +180,8 @@ type Env struct {
 	Scopes []string
 	// Mail records deliveries (nil: created on first use over People).
 	Mail *Outbox
+	// Key is what IdempotencyKey returns ("" by default, as for a read).
+	Key string
 
 	mu      sync.Mutex
 	reports []Report
@@ -235,6 +237,9 @@ func (e *Env) Progress(percent int, message string) {
 	defer e.mu.Unlock()
 	e.reports = append(e.reports, Report{Percent: percent, Message: message})
 }
+
+// IdempotencyKey implements sdk.Env: the Key field.
+func (e *Env) IdempotencyKey() string { return e.Key }
 
 // Reports returns the progress reports so far, in order.
 func (e *Env) Reports() []Report {

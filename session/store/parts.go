@@ -44,14 +44,20 @@ type AuditReader interface {
 
 // Ledger is the fact ledger: verbatim tool outputs, per session.
 type Ledger interface {
-	// Record stores a fact and returns its id (ids grow).
-	Record(ctx context.Context, f session.Fact) (int64, error)
+	// Record stores a fact and returns its id (ids grow). When audit is
+	// not nil, the entries it builds from that id are appended to their
+	// tenants' chains in the same commit, after everything enqueued
+	// before: a fact is never durable without its "result" record.
+	Record(ctx context.Context, f session.Fact, audit Audited) (int64, error)
 	// Fact loads one fact; ErrNotFound when absent.
 	Fact(ctx context.Context, id int64) (session.Fact, error)
 	// Recent returns the session's newest facts, oldest first, within the
 	// cap: at most Count (20 when 0) and, when Bytes is set, as many of the
 	// newest as fit in it by len(Args)+len(Output), but always the newest.
 	Recent(ctx context.Context, s session.SessionID, c session.Cap) ([]session.Fact, error)
+	// Facts returns every session's facts with an id after after, oldest
+	// first, at most limit of them (500 when limit is not in 1..500).
+	Facts(ctx context.Context, after int64, limit int) ([]session.Fact, error)
 }
 
 // Proposals stores frozen actions and their single-use decisions.
@@ -68,9 +74,42 @@ type Proposals interface {
 	// ProposalsInState lists every proposal in a state, in the order they
 	// were created (recovery).
 	ProposalsInState(ctx context.Context, state ProposalState) ([]ProposalRow, error)
-	// ClaimExecution takes an idempotency key once: the first caller gets
-	// true, every later one false, across restarts.
-	ClaimExecution(ctx context.Context, key string, at time.Time) (bool, error)
+	// AcceptProposal moves a pending proposal to executing and takes its
+	// execution claim (the key "proposal:<id>", see Executions) in one
+	// commit, at at: of concurrent callers exactly one wins. It reports
+	// false, changing nothing, when the proposal is not pending or its
+	// claim was taken before. ErrNotFound when the proposal does not exist.
+	AcceptProposal(ctx context.Context, id session.ProposalID, at time.Time) (bool, error)
+}
+
+// Executions are the claims that make every state-changing dispatch run
+// at most once across crashes and redeliveries: a claim is durable before
+// the handler runs, and its outcome (a fact) is recorded with it in one
+// commit, so recovery can tell a claimed dispatch whose outcome was never
+// recorded. Keys are the caller's; a bare key (AcceptProposal's) carries
+// no dispatch and is never listed as unsettled.
+type Executions interface {
+	// ClaimDispatch takes e.Key for a dispatch about to run: the first
+	// caller gets true, and the claim and the audit entries are stored in
+	// one commit (after everything enqueued before); every later caller,
+	// across restarts, gets false with the claim as stored (its Fact set
+	// once it settled) and stores nothing.
+	ClaimDispatch(ctx context.Context, e Execution, audit ...AuditEntry) (first bool, stored Execution, err error)
+	// SettleDispatch records the outcome of a claimed dispatch: the fact,
+	// the audit entries built from its id and the claim's settlement in
+	// one commit. Of concurrent callers exactly one wins (true); a claim
+	// settled before records nothing and is returned with the stored Fact.
+	// ErrNotFound when the key was never claimed.
+	SettleDispatch(ctx context.Context, key string, f session.Fact, audit Audited) (stored Execution, won bool, err error)
+	// Execution loads one claim (a bare key: only Key and ClaimedAt set);
+	// ErrNotFound when absent.
+	Execution(ctx context.Context, key string) (Execution, error)
+	// UnsettledDispatches lists the dispatch claims without an outcome,
+	// oldest first (recovery).
+	UnsettledDispatches(ctx context.Context) ([]Execution, error)
+	// DispatchesOf lists the dispatch claims a turn with this inbound
+	// dedupe key made, oldest first.
+	DispatchesOf(ctx context.Context, inbound string) ([]Execution, error)
 }
 
 // Chains stores plans of several steps while they wait.
@@ -171,18 +210,45 @@ type ExtState interface {
 	// DeliverNote stores a message delivered through an extension's Outbox
 	// and returns its id (ids grow).
 	DeliverNote(ctx context.Context, n Note) (int64, error)
+	// StateVersions lists, for each extension with state in the tenant,
+	// the version of that state and how many values it holds. A version
+	// grows with every put and delete of that extension's state in that
+	// tenant (durably, with the change) and with nothing else: what the
+	// kernel read at one version is current while the version stays the
+	// same, on every instance sharing the store. An extension whose state
+	// was never written in the tenant is absent (version 0). Ordered by
+	// extension id.
+	StateVersions(ctx context.Context, tenant session.TenantID) ([]StateVersion, error)
 }
 
 // Dedupe remembers inbound events so a redelivery runs nothing again.
 type Dedupe interface {
-	// ClaimInbound takes a key: first is true for the first caller; a later
-	// caller gets the stored outcome (nil while the first is unfinished).
-	ClaimInbound(ctx context.Context, key string, at time.Time) (first bool, outcome json.RawMessage, err error)
+	// ClaimInbound takes a key for a request (the caller's hash of it,
+	// canonical): first is true for the first caller; a later caller with
+	// the same request gets the stored outcome (nil while the first is
+	// unfinished); one with another request gets ErrKeyReused. A key
+	// stored without a request matches any.
+	ClaimInbound(ctx context.Context, key, request string, at time.Time) (first bool, outcome json.RawMessage, err error)
 	// FinishInbound stores the outcome of the first delivery.
 	FinishInbound(ctx context.Context, key string, outcome json.RawMessage) error
+	// UnfinishedInbound lists the keys whose first delivery never
+	// finished, in the order they were claimed (recovery).
+	UnfinishedInbound(ctx context.Context) ([]string, error)
 	// ForgetUnfinishedInbound releases keys whose first delivery never
 	// finished (recovery) and returns how many.
 	ForgetUnfinishedInbound(ctx context.Context) (int64, error)
+}
+
+// Usage counts the model tokens each tenant spends per period (a
+// calendar month, "2026-11"), so that a monthly budget survives restarts
+// and is shared by every instance on the store.
+type Usage interface {
+	// AddUsage adds tokens (≥ 0) to a tenant's period and returns the new
+	// total: concurrent adds are all counted, none lost.
+	AddUsage(ctx context.Context, tenant session.TenantID, period string, tokens int64) (int64, error)
+	// UsageOf returns a tenant's total for a period, 0 when nothing was
+	// added.
+	UsageOf(ctx context.Context, tenant session.TenantID, period string) (int64, error)
 }
 
 // Backend is every part at once: what a storage back-end provides and
@@ -191,6 +257,7 @@ type Backend interface {
 	Audit
 	Ledger
 	Proposals
+	Executions
 	Chains
 	Tasks
 	Events
@@ -199,4 +266,12 @@ type Backend interface {
 	Links
 	ExtState
 	Dedupe
+	Usage
+}
+
+// StateVersion is the version of one extension's state in a tenant.
+type StateVersion struct {
+	Ext     string
+	Version int64
+	Values  int64 // how many values the extension holds in the tenant
 }

@@ -214,6 +214,7 @@ type TaskRow struct {
 	CapSeconds int               `json:"cap_seconds"`
 	Idempotent bool              `json:"idempotent"`
 	Attempts   int               `json:"attempts"`
+	Claim      string            `json:"claim,omitempty"` // its execution claim's key (level ≥ 1)
 	Fact       int64             `json:"fact,omitempty"`
 	Error      *session.Error    `json:"error,omitempty"`
 	CreatedAt  time.Time         `json:"created_at"`

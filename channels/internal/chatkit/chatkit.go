@@ -142,7 +142,13 @@ func (b *Bridge) Decide(ctx context.Context, from session.Address, id string, p 
 // malformed payload) in the audit trail.
 // The record is written in the bridge's tenant, as actor "<channel>".
 func (b *Bridge) Refuse(ctx context.Context, code, detail string) {
-	b.core.Turns.Refuse(ctx, &session.Actor{ID: session.ActorID(b.o.Channel), Tenant: b.o.Tenant}, b.o.Channel, code, detail)
+	b.refuseFrom(ctx, "", code, detail)
+}
+
+// refuseFrom is Refuse for a request from a client address (a webhook's).
+func (b *Bridge) refuseFrom(ctx context.Context, from, code, detail string) {
+	b.core.Turns.Refuse(ctx, session.Refusal{Actor: &session.Actor{ID: session.ActorID(b.o.Channel), Tenant: b.o.Tenant},
+		Channel: b.o.Channel, From: from, Code: code, Detail: detail})
 }
 
 func (b *Bridge) unknown(ctx context.Context, from session.Address, text string) []session.Part {
@@ -154,7 +160,7 @@ func (b *Bridge) unknown(ctx context.Context, from session.Address, text string)
 		return []session.Part{&session.Text{Text: fmt.Sprintf("Linked: this %s account now acts as %s. Ask me anything, for example \"list servers\".", b.o.Platform, a.ID)}}
 	}
 	who := session.Actor{ID: session.ActorID(string(b.o.Channel) + ":" + from.Account), Tenant: b.o.Tenant}
-	b.core.Turns.Refuse(ctx, &who, b.o.Channel, session.CodeUnknownSender, "account "+from.Account+" is not linked")
+	b.core.Turns.Refuse(ctx, session.Refusal{Actor: &who, Channel: b.o.Channel, Code: session.CodeUnknownSender, Detail: "account " + from.Account + " is not linked"})
 	return []session.Part{&session.Error{Code: session.CodeUnknownSender, Message: UnknownSenderMessage(b.o.Platform)}}
 }
 

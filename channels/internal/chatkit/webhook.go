@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/steward-os/steward/channels/guard"
 	"github.com/steward-os/steward/channels/internal/httpjson"
 	"github.com/steward-os/steward/session"
 )
@@ -75,15 +76,22 @@ func (b *Bridge) admit(w http.ResponseWriter, r *http.Request, h *Webhook, path 
 
 // Decode accepts a webhook request (Accept) and decodes its body, JSON,
 // into a T that valid accepts. Otherwise it has answered (a body that is
-// not one is a BadRequest) and returns false.
+// not one is a BadRequest) and returns false. A body in which an object
+// names a member twice, or two that differ only in case, is not one: T
+// is a platform's type, which matches names case-insensitively
+// (httpjson.CheckNames).
 func Decode[T any](b *Bridge, w http.ResponseWriter, r *http.Request, h *Webhook, valid func(*T) bool) (*T, bool) {
 	_, body, ok := b.Accept(w, r, h)
 	if !ok {
 		return nil, false
 	}
 	v := new(T)
-	if err := json.Unmarshal(body, v); err != nil || !valid(v) {
-		b.BadRequest(w, r, "malformed "+h.Body, "The body is not a "+h.Body+".")
+	if err := httpjson.CheckNames(body); err != nil || json.Unmarshal(body, v) != nil || !valid(v) {
+		detail := "malformed " + h.Body
+		if errors.Is(err, httpjson.ErrAmbiguousName) {
+			detail += ": " + err.Error()
+		}
+		b.BadRequest(w, r, detail, "The body is not a "+h.Body+".")
 		return nil, false
 	}
 	return v, true
@@ -95,7 +103,7 @@ func (b *Bridge) refused(w http.ResponseWriter, r *http.Request, h *Webhook, det
 	if detail == "" {
 		return false
 	}
-	b.Refuse(r.Context(), session.CodeBadSignature, detail)
+	b.refuseFrom(r.Context(), guard.Client(r), session.CodeBadSignature, detail)
 	httpjson.Error(w, http.StatusUnauthorized, session.CodeBadSignature, h.Refusal)
 	return true
 }
@@ -110,7 +118,7 @@ func (b *Bridge) read(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		b.Refuse(r.Context(), session.CodeBodyTooLarge, "webhook body over 1 MiB")
+		b.refuseFrom(r.Context(), guard.Client(r), session.CodeBodyTooLarge, "webhook body over 1 MiB")
 		httpjson.Error(w, http.StatusRequestEntityTooLarge, session.CodeBodyTooLarge, "The request body is larger than 1 MiB.")
 		return nil, false
 	}
@@ -121,6 +129,6 @@ func (b *Bridge) read(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 // BadRequest refuses a webhook request whose body is not what the
 // platform sends: audited (detail), and answered 400 bad_request (msg).
 func (b *Bridge) BadRequest(w http.ResponseWriter, r *http.Request, detail, msg string) {
-	b.Refuse(r.Context(), session.CodeBadRequest, detail)
+	b.refuseFrom(r.Context(), guard.Client(r), session.CodeBadRequest, detail)
 	httpjson.Error(w, http.StatusBadRequest, session.CodeBadRequest, msg)
 }

@@ -20,8 +20,8 @@ type refusals struct {
 	got []string
 }
 
-func (r *refusals) Refuse(_ context.Context, _ *session.Actor, _ session.ChannelID, code, detail string) {
-	r.got = append(r.got, code+": "+detail)
+func (r *refusals) Refuse(_ context.Context, x session.Refusal) {
+	r.got = append(r.got, x.Code+": "+x.Detail)
 }
 
 // Every webhook request meets the same checks, in one order, and is
@@ -118,5 +118,43 @@ func TestRenderAndFit(t *testing.T) {
 		func(c *session.ProposalCard) []string { return []string{"card " + string(c.ID)} })
 	if len(got) != 3 || !strings.HasPrefix(got[0], "one\n\n") || !strings.Contains(got[0], "two") || got[1] != "card p_1" || got[2] != "three" {
 		t.Fatalf("%q", got)
+	}
+}
+
+// A platform body holding a member name twice, or two names that differ
+// only in case, is ambiguous: refused 400 bad_request and audited, at any
+// depth. Names the decoder does not know may still vary.
+func TestDecodeRefusesAmbiguousNames(t *testing.T) {
+	type update struct {
+		ID   int `json:"id"`
+		Chat struct {
+			Name string `json:"name"`
+		} `json:"chat"`
+	}
+	hook := &chatkit.Webhook{Body: "Test update"}
+	for _, c := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"id":1,"chat":{"name":"a"},"extra":{"Other":1,"other2":2}}`, true},
+		{`{"id":1,"id":2}`, false},
+		{`{"id":1,"ID":2}`, false},
+		{`{"id":1,"chat":{"name":"a","Name":"b"}}`, false},
+		{`{"id":1,"chat":{"name":"a","name":"b"}}`, false},
+		{`{"id":1,"list":[{"k":1,"K":2}]}`, false},
+		{`{"id":1,"x":{"ſ":1,"S":2}}`, false}, // Unicode case folding, as encoding/json matches
+	} {
+		t.Run(c.body, func(t *testing.T) {
+			core := &refusals{}
+			b := chatkit.New(channels.Core{Turns: core}, chatkit.Options{Channel: "test", Platform: "Test", Tenant: "acme"})
+			rec := httptest.NewRecorder()
+			u, ok := chatkit.Decode(b, rec, httptest.NewRequest("POST", "http://x/", strings.NewReader(c.body)), hook, func(u *update) bool { return u.ID != 0 })
+			if ok != c.ok {
+				t.Fatalf("taken %v (%+v), want %v; %d %s", ok, u, c.ok, rec.Code, rec.Body)
+			}
+			if !c.ok && (rec.Code != http.StatusBadRequest || len(core.got) != 1 || !strings.HasPrefix(core.got[0], "bad_request: ")) {
+				t.Fatalf("%d %s %v", rec.Code, rec.Body, core.got)
+			}
+		})
 	}
 }

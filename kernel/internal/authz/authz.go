@@ -72,6 +72,9 @@ func (z *Authz) HoldsScope(a session.Actor, need string) bool {
 // Visible reports whether the actor may use any tool of the extension
 // (the role filter for context).
 func (z *Authz) Visible(a session.Actor, x *registry.Extension) bool {
+	if !x.Serves(a.Tenant) {
+		return false
+	}
 	for _, t := range x.Manifest.Tools {
 		ok := len(t.Scopes) > 0
 		for _, sc := range t.Scopes {
@@ -86,12 +89,31 @@ func (z *Authz) Visible(a session.Actor, x *registry.Extension) bool {
 	return false
 }
 
-// Role checks the actor's scopes and role safety ceiling for a tool
-// (SAFE-09); every refusal is audited.
+// Allowed reports whether the actor may call or propose the tool: its
+// extension serves the actor's tenant, the actor's roles hold every scope
+// it needs, and its level is within the ceiling (Role without the audit,
+// to list an actor's surface).
+func (z *Authz) Allowed(a session.Actor, t *registry.Tool) bool {
+	if !t.Ext.Serves(a.Tenant) || len(t.Decl().Scopes) == 0 || t.Level > z.Ceiling(a) {
+		return false
+	}
+	for _, sc := range t.Decl().Scopes {
+		if !z.HoldsScope(a, sc) {
+			return false
+		}
+	}
+	return true
+}
+
+// Role checks the actor's tenant, scopes and role safety ceiling for a
+// tool (SAFE-09); every refusal is audited.
 func (z *Authz) Role(ctx context.Context, a session.Actor, turn session.TurnID, t *registry.Tool) error {
 	deny := func(code, reason string, e *kit.Error) error {
 		z.rec.Note(ctx, a, turn, audit.KindDenied, map[string]any{"tool": t.ID, "code": code, "reason": reason, "roles": a.Roles})
 		return e
+	}
+	if !t.Ext.Serves(a.Tenant) { // as if it did not exist (ISO-02)
+		return deny(session.CodeUnknownTool, "extension does not serve the tenant", kit.Errf(session.CodeUnknownTool, "There is no tool %s.", t.ID))
 	}
 	roles := strings.Join(a.Roles, ", ")
 	for _, sc := range t.Decl().Scopes {

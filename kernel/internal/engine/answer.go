@@ -12,6 +12,7 @@ import (
 	"github.com/steward-os/steward/kernel/internal/plan"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
 )
 
 // AnswerTool names the facts the kernel records for answers from the ledger.
@@ -45,12 +46,15 @@ func (e *Engine) answer(ctx context.Context, a session.Actor, turn session.TurnI
 	ansOut, _ := json.Marshal(map[string]any{segs[len(segs)-1]: match})
 	qargs, _ := json.Marshal(q)
 	af := session.Fact{Session: session.SessionFor(a), Turn: turn, Step: "answer", Tool: AnswerTool, Args: qargs, ArgsHash: kit.ArgsHash(AnswerTool, qargs), OK: true, Output: ansOut, At: e.Clock()}
-	id, err := e.st.Record(ctx, af)
+	// "answered", then the answer's own fact's "result", in its commit.
+	answered, err := e.Recorder.Entry(a, turn, audit.KindAnswered, map[string]any{"fact": f.ID, "query": q, "matched": len(match), "of": len(items), "text": text})
 	if err != nil {
 		return nil, fmt.Errorf("record answer: %w", err)
 	}
-	e.Recorder.Note(ctx, a, turn, audit.KindAnswered, map[string]any{"fact": f.ID, "query": q, "matched": len(match), "of": len(items), "text": text})
-	e.Recorder.Note(ctx, a, turn, audit.KindResult, map[string]any{"step": "answer", "tool": AnswerTool, "ok": true, "fact": id, "output_sha256": kit.SHA(ansOut), "output": json.RawMessage(ansOut)})
+	result := e.Recorder.Result(a, turn, af)
+	if _, err := e.st.Record(ctx, af, func(id int64) []store.AuditEntry { return append([]store.AuditEntry{answered}, result(id)...) }); err != nil {
+		return nil, fmt.Errorf("record answer: %w", err)
+	}
 	return []session.Part{&session.Text{Text: text}}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/steward-os/steward/kernel/internal/plan"
 	"github.com/steward-os/steward/kernel/internal/proposals"
 	"github.com/steward-os/steward/kernel/internal/registry"
+	"github.com/steward-os/steward/kernel/internal/tasks"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
@@ -40,13 +41,13 @@ func (e *Engine) run(ctx context.Context, a session.Actor, t *turn, r *understoo
 	if len(steps) > 1 {
 		e.Recorder.Note(ctx, a, t.id, audit.KindChain, map[string]any{"chain": ch.ID, "order": plan.StepIDs(steps)})
 	}
-	return e.advance(ctx, a, t.id, ch, r.turn.Resources, false)
+	return e.advance(ctx, a, t.origin(), ch, r.turn.Resources, false)
 }
 
 // advance carries out the chain's planned steps in order until one needs a
 // decision or a task, or all are settled. persisted says the chain is
-// already stored.
-func (e *Engine) advance(ctx context.Context, a session.Actor, turn session.TurnID, ch *store.ChainRow, resources []route.Resource, persisted bool) ([]session.Part, error) {
+// already stored; o is the request its dispatches answer.
+func (e *Engine) advance(ctx context.Context, a session.Actor, o tasks.Origin, ch *store.ChainRow, resources []route.Resource, persisted bool) ([]session.Part, error) {
 	var parts []session.Part
 	var lastErr error
 	for i := range ch.Steps {
@@ -54,7 +55,7 @@ func (e *Engine) advance(ctx context.Context, a session.Actor, turn session.Turn
 		if st.State != store.StepPlanned {
 			continue
 		}
-		more, waits, err := e.step(ctx, a, turn, ch, st, resources)
+		more, waits, err := e.step(ctx, a, o, ch, st, resources)
 		parts = append(parts, more...)
 		var f fatal
 		if errors.As(err, &f) {
@@ -75,7 +76,7 @@ func (e *Engine) advance(ctx context.Context, a session.Actor, turn session.Turn
 	}
 	if len(ch.Steps) > 1 {
 		parts = append(parts, &session.Text{Text: chainSummary(ch)})
-		e.Recorder.Note(ctx, a, turn, audit.KindChainDone, map[string]any{"chain": ch.ID, "steps": ch.Steps})
+		e.Recorder.Note(ctx, a, o.Turn, audit.KindChainDone, map[string]any{"chain": ch.ID, "steps": ch.Steps})
 		return parts, nil
 	}
 	return parts, lastErr
@@ -90,11 +91,11 @@ type fatal struct{ error }
 // narrated (a promoted dispatch makes the plan wait for its task). waits
 // says the plan stops here; a fatal error stops the turn; any other error
 // failed only this step.
-func (e *Engine) step(ctx context.Context, a session.Actor, turn session.TurnID, ch *store.ChainRow, st *store.ChainStep, resources []route.Resource) ([]session.Part, bool, error) {
+func (e *Engine) step(ctx context.Context, a session.Actor, o tasks.Origin, ch *store.ChainRow, st *store.ChainStep, resources []route.Resource) ([]session.Part, bool, error) {
 	multi := len(ch.Steps) > 1
 	if dep, why := blocked(ch, st); dep != "" {
 		st.State, st.Reason = store.StepCancelled, fmt.Sprintf("not run because step %s %s", dep, why)
-		e.Recorder.Note(ctx, a, turn, audit.KindStepCancelled, map[string]any{"chain": ch.ID, "step": st.ID, "tool": st.Tool, "because": dep})
+		e.Recorder.Note(ctx, a, o.Turn, audit.KindStepCancelled, map[string]any{"chain": ch.ID, "step": st.ID, "tool": st.Tool, "because": dep})
 		return []session.Part{&session.Error{Code: session.CodeDependencyFailed, Message: fmt.Sprintf("Step %s (%s) was not run because step %s %s.", st.ID, st.Tool, dep, why)}}, false, nil
 	}
 	tool, ok := e.Registry.Tool(st.Tool)
@@ -102,7 +103,7 @@ func (e *Engine) step(ctx context.Context, a session.Actor, turn session.TurnID,
 		st.State, st.Reason = store.StepFailed, "tool no longer available"
 		return []session.Part{&session.Error{Code: session.CodeUnknownTool, Message: fmt.Sprintf("Step %s: the tool %s is no longer available.", st.ID, st.Tool)}}, false, nil
 	}
-	args, sources, err := e.prepare(ctx, a, turn, ch, st, tool, resources)
+	args, sources, err := e.prepare(ctx, a, o.Turn, ch, st, tool, resources)
 	if err != nil {
 		if kit.AsError(err).Code == session.CodeInternal {
 			return nil, false, fatal{err}
@@ -110,13 +111,13 @@ func (e *Engine) step(ctx context.Context, a session.Actor, turn session.TurnID,
 		return stepFailed(st, err, "", multi), false, err
 	}
 	if e.Gate.NeedsConfirmation(a.Tenant, tool.Level) {
-		card, err := e.gate(ctx, a, turn, ch, st, proposals.Call{Tool: tool, Args: args, Sources: sources, Resources: resources})
+		card, err := e.gate(ctx, a, o.Turn, ch, st, proposals.Call{Tool: tool, Args: args, Sources: sources, Resources: resources})
 		if err != nil {
 			return nil, true, err
 		}
 		return []session.Part{card}, true, e.wait(ctx, ch)
 	}
-	return e.dispatchStep(ctx, a, turn, ch, st, tool, args, resources)
+	return e.dispatchStep(ctx, a, o, ch, st, tool, args, resources)
 }
 
 // prepare resolves a step's references and checks the resolved arguments
@@ -150,8 +151,8 @@ func (e *Engine) gate(ctx context.Context, a session.Actor, turn session.TurnID,
 }
 
 // dispatchStep runs a step that needs no confirmation.
-func (e *Engine) dispatchStep(ctx context.Context, a session.Actor, turn session.TurnID, ch *store.ChainRow, st *store.ChainStep, tool *registry.Tool, args []byte, resources []route.Resource) ([]session.Part, bool, error) {
-	parts, f, task, err := e.execute(ctx, a, turn, st.ID, tool, args, resources, ch.ID)
+func (e *Engine) dispatchStep(ctx context.Context, a session.Actor, o tasks.Origin, ch *store.ChainRow, st *store.ChainStep, tool *registry.Tool, args []byte, resources []route.Resource) ([]session.Part, bool, error) {
+	parts, f, task, err := e.execute(ctx, a, o, st.ID, tool, args, resources, ch.ID)
 	if len(ch.Steps) > 1 {
 		parts = labelled(st, parts)
 	}
@@ -267,7 +268,7 @@ func remaining(ch *store.ChainRow, st *store.ChainStep) []session.PlanStep {
 // settleChain records a waiting step's outcome (a decision or a finished
 // task) and resumes the chain: the step's dependents are cancelled if it did
 // not complete, and independent steps carry on.
-func (e *Engine) settleChain(ctx context.Context, a session.Actor, turn session.TurnID, chain session.ChainID, step session.StepID, state store.StepState, fact int64, reason string) ([]session.Part, error) {
+func (e *Engine) settleChain(ctx context.Context, a session.Actor, o tasks.Origin, chain session.ChainID, step session.StepID, state store.StepState, fact int64, reason string) ([]session.Part, error) {
 	if chain == "" {
 		return nil, nil
 	}
@@ -288,7 +289,7 @@ func (e *Engine) settleChain(ctx context.Context, a session.Actor, turn session.
 	if err != nil {
 		return nil, fmt.Errorf("context: %w", err)
 	}
-	return e.advance(ctx, a, turn, &ch, resources, true)
+	return e.advance(ctx, a, o, &ch, resources, true)
 }
 
 // markChainTask notes that a waiting step now runs as a task.

@@ -8,6 +8,7 @@ import (
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/internal/kit"
 	"github.com/steward-os/steward/kernel/internal/proposals"
+	"github.com/steward-os/steward/kernel/internal/tasks"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
 )
@@ -51,7 +52,7 @@ func (e *Engine) decideHere(ctx context.Context, a session.Actor, t *turn, act s
 	switch d.Ended {
 	case store.StepExpired:
 		t.settled(d.P.ID, store.ProposalExpired)
-		more, serr := e.settleChain(ctx, a, t.id, d.P.Chain, d.P.Step, store.StepExpired, 0, "expired")
+		more, serr := e.settleChain(ctx, a, t.origin(), d.P.Chain, d.P.Step, store.StepExpired, 0, "expired")
 		if serr != nil {
 			return nil, serr
 		}
@@ -59,7 +60,7 @@ func (e *Engine) decideHere(ctx context.Context, a session.Actor, t *turn, act s
 	case store.StepRejected:
 		t.settled(d.P.ID, store.ProposalRejected)
 		parts := []session.Part{&session.Text{Text: "Cancelled: nothing was changed."}}
-		more, err := e.settleChain(ctx, a, t.id, d.P.Chain, d.P.Step, store.StepRejected, 0, "rejected")
+		more, err := e.settleChain(ctx, a, t.origin(), d.P.Chain, d.P.Step, store.StepRejected, 0, "rejected")
 		return append(parts, more...), err
 	}
 	if err != nil {
@@ -86,7 +87,10 @@ func (e *Engine) accept(ctx context.Context, a session.Actor, t *turn, act sessi
 	if step == "" {
 		step = "s1"
 	}
-	parts, f, task, execErr := e.execute(ctx, a, t.id, step, d.Tool, p.Args, resources, p.Chain)
+	// Its dispatches answer the proposal (their claims are keyed by it), on
+	// behalf of this decision's inbound.
+	o := tasks.Origin{Turn: t.id, Identity: "proposal:" + string(p.ID), Inbound: t.inbound}
+	parts, f, task, execErr := e.execute(ctx, a, o, step, d.Tool, p.Args, resources, p.Chain)
 	if task != nil {
 		// Carried out once; it runs on as a task, whose end resumes the plan.
 		e.finishProposal(ctx, t, p.ID, store.ProposalExecuted, parts)
@@ -111,7 +115,7 @@ func (e *Engine) accept(ctx context.Context, a session.Actor, t *turn, act sessi
 		ke := kit.AsError(execErr)
 		parts = append(parts, &session.Error{Code: ke.Code, Message: fmt.Sprintf("Step %s (%s) failed: %s", step, p.Tool, ke.Message)})
 	}
-	more, err := e.settleChain(ctx, a, t.id, p.Chain, p.Step, stepState, f.ID, kit.Message(execErr))
+	more, err := e.settleChain(ctx, a, t.origin(), p.Chain, p.Step, stepState, f.ID, kit.Message(execErr))
 	return append(parts, more...), err
 }
 

@@ -9,10 +9,13 @@
 // stage: tools outside the routed surface are unreachable, arguments are
 // schema-checked, every step is authorized against the actor's tenant,
 // scopes and role ceiling, and any change the gate says needs a person
-// becomes a frozen proposal. A redelivered inbound event (same dedupe key)
-// runs nothing again and gets the first answer back. A turn answers only
-// after its audit records are durable. The engine owns no tool, knows no
-// domain word and imports no channel.
+// becomes a frozen proposal. A redelivered inbound event (same dedupe key,
+// same request) runs nothing again and gets the first answer back; the key
+// reused for another request is refused. Every dispatch at level ≥ 1 is
+// claimed before it runs, keyed by the request it answers and its step,
+// so nothing that changes state runs twice, across crashes too (Recover).
+// A turn answers only after its audit records are durable. The engine
+// owns no tool, knows no domain word and imports no channel.
 package engine
 
 import (
@@ -43,6 +46,9 @@ type Config struct {
 	PlanRetries int
 	// LedgerCap bounds the facts replayed to the router per turn (AF-04).
 	LedgerCap session.Cap
+	// TenantConcurrency bounds how many turns of one tenant run at once
+	// (0: no bound).
+	TenantConcurrency int
 }
 
 // Store is what the engine keeps itself.
@@ -50,6 +56,7 @@ type Store interface {
 	store.Dedupe
 	store.Ledger
 	store.Chains
+	store.Executions
 }
 
 // Parts are the kernel parts a turn passes through.
@@ -78,13 +85,14 @@ type Engine struct {
 	cfg Config
 	st  Store
 	Parts
-	log *slog.Logger
+	log  *slog.Logger
+	fair *fairness
 }
 
 // New returns an Engine and tells the task runner how a plan resumes when
 // one of its tasks ends.
 func New(cfg Config, st Store, p Parts) *Engine {
-	e := &Engine{cfg: cfg, st: st, Parts: p, log: p.Recorder.Logger()}
+	e := &Engine{cfg: cfg, st: st, Parts: p, log: p.Recorder.Logger(), fair: newFairness(cfg.TenantConcurrency)}
 	p.Tasks.SetResume(e.settleChain)
 	return e
 }

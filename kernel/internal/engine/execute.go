@@ -19,17 +19,17 @@ import (
 // and narrates the recorded fact through the grounding check. When the
 // tool is still running after the inline budget, it returns the parts
 // announcing the task and the task.
-func (e *Engine) execute(ctx context.Context, a session.Actor, turn session.TurnID, step session.StepID, t *registry.Tool, args json.RawMessage, resources []route.Resource, chain session.ChainID) ([]session.Part, session.Fact, *store.TaskRow, error) {
+func (e *Engine) execute(ctx context.Context, a session.Actor, o tasks.Origin, step session.StepID, t *registry.Tool, args json.RawMessage, resources []route.Resource, chain session.ChainID) ([]session.Part, session.Fact, *store.TaskRow, error) {
 	var parts []session.Part
 	var none session.Fact
 	if t.Level >= 3 && t.BackupID() != "" {
-		text, err := e.backup(ctx, a, turn, step, t, args, resources)
+		text, err := e.backup(ctx, a, o, step, t, args, resources)
 		if err != nil {
 			return nil, none, nil, err
 		}
 		parts = append(parts, &session.Text{Text: text})
 	}
-	f, task, err := e.Tasks.Dispatch(ctx, a, tasks.Call{Turn: turn, Step: step, Chain: chain, Tool: t, Args: args}, true)
+	f, task, err := e.Tasks.Dispatch(ctx, a, tasks.Call{Origin: o, Step: step, Chain: chain, Tool: t, Args: args}, true)
 	if err != nil {
 		return nil, none, nil, err
 	}
@@ -39,7 +39,7 @@ func (e *Engine) execute(ctx context.Context, a session.Actor, turn session.Turn
 	if !f.OK {
 		return parts, f, nil, &kit.Error{Code: f.Error.Code, Message: f.Error.Message}
 	}
-	text := e.narrate(ctx, a, turn, t, f)
+	text := e.narrate(ctx, a, o.Turn, t, f)
 	return append(parts, &session.Text{Text: text}), f, nil, nil
 }
 
@@ -54,7 +54,7 @@ func (e *Engine) narrate(ctx context.Context, a session.Actor, turn session.Turn
 // backup runs the declared backup before a level-3/4 tool: a dispatch
 // like any other, schema-checked and authorized, that must finish and
 // succeed before the tool runs. It returns the backup's narration.
-func (e *Engine) backup(ctx context.Context, a session.Actor, turn session.TurnID, step session.StepID, t *registry.Tool, args json.RawMessage, resources []route.Resource) (string, error) {
+func (e *Engine) backup(ctx context.Context, a session.Actor, o tasks.Origin, step session.StepID, t *registry.Tool, args json.RawMessage, resources []route.Resource) (string, error) {
 	b, ok := e.Registry.Tool(t.BackupID())
 	if !ok {
 		return "", kit.Errf(session.CodeUnavailable, "The backup step for %s is not available, so nothing was done.", t.ID)
@@ -63,18 +63,18 @@ func (e *Engine) backup(ctx context.Context, a session.Actor, turn session.TurnI
 	if err := plan.ValidateArgs(b, bargs); err != nil {
 		return "", kit.Errf(session.CodeUnavailable, "The backup step for %s could not be prepared, so nothing was done.", t.ID)
 	}
-	if err := e.Authz.Call(ctx, a, turn, b, kit.ArgMap(bargs), resources); err != nil {
+	if err := e.Authz.Call(ctx, a, o.Turn, b, kit.ArgMap(bargs), resources); err != nil {
 		return "", err
 	}
-	e.Recorder.Note(ctx, a, turn, audit.KindBackup, map[string]any{"for": t.ID, "tool": b.ID, "args": bargs})
-	f, _, err := e.Tasks.Dispatch(ctx, a, tasks.Call{Turn: turn, Step: step + ".backup", Tool: b, Args: bargs}, false)
+	e.Recorder.Note(ctx, a, o.Turn, audit.KindBackup, map[string]any{"for": t.ID, "tool": b.ID, "args": bargs})
+	f, _, err := e.Tasks.Dispatch(ctx, a, tasks.Call{Origin: o, Step: step + ".backup", Tool: b, Args: bargs}, false)
 	if err != nil {
 		return "", err
 	}
 	if !f.OK {
 		return "", kit.Errf(session.CodeToolFailed, "The backup (%s) failed, so %s was not run: %s", b.ID, t.ID, f.Error.Message)
 	}
-	return e.Narrator.Grounded(ctx, a, turn, b, f), nil
+	return e.Narrator.Grounded(ctx, a, o.Turn, b, f), nil
 }
 
 // backupArgs maps the tool's arguments to its backup's parameters (by

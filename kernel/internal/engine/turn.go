@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/internal/kit"
+	"github.com/steward-os/steward/kernel/internal/tasks"
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/sdk"
 	"github.com/steward-os/steward/session"
@@ -21,19 +23,34 @@ import (
 // non-nil only when the turn could not be recorded at all.
 //
 // An inbound event with a dedupe key (in.ID) is handled once per actor and
-// channel: a redelivery gets the first delivery's outcome back and runs
-// nothing again.
+// channel: a redelivery of the same request gets the first delivery's
+// outcome back and runs nothing again; the key reused for another request
+// is refused (idempotency_key_reused).
 func (e *Engine) Handle(ctx context.Context, a session.Actor, in session.Inbound) (session.Outbound, error) {
 	out := session.Outbound{To: in.From, Turn: session.TurnID(kit.NewID("t_"))}
 	key, first, prev, err := e.claim(ctx, a, in)
+	if errors.Is(err, store.ErrKeyReused) {
+		return e.reused(ctx, a, in, out), nil
+	}
 	if err != nil {
 		return out, err
 	}
 	if !first {
 		return e.duplicate(ctx, a, in, out, prev), nil
 	}
-	t := &turn{id: out.Turn, in: in}
-	parts, err := e.stages(ctx, a, t)
+	t := &turn{id: out.Turn, in: in, inbound: key}
+	var parts []session.Part
+	release, err := e.fair.acquire(ctx, a.Tenant)
+	if err == nil {
+		parts, err = e.stages(ctx, a, t)
+		release()
+	} else {
+		// The wait used up the request's time; its refusal is still
+		// recorded and answered.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), refusalGrace)
+		defer cancel()
+	}
 	if err != nil {
 		ke := kit.AsError(err)
 		if ke.Code == session.CodeInternal {
@@ -54,7 +71,14 @@ func (e *Engine) Handle(ctx context.Context, a session.Actor, in session.Inbound
 type turn struct {
 	id      session.TurnID
 	in      session.Inbound
+	inbound string             // its dedupe key, "" without one
 	decided []session.Decision // proposals this turn settled
+}
+
+// origin is the request this turn's dispatches answer: its dedupe key
+// when it has one (a resend of it finds their claims), else the turn.
+func (t *turn) origin() tasks.Origin {
+	return tasks.Origin{Turn: t.id, Identity: t.inbound, Inbound: t.inbound}
 }
 
 // stages runs the pipeline of docs/pipeline.md, in order.
@@ -69,21 +93,28 @@ func (e *Engine) stages(ctx context.Context, a session.Actor, t *turn) ([]sessio
 	if act := decision(t.in); act != nil {
 		return e.decide(ctx, a, t, *act) // a decision resumes a frozen plan
 	}
+	if t.in.Call != nil {
+		return e.call(ctx, a, t) // a structured call: the same stages, without routing
+	}
 	text, parts, done, err := e.request(ctx, a, t)
 	if done || err != nil {
 		return parts, err
 	}
 	r, err := e.understand(ctx, a, t.id, t.in.From.Channel, text) // context → route → plan → validate
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
+	}
+	parts = r.notices() // how the turn was understood, when not the usual way
+	switch {
 	case r.clarify != "":
 		e.Recorder.Note(ctx, a, t.id, audit.KindReplied, map[string]string{"clarify": r.clarify})
-		return []session.Part{&session.Text{Text: r.clarify}}, nil
+		return append(parts, &session.Text{Text: r.clarify}), nil
 	case r.plan.Answer != nil:
-		return e.answer(ctx, a, t.id, *r.plan.Answer)
+		more, err := e.answer(ctx, a, t.id, *r.plan.Answer)
+		return append(parts, more...), err
 	}
-	return e.run(ctx, a, t, r) // authorize → gate → dispatch → record → narrate, step by step
+	more, err := e.run(ctx, a, t, r) // authorize → gate → dispatch → record → narrate, step by step
+	return append(parts, more...), err
 }
 
 // actor re-reads the actor from the directory (ISO-01) and remembers the
@@ -184,7 +215,7 @@ func (e *Engine) understand(ctx context.Context, a session.Actor, turn session.T
 	case r.plan.Answer != nil:
 		r.kind = session.IntentRead
 	case len(r.plan.Steps) == 0:
-		r.kind, r.clarify = session.IntentNone, e.cannotHelp()
+		r.kind, r.clarify = session.IntentNone, e.cannotHelp(a.Tenant)
 	default:
 		r.kind = e.kindOf(r.plan)
 	}
@@ -212,7 +243,7 @@ func (e *Engine) context(ctx context.Context, a session.Actor, turn session.Turn
 			facts[i] = e.Facts.Mask(facts[i])
 		}
 	}
-	rt := route.Turn{Text: text, Actor: a, Resources: lv.Resources(), Facts: facts, Catalog: e.Registry.Catalog()}
+	rt := route.Turn{Text: text, Actor: a, Resources: lv.Resources(), ContextKey: lv.Key, ID: turn, Facts: facts, Catalog: e.Registry.CatalogFor(a.Tenant)}
 	for _, m := range members {
 		rt.Members = append(rt.Members, sdk.Member{ID: m.ID, Roles: m.Roles, Manager: m.Manager})
 	}
@@ -236,7 +267,7 @@ func (e *Engine) route(ctx context.Context, a session.Actor, turn session.TurnID
 	if r.intent.Kind == session.IntentNone || r.intent.Confidence < e.cfg.MinConfidence || len(r.intent.Domains) == 0 {
 		r.kind, r.clarify = session.IntentNone, r.intent.Clarify
 		if r.clarify == "" {
-			r.clarify = e.cannotHelp()
+			r.clarify = e.cannotHelp(a.Tenant)
 		}
 		return nil
 	}
@@ -281,8 +312,8 @@ func (e *Engine) planAndValidate(ctx context.Context, a session.Actor, turn sess
 	}
 }
 
-func (e *Engine) cannotHelp() string {
-	return "I can't help with that. I can help with: " + strings.Join(e.Registry.Descriptions(), "; ")
+func (e *Engine) cannotHelp(tenant session.TenantID) string {
+	return "I can't help with that. I can help with: " + strings.Join(e.Registry.Descriptions(tenant), "; ")
 }
 
 // kindOf is the intent of a plan: a chain, or the level of its one tool.
@@ -302,18 +333,46 @@ func (e *Engine) kindOf(p route.Plan) string {
 	return session.IntentRead
 }
 
-// claim takes the inbound's dedupe key; first is false for a redelivery,
-// with the first delivery's stored outcome (nil while it is unfinished).
+// claim takes the inbound's dedupe key for its request; first is false
+// for a redelivery, with the first delivery's stored outcome (nil while it
+// is unfinished). store.ErrKeyReused when the key answered another
+// request.
 func (e *Engine) claim(ctx context.Context, a session.Actor, in session.Inbound) (key string, first bool, prev json.RawMessage, err error) {
 	if in.ID == "" {
 		return "", true, nil, nil
 	}
 	key = strings.Join([]string{string(a.Tenant), string(a.ID), string(in.From.Channel), in.ID}, "\x1f")
-	first, prev, err = e.st.ClaimInbound(ctx, key, e.Clock())
+	first, prev, err = e.st.ClaimInbound(ctx, key, requestHash(in), e.Clock())
 	if err != nil {
 		return "", false, nil, fmt.Errorf("dedupe: %w", err)
 	}
 	return key, first, prev, nil
+}
+
+// requestHash is what a dedupe key is bound to: the SHA-256 of the
+// request in canonical form — a decision (structured or typed) as its
+// kind, proposal and phrase, a text as its trimmed text.
+func requestHash(in session.Inbound) string {
+	if act := decision(in); act != nil {
+		return kit.SHA([]byte(strings.Join([]string{"decision", string(act.Kind), string(act.Proposal), strings.TrimSpace(act.Phrase)}, "\x00")))
+	}
+	if c := in.Call; c != nil {
+		args, err := kit.Canonical(c.Args)
+		if err != nil {
+			args = c.Args
+		}
+		return kit.SHA([]byte("call\x00" + kit.ArgsHash(c.Tool, args)))
+	}
+	return kit.SHA([]byte("text\x00" + strings.TrimSpace(in.Text)))
+}
+
+// reused refuses an inbound whose dedupe key answered another request:
+// nothing runs, and the first request's outcome is not given away.
+func (e *Engine) reused(ctx context.Context, a session.Actor, in session.Inbound, out session.Outbound) session.Outbound {
+	e.Recorder.Note(ctx, a, out.Turn, audit.KindDuplicate, map[string]string{"channel": string(in.From.Channel), "inbound": in.ID, "code": session.CodeKeyReused})
+	e.Recorder.SyncLogged(ctx)
+	out.Parts = []session.Part{&session.Error{Code: session.CodeKeyReused, Message: "This message id was already used for a different request; nothing was run. Send a new id for a new request."}}
+	return out
 }
 
 // finish stores a turn's outcome under its dedupe key, link codes

@@ -10,7 +10,7 @@ package ground
 // "grounded" when everything it says is true of the facts given, whether
 // or not Check can tell.
 //
-//	go test ./kernel/ground -run TestCorpusGenerated -update
+//	go test ./kernel/internal/ground -run TestCorpusGenerated -update
 //
 // rewrites testdata/grounding/corpus.jsonl; TestCorpusGenerated fails when
 // the committed file differs from what this generator produces (a template,

@@ -43,7 +43,7 @@ func loadCorpus(t *testing.T) []corpusCase {
 	t.Helper()
 	f, err := os.Open(corpusFile)
 	if err != nil {
-		t.Fatalf("%v (generate it with: go test ./kernel/ground -run TestCorpusGenerated -update)", err)
+		t.Fatalf("%v (generate it with: go test ./kernel/internal/ground -run TestCorpusGenerated -update)", err)
 	}
 	defer f.Close()
 	var out []corpusCase
@@ -99,7 +99,7 @@ func TestCorpusGenerated(t *testing.T) {
 		for i := 0; i < len(gl) && i < len(wl); i++ {
 			if gl[i] != wl[i] {
 				t.Fatalf("%s is stale at line %d (a template, result type or the world changed); "+
-					"regenerate with: go test ./kernel/ground -run TestCorpusGenerated -update\ncommitted: %s\ngenerated: %s",
+					"regenerate with: go test ./kernel/internal/ground -run TestCorpusGenerated -update\ncommitted: %s\ngenerated: %s",
 					corpusFile, i+1, gl[i], wl[i])
 			}
 		}

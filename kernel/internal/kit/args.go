@@ -46,6 +46,17 @@ func SHA(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// IdempotencyKey is the key a handler gets for the dispatch claimed as
+// claim (Env.IdempotencyKey): stable for the same request and step, and
+// revealing nothing of the claim (which names the tenant, actor, channel
+// and inbound id).
+func IdempotencyKey(claim string) string {
+	if claim == "" {
+		return ""
+	}
+	return "ik_" + SHA([]byte(claim))[:32]
+}
+
 // DecodeNumbers decodes JSON keeping numbers as json.Number, so values
 // pass through the kernel unchanged.
 func DecodeNumbers(raw []byte, v any) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
 )
 
 // Recorder writes the kernel's audit records. Note queues a record for
@@ -63,3 +64,29 @@ func (r *Recorder) CrossTenant(ctx context.Context, a session.Actor, owner sessi
 
 // Logger is the kernel's logger.
 func (r *Recorder) Logger() *slog.Logger { return r.lg }
+
+// Entry builds an audit record as Must would write it, for a store write
+// that commits it together with a change (a claim, a fact).
+func (r *Recorder) Entry(a session.Actor, turn session.TurnID, kind string, data any) (store.AuditEntry, error) {
+	return r.log.Entry(a.Tenant, a.ID, turn, kind, data)
+}
+
+// Result builds the "result" record of a fact once the store gives it its
+// id, committed with the fact (AF-12: the verifier checks the output's
+// hash against the ledger, and every fact against its record).
+func (r *Recorder) Result(a session.Actor, turn session.TurnID, f session.Fact) store.Audited {
+	return func(id int64) []store.AuditEntry {
+		data := map[string]any{"step": f.Step, "tool": f.Tool, "ok": f.OK, "fact": id, "output_sha256": SHA(f.Output)}
+		if f.OK {
+			data["output"] = f.Output
+		} else {
+			data["error"] = f.Error
+		}
+		e, err := r.Entry(a, turn, audit.KindResult, data)
+		if err != nil {
+			r.lg.Error("audit result record", "fact", id, "err", err)
+			return nil
+		}
+		return []store.AuditEntry{e}
+	}
+}

@@ -38,6 +38,12 @@ type Levels struct {
 	L8 []Edge           `json:"L8"` // interconnections across services
 	// Order lists the levels as they were resolved.
 	Order []string `json:"order"`
+	// Key identifies L3–L8: two turns with the same Key saw the same
+	// services and resources (the tenant, its state version and what the
+	// actor's roles may see), so a router may key its caches on it.
+	Key string `json:"-"`
+
+	resources []route.Resource // L4–L6 in one slice, shared read-only
 }
 
 // Service is an L3 entry.
@@ -64,6 +70,7 @@ type Policy struct {
 
 // Resolver resolves context levels.
 type Resolver struct {
+	cache   levelsCache
 	reg     *registry.Registry
 	az      *authz.Authz
 	quotas  *authz.Quotas
@@ -93,22 +100,63 @@ func (r *Resolver) Resolve(ctx context.Context, a session.Actor, channel session
 	lv.L2 = map[string]any{"tenant": a.Tenant, "roles": a.Roles, "ceiling": r.az.Ceiling(a), "turns_per_minute": r.quotas.PerMinute(a.Tenant),
 		"confirm_level1": r.policy.ConfirmLevel1[a.Tenant], "unmask_pii": r.policy.UnmaskPII[a.Tenant]}
 	lv.Order = append(lv.Order, "L0", "L1", "L2")
-	visible := func(x *registry.Extension) bool { return r.az.Visible(a, x) }
+	var ids []string
 	for _, x := range r.reg.Extensions() {
-		if visible(x) {
+		if r.az.Visible(a, x) {
+			ids = append(ids, x.ID())
+		}
+	}
+	vs, err := r.reg.Versions(ctx, a.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("context: %w", err)
+	}
+	var kb strings.Builder
+	kb.WriteString("levels:" + string(a.Tenant))
+	for _, id := range ids {
+		fmt.Fprintf(&kb, "/%s@%d", id, vs[id])
+	}
+	key := kb.String()
+	services, ok := r.cache.get(key)
+	if !ok {
+		if services, err = r.services(ctx, a, ids, vs, key); err != nil {
+			return nil, err
+		}
+		r.cache.put(key, services)
+	}
+	services.into(lv)
+	return lv, nil
+}
+
+// services resolves L3–L8 of what the actor may see.
+func (r *Resolver) services(ctx context.Context, a session.Actor, ids []string, vs registry.Versions, key string) (*Levels, error) {
+	lv := &Levels{Key: key}
+	for _, x := range r.reg.Extensions() {
+		if slices.Contains(ids, x.ID()) {
 			lv.L3 = append(lv.L3, Service{Extension: x.ID(), Description: x.Manifest.Description})
 		}
 	}
 	lv.Order = append(lv.Order, "L3")
-	all, err := r.reg.Resources(ctx, a.Tenant, visible)
-	if err != nil {
-		return nil, fmt.Errorf("context: %w", err)
-	}
-	for i := range all {
-		all[i].Resource = r.maskResource(a, all[i].Resource)
+	var all []route.Resource
+	for _, x := range r.reg.Extensions() {
+		if !slices.Contains(ids, x.ID()) {
+			continue
+		}
+		rs, err := r.masked(ctx, a.Tenant, x, vs[x.ID()])
+		if err != nil {
+			return nil, fmt.Errorf("context: %w", err)
+		}
+		all = append(all, rs...)
 	}
 	lv.place(all)
+	lv.resources = slices.Concat(lv.L4, lv.L5, lv.L6)
 	return lv, nil
+}
+
+// into gives a turn's Levels the resolved services (shared, read-only).
+func (s *Levels) into(lv *Levels) {
+	lv.L3, lv.L4, lv.L5, lv.L6, lv.L7, lv.L8 = s.L3, s.L4, s.L5, s.L6, s.L7, s.L8
+	lv.Order = append(lv.Order, s.Order...)
+	lv.Key, lv.resources = s.Key, s.resources
 }
 
 // place sorts resources into L4–L6 and their relations into L7–L8.
@@ -124,7 +172,7 @@ func (lv *Levels) place(all []route.Resource) {
 		}
 	}
 	lv.Order = append(lv.Order, "L4", "L5", "L6")
-	owner := map[[2]string]string{} // (kind, id) → extension
+	owner := make(map[[2]string]string, len(all)) // (kind, id) → extension
 	for _, r := range all {
 		owner[[2]string{r.Kind, r.ID}] = r.Extension
 	}
@@ -145,19 +193,59 @@ func (lv *Levels) place(all []route.Resource) {
 }
 
 // mentions infers interconnections: an attribute of one service's resource
-// that names another service's resource ("Patch staging-1").
+// that names another service's resource ("Patch staging-1"). It reads each
+// attribute once, looking its words up in an index of the ids that can be
+// mentioned, so its cost grows with the context's size, not its square.
 func mentions(all []route.Resource) []Edge {
+	byWord := make(map[string][]int, len(all)) // an id made of id characters → resources
+	var other []int                            // ids with other characters ("api.acme.test")
+	for i, o := range all {
+		if len(o.ID) < 3 || !strings.ContainsAny(o.ID, "-.0123456789") {
+			continue
+		}
+		if strings.IndexFunc(o.ID, func(c rune) bool { return c > 0x7f || !isIDChar(byte(c)) }) < 0 {
+			byWord[o.ID] = append(byWord[o.ID], i)
+		} else {
+			other = append(other, i)
+		}
+	}
 	var out []Edge
 	for _, r := range all {
 		for _, v := range r.Attrs {
-			for _, o := range all {
-				if o.Extension == r.Extension || len(o.ID) < 3 || !strings.ContainsAny(o.ID, "-.0123456789") {
-					continue
+			var hits []int
+			for _, w := range idWords(v) {
+				hits = append(hits, byWord[w]...)
+			}
+			for _, i := range other {
+				if containsWord(v, all[i].ID) {
+					hits = append(hits, i)
 				}
-				if containsWord(v, o.ID) {
+			}
+			slices.Sort(hits) // in the context's order, each once
+			for _, i := range slices.Compact(hits) {
+				if o := all[i]; o.Extension != r.Extension {
 					out = append(out, Edge{FromKind: r.Kind, From: r.ID, Type: "mentions", ToKind: o.Kind, To: o.ID, Inferred: true})
 				}
 			}
+		}
+	}
+	return out
+}
+
+// idWords splits text into its runs of id characters.
+func idWords(s string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && isIDChar(s[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			out = append(out, s[start:i])
+			start = -1
 		}
 	}
 	return out
@@ -183,9 +271,13 @@ func isIDChar(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_'
 }
 
-// Resources flattens L4–L6 for routers.
+// Resources flattens L4–L6 for routers (shared: callers must not change
+// it).
 func (lv *Levels) Resources() []route.Resource {
-	return slices.Concat(lv.L4, lv.L5, lv.L6)
+	if lv.resources == nil {
+		return slices.Concat(lv.L4, lv.L5, lv.L6)
+	}
+	return lv.resources
 }
 
 // Summary is what the audit trail records of the context.
@@ -197,10 +289,30 @@ func (lv *Levels) Summary(members, facts int) map[string]any {
 	}
 }
 
+// masked is one extension's resources in a tenant at a state version, as
+// routers may see them (maskResource), kept until the version moves.
+func (r *Resolver) masked(ctx context.Context, tenant session.TenantID, x *registry.Extension, version int64) ([]route.Resource, error) {
+	key := fmt.Sprintf("masked:%s/%s@%d", tenant, x.ID(), version)
+	if p, ok := r.cache.get(key); ok {
+		return p.resources, nil
+	}
+	rs, err := r.reg.ExtResources(ctx, x, tenant, version)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]route.Resource, len(rs))
+	for i, res := range rs {
+		out[i] = res
+		out[i].Resource = r.maskResource(tenant, res.Resource)
+	}
+	r.cache.put(key, &Levels{resources: out})
+	return out, nil
+}
+
 // maskResource masks personal data in a resource's attributes unless the
 // tenant opted in to unmasked context (AF-10).
-func (r *Resolver) maskResource(a session.Actor, res sdk.Resource) sdk.Resource {
-	if r.policy.UnmaskPII[a.Tenant] || len(res.Attrs) == 0 {
+func (r *Resolver) maskResource(tenant session.TenantID, res sdk.Resource) sdk.Resource {
+	if r.policy.UnmaskPII[tenant] || len(res.Attrs) == 0 {
 		return res
 	}
 	attrs := make(map[string]string, len(res.Attrs))

@@ -6,6 +6,8 @@
 // that claims anything the fact does not support is never sent: it is
 // replaced by the plain listing of the fact, counted and audited
 // (grounding_blocked). Without a usable template the listing is used.
+// With a model writer (optional), the model's text is tried first under
+// the same check; a blocked one falls back to the template.
 package narration
 
 import (
@@ -24,11 +26,26 @@ import (
 // Narrator narrates facts.
 type Narrator struct {
 	rec     *kit.Recorder
+	model   Writer       // optional: a model writes first
 	blocked atomic.Int64 // narrations blocked by the grounding check
+}
+
+// Writer writes a narration of a fact with a model. An error means the
+// template narrates instead.
+type Writer interface {
+	Narrate(ctx context.Context, a session.Actor, turn session.TurnID, tool session.ToolID, description string, f session.Fact) (string, error)
 }
 
 // New returns a Narrator.
 func New(rec *kit.Recorder) *Narrator { return &Narrator{rec: rec} }
+
+// WithModel makes a model write narrations first (router.narration:
+// model); its text is sent only when the grounding check passes it, and
+// the template narrates otherwise. Call it before the Narrator is used.
+func (n *Narrator) WithModel(w Writer) *Narrator {
+	n.model = w
+	return n
+}
 
 // Text renders a fact with the tool's template; without a usable template
 // it lists the fact's fields.
@@ -47,6 +64,11 @@ func Text(t *registry.Tool, f session.Fact) string {
 // narration claiming anything the fact does not support is replaced by
 // the plain listing of the fact, and the block is counted and audited.
 func (n *Narrator) Grounded(ctx context.Context, a session.Actor, turn session.TurnID, t *registry.Tool, f session.Fact) string {
+	if n.model != nil {
+		if text, ok := n.byModel(ctx, a, turn, t, f); ok {
+			return text
+		}
+	}
 	text := Text(t, f)
 	res := ground.Check(text, []session.Fact{f}, ground.Options{})
 	if res.Grounded {
@@ -57,6 +79,23 @@ func (n *Narrator) Grounded(ctx context.Context, a session.Actor, turn session.T
 	_ = json.Unmarshal(f.Output, &data)
 	n.rec.Note(ctx, a, turn, audit.KindGroundingBlocked, map[string]any{"tool": t.ID, "fact": f.ID, "violations": res.Violations, "blocked_text": text})
 	return narrate.Listing(string(t.ID), data)
+}
+
+// byModel is the model's narration when it passes the grounding check;
+// a blocked one is counted and audited (source "model"), and the template
+// narrates instead.
+func (n *Narrator) byModel(ctx context.Context, a session.Actor, turn session.TurnID, t *registry.Tool, f session.Fact) (string, bool) {
+	text, err := n.model.Narrate(ctx, a, turn, t.ID, t.Decl().Description, f)
+	if err != nil || text == "" {
+		return "", false
+	}
+	res := ground.Check(text, []session.Fact{f}, ground.Options{})
+	if res.Grounded {
+		return text, true
+	}
+	n.blocked.Add(1)
+	n.rec.Note(ctx, a, turn, audit.KindGroundingBlocked, map[string]any{"tool": t.ID, "fact": f.ID, "source": "model", "violations": res.Violations, "blocked_text": text})
+	return "", false
 }
 
 // Blocks is how many narrations the grounding check has blocked.

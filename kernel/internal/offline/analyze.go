@@ -223,8 +223,15 @@ func (a *analysis) findTitles(g *gazetteer) []titleHit {
 			}
 		}
 	}
+	// Only titles that share a stem with the request can match.
+	var cands []int
+	for s := range at {
+		cands = append(cands, g.titleAt[s]...)
+	}
+	slices.Sort(cands) // the tenant's order, each title once
 	var out []titleHit
-	for _, t := range g.titles {
+	for _, ti := range slices.Compact(cands) {
+		t := g.titles[ti]
 		var toks []int
 		for _, s := range t.stems {
 			if i, ok := at[s]; ok {

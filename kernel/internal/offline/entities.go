@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/steward-os/steward/kernel/route"
+	"github.com/steward-os/steward/sdk"
 )
 
 // Mention strengths.
@@ -69,6 +70,8 @@ type gazetteer struct {
 	nameStems map[string]bool
 	maxSpan   int
 	titles    []titleDef
+	// titleAt indexes titles by stem: which titles a word may be part of.
+	titleAt map[string][]int
 	// kindStems are the stems of the tenant's resource kinds ("server").
 	kindStems map[string]bool
 	// parsed caches decoded ledger facts (ledger.go); the table is shared
@@ -97,62 +100,142 @@ func normName(s string) string {
 }
 
 func buildGazetteer(t route.Turn, ix *index) *gazetteer {
-	g := &gazetteer{exact: map[string][]cand{}, weak: map[string][]cand{}, attr: map[string][]cand{}, nameStems: map[string]bool{}, kindStems: map[string]bool{}, maxSpan: 1}
-	addExact := func(kind, id string) {
-		key := normName(id)
-		if key == "" {
-			return
-		}
-		g.exact[key] = appendCand(g.exact[key], cand{kind: kind, id: id, strength: strExact})
-		// "web-1" may be written "web 1": one token per part.
-		parts := strings.FieldsFunc(id, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == ' ' })
-		if n := len(parts); n > g.maxSpan {
-			g.maxSpan = n
-		}
-		if isAlpha(strings.ToLower(id)) {
-			g.nameStems[stem(strings.ToLower(id))] = true
-		}
-	}
+	n := len(t.Resources) + len(t.Members)
+	g := &gazetteer{exact: make(map[string][]cand, n), weak: make(map[string][]cand, n), attr: map[string][]cand{}, nameStems: map[string]bool{}, kindStems: map[string]bool{}, maxSpan: 1,
+		titles: make([]titleDef, 0, len(t.Resources))}
 	for _, r := range t.Resources {
-		g.kindStems[kindStem(r.Kind)] = true
-		addExact(r.Kind, r.ID)
-		title := r.Attrs["title"]
-		if title == "" {
-			title = r.Attrs["name"]
-		}
-		if title != "" {
-			td := titleDef{kind: r.Kind, id: r.ID}
-			for _, tk := range tokenize(title) {
-				if tk.kind == tkWord && !stopwords[tk.low] {
-					td.stems = append(td.stems, stem(tk.low))
-				}
-			}
-			if len(td.stems) > 0 {
-				g.titles = append(g.titles, td)
-			}
-		}
-		for _, a := range weakAliases(r.ID) {
-			if stopwords[a] || ix.vocab[stem(a)] || ix.vocab[ix.lx.concept[stem(a)]] {
-				continue
-			}
-			g.weak[a] = appendCand(g.weak[a], cand{kind: r.Kind, id: r.ID, strength: strWeak})
-		}
-		for k, v := range r.Attrs {
-			k = strings.ToLower(k)
-			if !ix.slotNames[k] || len(v) < 3 || stopwords[strings.ToLower(v)] {
-				continue
-			}
-			key := normName(v)
-			g.attr[key] = appendCand(g.attr[key], cand{kind: "", id: v, strength: strExact, attr: k})
-		}
+		g.add(ix.namesOf(r.Resource, false))
 	}
 	for _, m := range t.Members {
-		addExact(personKind, string(m.ID))
+		g.add(ix.namesOf(sdk.Resource{Kind: personKind, ID: string(m.ID)}, true))
 	}
 	if g.maxSpan > 3 {
 		g.maxSpan = 3
 	}
+	g.titleAt = make(map[string][]int, len(g.titles))
+	for i, td := range g.titles {
+		for _, s := range td.stems {
+			if l := g.titleAt[s]; len(l) == 0 || l[len(l)-1] != i {
+				g.titleAt[s] = append(l, i)
+			}
+		}
+	}
 	return g
+}
+
+// names is what one resource gives the gazetteer: its exact name, how
+// many tokens the name may be written in, the stem of a one-word name,
+// its title's stems, its informal aliases and the attribute values that
+// fill slots. It depends on the resource and the catalog only, so it is
+// computed once per resource and catalog (index.namesOf).
+type names struct {
+	kind, id  string
+	exact     string
+	span      int
+	nameStem  string
+	kindStem  string
+	title     titleDef
+	weak      []string
+	attrKeys  []string // slot name
+	attrNames []string // normalised value, same index
+	attrVals  []string // value as written
+}
+
+// add merges one resource's names.
+func (g *gazetteer) add(n *names) {
+	if n.kindStem != "" {
+		g.kindStems[n.kindStem] = true
+	}
+	if n.exact != "" {
+		g.exact[n.exact] = appendCand(g.exact[n.exact], cand{kind: n.kind, id: n.id, strength: strExact})
+		g.maxSpan = max(g.maxSpan, n.span)
+		if n.nameStem != "" {
+			g.nameStems[n.nameStem] = true
+		}
+	}
+	if len(n.title.stems) > 0 {
+		g.titles = append(g.titles, n.title)
+	}
+	for _, a := range n.weak {
+		g.weak[a] = appendCand(g.weak[a], cand{kind: n.kind, id: n.id, strength: strWeak})
+	}
+	for i, k := range n.attrKeys {
+		key := n.attrNames[i]
+		g.attr[key] = appendCand(g.attr[key], cand{kind: "", id: n.attrVals[i], strength: strExact, attr: k})
+	}
+}
+
+// maxNames bounds the memo of names per catalog.
+const maxNames = 65536
+
+// namesOf is a resource's names, from the memo when the same resource
+// (kind, id and the attributes read) was seen with this catalog.
+func (ix *index) namesOf(r sdk.Resource, member bool) *names {
+	prefix := "r\x00"
+	if member {
+		prefix = "m\x00"
+	}
+	key := prefix + r.Kind + "\x00" + r.ID + "\x00" + r.Attrs["title"] + "\x00" + r.Attrs["name"]
+	for _, k := range ix.slotList {
+		key += "\x00" + r.Attrs[k]
+	}
+	ix.namesMu.Lock()
+	n, ok := ix.names[key]
+	ix.namesMu.Unlock()
+	if ok {
+		return n
+	}
+	n = ix.computeNames(r, member)
+	ix.namesMu.Lock()
+	if ix.names == nil || len(ix.names) >= maxNames {
+		ix.names = map[string]*names{}
+	}
+	ix.names[key] = n
+	ix.namesMu.Unlock()
+	return n
+}
+
+// computeNames works a resource's names out.
+func (ix *index) computeNames(r sdk.Resource, member bool) *names {
+	n := &names{kind: r.Kind, id: r.ID, exact: normName(r.ID), span: 1}
+	if !member {
+		n.kindStem = kindStem(r.Kind)
+	}
+	if n.exact != "" {
+		// "web-1" may be written "web 1": one token per part.
+		n.span = len(strings.FieldsFunc(r.ID, func(c rune) bool { return c == '-' || c == '_' || c == '.' || c == ' ' }))
+		if isAlpha(strings.ToLower(r.ID)) {
+			n.nameStem = stem(strings.ToLower(r.ID))
+		}
+	}
+	if member {
+		return n
+	}
+	title := r.Attrs["title"]
+	if title == "" {
+		title = r.Attrs["name"]
+	}
+	if title != "" {
+		n.title = titleDef{kind: r.Kind, id: r.ID}
+		for _, tk := range tokenize(title) {
+			if tk.kind == tkWord && !stopwords[tk.low] {
+				n.title.stems = append(n.title.stems, stem(tk.low))
+			}
+		}
+	}
+	for _, a := range weakAliases(r.ID) {
+		if !stopwords[a] && !ix.vocab[stem(a)] && !ix.vocab[ix.lx.concept[stem(a)]] {
+			n.weak = append(n.weak, a)
+		}
+	}
+	for k, v := range r.Attrs {
+		k = strings.ToLower(k)
+		if !ix.slotNames[k] || len(v) < 3 || stopwords[strings.ToLower(v)] {
+			continue
+		}
+		n.attrKeys, n.attrNames, n.attrVals = append(n.attrKeys, k), append(n.attrNames, normName(v)), append(n.attrVals, v)
+	}
+	return n
 }
 
 func appendCand(cs []cand, c cand) []cand {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/steward-os/steward/kernel/route"
 	"github.com/steward-os/steward/session"
@@ -256,6 +257,9 @@ type index struct {
 	// verbs are stems that start a command: the lexicon's verbs and the
 	// first word of tool names that is not a resource kind ("snapshot").
 	verbs map[string]bool
+	// names memoises what each resource gives a gazetteer (namesOf).
+	namesMu sync.Mutex
+	names   map[string]*names
 }
 
 func buildIndex(catalog []route.ToolSpec) *index {

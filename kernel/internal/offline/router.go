@@ -125,17 +125,21 @@ func (r *Router) gazetteer(ix *index, t route.Turn) *gazetteer {
 		h.WriteString(s)
 		h.WriteByte(0)
 	}
-	for _, res := range t.Resources {
-		w(res.Kind)
-		w(res.ID)
-		// Only the attributes the gazetteer reads.
-		for _, k := range []string{"title", "name"} {
-			w(res.Attrs[k])
+	if t.ContextKey != "" {
+		w(t.ContextKey) // the same key, the same resources: no need to read them
+	} else {
+		for _, res := range t.Resources {
+			w(res.Kind)
+			w(res.ID)
+			// Only the attributes the gazetteer reads.
+			for _, k := range []string{"title", "name"} {
+				w(res.Attrs[k])
+			}
+			for _, k := range ix.slotList {
+				w(res.Attrs[k])
+			}
+			h.WriteByte(1)
 		}
-		for _, k := range ix.slotList {
-			w(res.Attrs[k])
-		}
-		h.WriteByte(1)
 	}
 	for _, m := range t.Members {
 		w(string(m.ID))

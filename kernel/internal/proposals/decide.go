@@ -116,24 +116,19 @@ func (g *Gate) reject(ctx context.Context, a session.Actor, turn session.TurnID,
 }
 
 // Accept takes a checked and authorized proposal for execution: it moves
-// it to executing and claims its execution (of concurrent accepts exactly
-// one gets here), then records the confirmation durably. When that record
-// cannot be written, the proposal is settled as failed: it never runs.
+// it to executing and claims its execution in one commit (of concurrent
+// accepts exactly one gets here, and no proposal is ever executing
+// without its claim), then records the confirmation durably. When that
+// record cannot be written, the proposal is settled as failed: it never
+// runs.
 func (g *Gate) Accept(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action, p store.ProposalRow) error {
 	refuse := g.refuser(ctx, a, turn, act)
-	won, err := g.st.TransitionProposal(ctx, p.ID, store.ProposalPending, store.ProposalExecuting, g.now().UTC(), nil)
+	won, err := g.st.AcceptProposal(ctx, p.ID, g.now().UTC())
 	if err != nil {
 		return fmt.Errorf("accept proposal: %w", err)
 	}
 	if !won {
 		return refuse(session.CodeAlreadyExecuted, "This proposal was already decided and carried out; nothing ran again.", nil)
-	}
-	claimed, err := g.st.ClaimExecution(ctx, "proposal:"+string(p.ID), g.now().UTC())
-	if err != nil {
-		return fmt.Errorf("claim execution: %w", err)
-	}
-	if !claimed {
-		return refuse(session.CodeAlreadyExecuted, "This proposal was already carried out; nothing ran again.", nil)
 	}
 	if err := g.rec.Must(ctx, a, turn, audit.KindConfirmed, map[string]any{"proposal": p.ID, "chain": p.Chain, "step": p.Step, "tool": p.Tool, "args_hash": p.ArgsHash, "level": p.Level, "proposed_in": p.Turn}); err != nil {
 		// Nothing ran; the proposal is settled as failed rather than left
@@ -153,25 +148,40 @@ func (g *Gate) Finish(ctx context.Context, id session.ProposalID, to store.Propo
 	}
 }
 
-// Interrupted settles every proposal a stopped process left executing as
-// failed (interrupted): it never runs again (its execution claim stays),
-// and its actor can see why. It returns how many it settled.
-func (g *Gate) Interrupted(ctx context.Context) (int, error) {
+// Executed is what became of an interrupted proposal's tool: the fact its
+// execution recorded (before the stop, or when recovery settled its
+// claim) and how it is told. ok is false when the tool never started.
+type Executed func(ctx context.Context, p store.ProposalRow) (f session.Fact, told []session.Part, ok bool)
+
+// Interrupted settles every proposal a stopped process left executing: as
+// executed or failed with its tool's recorded outcome when there is one,
+// otherwise as failed (interrupted), its tool never having started. It
+// never runs again (its execution claim stays), and its actor can see
+// why. It returns how many it settled.
+func (g *Gate) Interrupted(ctx context.Context, executed Executed) (int, error) {
 	ps, err := g.st.ProposalsInState(ctx, store.ProposalExecuting)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, p := range ps {
-		msg := "Interrupted by a restart while it was being carried out; it will not run again. Check the target's state before asking again."
-		outcome, _ := json.Marshal(session.Outbound{Turn: p.Turn, Parts: []session.Part{&session.Error{Code: session.CodeInterrupted, Message: msg}}})
-		ok, err := g.st.TransitionProposal(ctx, p.ID, store.ProposalExecuting, store.ProposalFailed, g.now(), outcome)
+		to, rec := store.ProposalFailed, map[string]any{"proposal": p.ID, "tool": p.Tool}
+		parts := []session.Part{&session.Error{Code: session.CodeInterrupted, Message: "Interrupted by a restart before it was carried out; it did not run and will not run again. Ask again if you still want it."}}
+		if f, told, ok := executed(ctx, p); ok {
+			parts, rec["fact"] = told, f.ID
+			if f.OK {
+				to = store.ProposalExecuted
+			}
+		}
+		rec["state"] = to
+		outcome, _ := json.Marshal(session.Outbound{Turn: p.Turn, Parts: parts})
+		ok, err := g.st.TransitionProposal(ctx, p.ID, store.ProposalExecuting, to, g.now(), outcome)
 		if err != nil {
 			return n, err
 		}
 		if ok {
 			n++
-			g.rec.Note(ctx, session.Actor{ID: p.Actor, Tenant: p.Tenant}, p.Turn, audit.KindInterrupted, map[string]any{"proposal": p.ID, "tool": p.Tool})
+			g.rec.Note(ctx, session.Actor{ID: p.Actor, Tenant: p.Tenant}, p.Turn, audit.KindInterrupted, rec)
 		}
 	}
 	return n, nil

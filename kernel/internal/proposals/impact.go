@@ -30,6 +30,9 @@ func Impact(t *registry.Tool, args json.RawMessage, resources []route.Resource) 
 	im.Targets, direct = targets(t, kit.ArgMap(args), resources)
 	im.Cascade = cascade(direct, resources)
 	im.Summary = summary(im)
+	if d.Opaque {
+		im.Summary = "Unknown external effect: " + string(t.ID) + " is an external tool whose change the kernel cannot analyse; NOT reversible."
+	}
 	return im
 }
 

@@ -1,11 +1,13 @@
 // Package redact masks personal data and removes secrets from values before
-// they are written to the audit trail or shown to a model.
+// they are written to the audit trail or shown to a model, and removes
+// secrets from every log record (Handler, a slog.Handler wrapper).
 //
 // Contract. A Masker is safe for concurrent use; its secrets may grow
 // (AddSecrets, when a module resolves a credential at start-up) and never
 // shrink, and every copy made by WithFields shares them. Mask never
 // returns a secret it was told about (exact values given to New or
-// AddSecrets, and well-known token shapes); emails and
+// AddSecrets, as they are or URL-escaped, and well-known token shapes);
+// a Handler never hands its wrapped handler a record that holds one. Emails and
 // phone numbers are replaced by stable placeholders that keep a short hash,
 // so records stay correlatable without holding the data.
 package redact
@@ -15,6 +17,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -27,8 +30,10 @@ var (
 	reEmail  = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
 	rePhone  = regexp.MustCompile(`\+?\d[\d\s().\-]{7,}\d`)
 	reIPv4   = regexp.MustCompile(`^\d{1,3}(?:\.\d{1,3}){3}$`)
-	reTokens = regexp.MustCompile(`\b(?:sk-[A-Za-z0-9_\-]{16,}|xox[abpr]-[A-Za-z0-9\-]{10,}|xapp-[A-Za-z0-9\-]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|\d{6,}:[A-Za-z0-9_\-]{30,})\b`)
-	reBearer = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/\-]+=*`)
+	reTokens = regexp.MustCompile(`\b(?:sk-[A-Za-z0-9_\-]{16,}|xox[abpr]-[A-Za-z0-9\-]{10,}|xapp-[A-Za-z0-9\-]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})\b`)
+	// A Telegram bot token, alone or in a Bot API path (".../bot<token>/getMe").
+	reTelegram = regexp.MustCompile(`(\bbot|\b)\d{6,}:[A-Za-z0-9_\-]{30,}\b`)
+	reBearer   = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/\-]+=*`)
 )
 
 // Masker masks PII and secrets.
@@ -58,8 +63,15 @@ func (s *secretSet) add(secrets ...string) {
 	defer s.mu.Unlock()
 	next := slices.Clone(s.load())
 	for _, v := range secrets {
-		if len(v) >= 4 && !slices.Contains(next, v) {
-			next = append(next, v)
+		if len(v) < 4 {
+			continue
+		}
+		// A secret in a URL (a bot token in a request path, as client
+		// libraries' errors show it) may appear escaped.
+		for _, form := range []string{v, url.PathEscape(v), url.QueryEscape(v)} {
+			if !slices.Contains(next, form) {
+				next = append(next, form)
+			}
 		}
 	}
 	sort.Slice(next, func(i, j int) bool { return len(next[i]) > len(next[j]) })
@@ -67,7 +79,8 @@ func (s *secretSet) add(secrets ...string) {
 }
 
 // AddSecrets makes the masker (and every copy of it) remove these values
-// too. Values shorter than four characters are ignored.
+// too, as they are and URL-escaped. Values shorter than four characters
+// are ignored.
 func (m *Masker) AddSecrets(secrets ...string) {
 	if m != nil && m.secrets != nil {
 		m.secrets.add(secrets...)
@@ -120,25 +133,61 @@ func (m *Masker) Secrets(s string) string {
 	if hasFold(s, "bearer") {
 		s = reBearer.ReplaceAllString(s, "Bearer [secret]")
 	}
-	if len(s) >= 16 && mayHoldToken(s) {
+	if hasPrefixToken(s) && reTokens.FindStringIndex(s) != nil {
 		s = reTokens.ReplaceAllString(s, "[secret]")
+	}
+	if hasDigitsColon(s) && reTelegram.FindStringIndex(s) != nil {
+		s = reTelegram.ReplaceAllString(s, "${1}[secret]")
 	}
 	return s
 }
 
-// mayHoldToken is a cheap pre-check for reTokens' shapes.
-func mayHoldToken(s string) bool {
-	for _, p := range []string{"sk-", "xox", "xapp-", "gh", "AKIA", ":"} {
+// hasPrefixToken is a cheap, allocation-free pre-check for reTokens: one
+// of its prefixes (sk-, xox, xapp-, AKIA, gh?_) is there.
+func hasPrefixToken(s string) bool {
+	if len(s) < 16 {
+		return false
+	}
+	for _, p := range []string{"sk-", "xox", "xapp-", "AKIA"} {
 		if strings.Contains(s, p) {
 			return true
 		}
 	}
-	return false
+	return anyAt(s, "gh", func(i int) bool {
+		return i+3 < len(s) && strings.IndexByte("pousr", s[i+2]) >= 0 && s[i+3] == '_'
+	})
 }
 
+// hasDigitsColon is the pre-check for reTelegram: a colon after at least
+// six digits.
+func hasDigitsColon(s string) bool {
+	return len(s) >= 37 && anyAt(s, ":", func(i int) bool {
+		n := 0
+		for k := i - 1; k >= 0 && s[k] >= '0' && s[k] <= '9'; k-- {
+			n++
+		}
+		return n >= 6
+	})
+}
+
+// anyAt reports whether ok holds at some index where sub occurs in s.
+func anyAt(s, sub string, ok func(i int) bool) bool {
+	for off := 0; ; {
+		j := strings.Index(s[off:], sub)
+		if j < 0 {
+			return false
+		}
+		if ok(off + j) {
+			return true
+		}
+		off += j + len(sub)
+	}
+}
+
+// hasFold reports whether s holds sub (lower case ASCII), in any case.
 func hasFold(s, sub string) bool {
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+		if c := s[i] | 0x20; c == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
 			return true
 		}
 	}
@@ -240,6 +289,10 @@ func (m *Masker) JSON(raw json.RawMessage) json.RawMessage {
 	}
 	return marshal(m.Value(v))
 }
+
+// Marshal encodes a JSON-like value as the masker writes it: without
+// HTML escaping, so placeholders stay readable.
+func Marshal(v any) json.RawMessage { return marshal(v) }
 
 // marshal encodes without HTML escaping, so placeholders stay readable.
 func marshal(v any) json.RawMessage {

@@ -11,15 +11,17 @@ import (
 
 // Env is what a handler of the tool may touch, for its caller: its own
 // state in the caller's tenant, and the directory and outbox only when
-// the extension declares their scopes. progress receives Env.Progress.
-func (r *Registry) Env(t *Tool, caller sdk.Caller, progress func(percent int, message string)) sdk.Env {
-	return &env{r: r, x: t.Ext, caller: caller, progress: progress}
+// the extension declares their scopes. key is the call's idempotency key
+// ("" for a read); progress receives Env.Progress.
+func (r *Registry) Env(t *Tool, caller sdk.Caller, key string, progress func(percent int, message string)) sdk.Env {
+	return &env{r: r, x: t.Ext, caller: caller, key: key, progress: progress}
 }
 
 type env struct {
 	r        *Registry
 	x        *Extension
 	caller   sdk.Caller
+	key      string
 	progress func(int, string)
 }
 
@@ -46,6 +48,8 @@ func (e *env) Progress(percent int, message string) {
 		e.progress(percent, message)
 	}
 }
+
+func (e *env) IdempotencyKey() string { return e.key }
 
 type dirView struct{ e *env }
 

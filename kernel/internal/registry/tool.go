@@ -21,6 +21,10 @@ type Extension struct {
 // ID is the extension's id.
 func (x *Extension) ID() string { return x.Manifest.ID }
 
+// Serves reports whether the extension serves the tenant: its tools,
+// context and seed exist for no other (sdk.Extension.Tenants).
+func (x *Extension) Serves(t session.TenantID) bool { return x.Ext.Serves(t) }
+
 // Tool is a registered tool: its manifest declaration bound to a handler.
 type Tool struct {
 	ID    session.ToolID

@@ -96,19 +96,14 @@ func (r *Runner) owned(ctx context.Context, a session.Actor, id session.TaskID) 
 func (r *Runner) cancelOrphan(ctx context.Context, a session.Actor, t store.TaskRow) (store.TaskRow, error) {
 	f := session.Fact{Session: t.Session, Turn: t.Turn, Step: t.Step, Tool: t.Tool, Args: t.Args, ArgsHash: kit.ArgsHash(t.Tool, t.Args), At: r.now(),
 		Error: &session.Error{Code: session.CodeCancelled, Message: fmt.Sprintf("%s was cancelled.", t.Tool)}}
-	fid, err := r.st.Record(ctx, f)
+	f, err := r.recordFact(ctx, a, t.Claim, f, nil)
 	if err != nil {
-		return t, fmt.Errorf("record fact: %w", err)
-	}
-	f.ID = fid
-	r.noteResult(ctx, a, t.Turn, f)
-	now := r.now().UTC()
-	t.State, t.FinishedAt, t.Error, t.Fact = store.TaskCancelled, &now, f.Error, fid
-	tell := &session.Error{Code: session.CodeCancelled, Message: fmt.Sprintf("Task %s: %s", t.ID, f.Error.Message)}
-	if won, err := r.settle(ctx, a, t, End{Fact: f, Kind: audit.KindTaskDone, Tell: tell, Reason: "cancelled"}); err != nil || !won {
 		return t, err
 	}
-	return t, nil
+	if _, err := r.ended(ctx, a, t, f); err != nil {
+		return t, err
+	}
+	return r.st.GetTask(ctx, t.ID)
 }
 
 var reCancelThat = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:cancel|stop|abort|kill)\s+(?:that|it|this|the\s+task|the\s+last\s+task|my\s+task|(task_[a-z2-7]+))\s*[.!]?\s*$`)

@@ -19,7 +19,7 @@ func (r *Runner) promote(ctx context.Context, a session.Actor, c Call, inv *invo
 	t := &store.TaskRow{
 		ID: session.TaskID(kit.NewID("task_")), Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: c.Turn, Step: c.Step, Chain: c.Chain,
 		Tool: c.Tool.ID, Args: c.Args, State: store.TaskRunning, CapSeconds: int(r.CapFor(c.Tool) / time.Second),
-		Idempotent: c.Tool.Decl().Idempotent, Attempts: 1, CreatedAt: now, Heartbeat: now,
+		Idempotent: c.Tool.Decl().Idempotent, Attempts: 1, Claim: inv.key, CreatedAt: now, Heartbeat: now,
 	}
 	inv.mu.Lock()
 	t.Percent, t.Message = inv.percent, inv.message
@@ -82,28 +82,35 @@ func (r *Runner) finish(a session.Actor, tool *registry.Tool, t *store.TaskRow, 
 		r.mu.Unlock()
 		close(inv.settled)
 	}()
-	f, err := r.record(ctx, a, Call{Turn: t.Turn, Step: t.Step, Chain: t.Chain, Tool: tool, Args: t.Args}, inv)
+	f, err := r.record(ctx, a, Call{Origin: Origin{Turn: t.Turn}, Step: t.Step, Chain: t.Chain, Tool: tool, Args: t.Args}, inv)
 	if err != nil {
 		r.log.Error("record task outcome", "task", t.ID, "err", err)
 		return
 	}
 	inv.mu.Lock()
+	snap := *t
+	inv.mu.Unlock()
+	if won, err := r.ended(ctx, a, snap, f); err != nil || !won {
+		r.log.Warn("task already settled", "task", t.ID, "err", err)
+	}
+}
+
+// ended settles a task with the fact recorded for it, and tells its owner
+// how it ended.
+func (r *Runner) ended(ctx context.Context, a session.Actor, t store.TaskRow, f session.Fact) (bool, error) {
 	now := r.now().UTC()
 	t.FinishedAt, t.Fact, t.Heartbeat, t.Error, t.State = &now, f.ID, now, f.Error, stateOf(f)
 	if f.OK {
 		t.Percent = 100
 	}
-	snap := *t
-	inv.mu.Unlock()
 	end := End{Fact: f, Kind: audit.KindTaskDone, Reason: kit.Message(errOf(f))}
-	if f.OK {
-		end.Tell = &session.Text{Text: fmt.Sprintf("Task %s finished: %s", t.ID, r.speak.Grounded(ctx, a, t.Turn, tool, f))}
-	} else {
-		end.Tell = &session.Error{Code: f.Error.Code, Message: fmt.Sprintf("Task %s: %s", t.ID, f.Error.Message)}
+	switch tell := r.Tell(ctx, a, t.Turn, f).(type) {
+	case *session.Text:
+		end.Tell = &session.Text{Text: fmt.Sprintf("Task %s finished: %s", t.ID, tell.Text)}
+	case *session.Error:
+		end.Tell = &session.Error{Code: tell.Code, Message: fmt.Sprintf("Task %s: %s", t.ID, tell.Message)}
 	}
-	if won, err := r.settle(ctx, a, snap, end); err != nil || !won {
-		r.log.Warn("task already settled", "task", t.ID, "err", err)
-	}
+	return r.settle(ctx, a, t, end)
 }
 
 // stateOf is the state a task ends in with this fact.
@@ -156,7 +163,7 @@ func (r *Runner) settle(ctx context.Context, owner session.Actor, t store.TaskRo
 		if t.State != store.TaskSucceeded {
 			state = store.StepFailed
 		}
-		more, err := r.resume(ctx, owner, t.Turn, t.Chain, t.Step, state, e.Fact.ID, e.Reason)
+		more, err := r.resume(ctx, owner, Origin{Turn: t.Turn, Identity: "task:" + string(t.ID)}, t.Chain, t.Step, state, e.Fact.ID, e.Reason)
 		if err != nil {
 			r.log.Error("resume chain after task", "task", t.ID, "err", err)
 		}

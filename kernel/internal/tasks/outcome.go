@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/internal/kit"
 	"github.com/steward-os/steward/kernel/internal/registry"
 	"github.com/steward-os/steward/sdk"
@@ -20,6 +19,7 @@ import (
 // invocation is one running handler call.
 type invocation struct {
 	r       *Runner
+	key     string // its execution claim ("" for a read)
 	cancel  context.CancelCauseFunc
 	done    chan struct{} // the handler returned
 	settled chan struct{} // a promoted task's outcome is recorded
@@ -74,7 +74,7 @@ func ProgressPart(t store.TaskRow) *session.Progress {
 
 // record turns a finished invocation into a fact: recorded verbatim in
 // the ledger (AF-01; results over the size bound are cut with a marker),
-// failures as failures, and audited.
+// failures as failures, and audited, settling its claim.
 func (r *Runner) record(ctx context.Context, a session.Actor, c Call, inv *invocation) (session.Fact, error) {
 	t := c.Tool
 	f := session.Fact{Session: session.SessionFor(a), Turn: c.Turn, Step: c.Step, Tool: t.ID, Args: c.Args, ArgsHash: kit.ArgsHash(t.ID, c.Args), At: r.now()}
@@ -90,25 +90,54 @@ func (r *Runner) record(ctx context.Context, a session.Actor, c Call, inv *invoc
 	if err != nil {
 		f.Error = r.failure(ctx, t, err)
 	}
-	id, rerr := r.st.Record(ctx, f)
-	if rerr != nil {
-		return f, fmt.Errorf("record fact: %w", rerr)
+	return r.recordFact(ctx, a, inv.key, f, nil)
+}
+
+// recordFact stores a fact with its "result" record (and the records more
+// builds from its id) in one commit; for a claimed call (key set) the same
+// commit settles the claim. A claim settled before (by another process's
+// recovery) records nothing: the fact recorded then is returned.
+func (r *Runner) recordFact(ctx context.Context, a session.Actor, key string, f session.Fact, more func(id int64) []store.AuditEntry) (session.Fact, error) {
+	result := r.rec.Result(a, f.Turn, f)
+	audited := func(id int64) []store.AuditEntry {
+		if more == nil {
+			return result(id)
+		}
+		return append(more(id), result(id)...)
 	}
-	f.ID = id
-	r.noteResult(ctx, a, c.Turn, f)
+	if key == "" {
+		id, err := r.st.Record(ctx, f, audited)
+		if err != nil {
+			return f, fmt.Errorf("record fact: %w", err)
+		}
+		f.ID = id
+		return f, nil
+	}
+	e, won, err := r.st.SettleDispatch(ctx, key, f, audited)
+	if err != nil {
+		return f, fmt.Errorf("record fact: %w", err)
+	}
+	if !won {
+		return r.st.Fact(ctx, e.Fact)
+	}
+	f.ID = e.Fact
 	return f, nil
 }
 
-// noteResult audits a recorded fact (AF-12: the verifier checks the
-// output's hash against the ledger).
-func (r *Runner) noteResult(ctx context.Context, a session.Actor, turn session.TurnID, f session.Fact) {
-	rec := map[string]any{"step": f.Step, "tool": f.Tool, "ok": f.OK, "fact": f.ID, "output_sha256": kit.SHA(f.Output)}
-	if f.OK {
-		rec["output"] = f.Output
-	} else {
-		rec["error"] = f.Error
+// Tell is how a recorded fact is told to its actor: its narration through
+// the grounding check, or its error.
+func (r *Runner) Tell(ctx context.Context, a session.Actor, turn session.TurnID, f session.Fact) session.Part {
+	if !f.OK {
+		if f.Error == nil {
+			return &session.Error{Code: session.CodeToolFailed, Message: fmt.Sprintf("%s failed.", f.Tool)}
+		}
+		return &session.Error{Code: f.Error.Code, Message: f.Error.Message}
 	}
-	r.rec.Note(ctx, a, turn, audit.KindResult, rec)
+	t, ok := r.reg.Tool(f.Tool)
+	if !ok {
+		return &session.Text{Text: fmt.Sprintf("%s succeeded.", f.Tool)}
+	}
+	return &session.Text{Text: r.speak.Grounded(ctx, a, turn, t, f)}
 }
 
 // failure is what the ledger records of a failed call.

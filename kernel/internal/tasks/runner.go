@@ -5,16 +5,23 @@
 // ledger, audited, narrated and delivered to the actor's session.
 //
 // Contract. A handler gets a kernel-filled Caller and an Env scoped to its
-// extension and the caller's tenant; a panic becomes tool_failed. A task
-// is persisted before the user is told about it and ends exactly once
-// (the store decides). What a stopped process left running is settled by
-// Recover: re-run when its tool declares itself idempotent (at most three
-// attempts), otherwise failed as interrupted and its owner told. Shutdown
-// never cancels a running handler: its task stays running for the next
-// start to settle.
+// extension and the caller's tenant; a panic becomes tool_failed. A
+// dispatch at level ≥ 1 runs at most once: its execution claim, keyed by
+// the request it answers and its step, is durable with its "dispatch"
+// record before the handler runs, a claim taken before runs nothing
+// again, and its outcome is recorded with the claim's settlement and its
+// "result" record in one commit. A task is persisted before the user is
+// told about it and ends exactly once (the store decides). What a stopped
+// process left unsettled is settled by Recover: a claimed call is
+// reconciled with its extension or settled as outcome_unknown, never run
+// again, except a task whose tool declares itself idempotent (re-run with
+// the same idempotency key, at most three attempts); an unclaimed task is
+// failed as interrupted. Its owner is told. Shutdown never cancels a
+// running handler: its task stays running for the next start to settle.
 package tasks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -49,11 +56,14 @@ type Config struct {
 type Store interface {
 	store.Tasks
 	store.Ledger
+	store.Executions
 }
 
 // Resume continues the plan a task's step belongs to, once the task has
-// ended, and returns what to tell the actor. The turn engine provides it.
-type Resume func(ctx context.Context, a session.Actor, turn session.TurnID, chain session.ChainID, step session.StepID, state store.StepState, fact int64, reason string) ([]session.Part, error)
+// ended, and returns what to tell the actor; o is the task's turn, with
+// the identity "task:<id>" for the steps it dispatches. The turn engine
+// provides it.
+type Resume func(ctx context.Context, a session.Actor, o Origin, chain session.ChainID, step session.StepID, state store.StepState, fact int64, reason string) ([]session.Part, error)
 
 // Runner runs handlers and keeps tasks.
 type Runner struct {
@@ -108,32 +118,55 @@ func (r *Runner) CapFor(t *registry.Tool) time.Duration {
 	return r.cfg.Cap
 }
 
+// Origin is what a dispatch answers: its turn, the identity of the
+// request (the turn's inbound dedupe key; "proposal:<id>" for a confirmed
+// proposal; "task:<id>" for the steps a task's end resumes; "turn:<id>"
+// when empty), and the dedupe key of the turn's inbound ("" without one).
+type Origin struct {
+	Turn     session.TurnID
+	Identity string
+	Inbound  string
+}
+
 // Call is one dispatch: a tool with its canonical arguments, as a step of
 // a turn (and of a plan, when Chain is set).
 type Call struct {
-	Turn  session.TurnID
+	Origin
 	Step  session.StepID
 	Chain session.ChainID
 	Tool  *registry.Tool
 	Args  json.RawMessage
 }
 
+// ClaimKey is the key of the call's execution claim: the request it
+// answers and its step, so the same request dispatches each step once.
+func (c Call) ClaimKey() string {
+	id := c.Identity
+	if id == "" {
+		id = "turn:" + string(c.Turn)
+	}
+	return id + "/" + string(c.Step)
+}
+
 // Dispatch invokes a handler with the kernel-injected caller. It returns
 // the recorded fact when the call ends within the inline budget, or the
 // task it was promoted to. mayPromote false (a backup) waits up to the
-// tool's cap instead: a backup finishes before the step it protects.
+// tool's cap instead: a backup finishes before the step it protects. A
+// call at level ≥ 1 whose claim was taken before runs nothing: it returns
+// the fact recorded for it (duplicate_in_progress while there is none).
 func (r *Runner) Dispatch(ctx context.Context, a session.Actor, c Call, mayPromote bool) (session.Fact, *store.TaskRow, error) {
 	t := c.Tool
-	rec := map[string]any{"step": c.Step, "tool": t.ID, "level": t.Level, "args": c.Args, "args_hash": kit.ArgsHash(t.ID, c.Args)}
+	var key string
 	if t.Level >= 1 {
-		// A change is never made without a durable record that it was about to be.
-		if err := r.rec.Must(ctx, a, c.Turn, audit.KindDispatch, rec); err != nil {
-			return session.Fact{}, nil, err
+		var prev *session.Fact
+		var err error
+		if key, prev, err = r.claim(ctx, a, c); err != nil || prev != nil {
+			return deref(prev), nil, err
 		}
 	} else {
-		r.rec.Note(ctx, a, c.Turn, audit.KindDispatch, rec)
+		r.rec.Note(ctx, a, c.Turn, audit.KindDispatch, dispatchRecord(c, ""))
 	}
-	inv := r.start(a, t, c.Args, r.CapFor(t))
+	inv := r.start(a, t, c.Args, r.CapFor(t), key)
 	budget := r.cfg.InlineBudget
 	if t.Decl().LongRunning {
 		budget = 0
@@ -150,31 +183,90 @@ func (r *Runner) Dispatch(ctx context.Context, a session.Actor, c Call, mayPromo
 	case <-timer.C:
 	}
 	if !mayPromote {
-		// A handler that ignores its context past the cap: give up on it.
+		// A handler that ignores its context past the cap: give up on it,
+		// and record its end (settling its claim) when it comes.
 		inv.cancel(context.DeadlineExceeded)
+		go func() {
+			<-inv.done
+			if _, err := r.record(context.WithoutCancel(ctx), a, c, inv); err != nil {
+				r.log.Error("record abandoned call", "tool", t.ID, "err", err)
+			}
+		}()
 		return session.Fact{}, nil, kit.Errf(session.CodeUnavailable, "%s did not finish within its limit, so the step it protects was not run.", t.ID)
 	}
 	task, err := r.promote(ctx, a, c, inv)
 	return session.Fact{}, task, err
 }
 
+// claim takes the call's execution claim, with its "dispatch" record in
+// the same commit: a change is never made without a durable record that
+// it was about to be. A claim taken before (the same request and step
+// dispatched again) runs nothing: prev is the fact recorded for it.
+func (r *Runner) claim(ctx context.Context, a session.Actor, c Call) (key string, prev *session.Fact, err error) {
+	key = c.ClaimKey()
+	rec, err := r.rec.Entry(a, c.Turn, audit.KindDispatch, dispatchRecord(c, key))
+	if err != nil {
+		return "", nil, err
+	}
+	e := store.Execution{Key: key, Inbound: c.Inbound, Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: c.Turn, Chain: c.Chain,
+		Step: c.Step, Tool: c.Tool.ID, Args: c.Args, Level: c.Tool.Level, ClaimedAt: r.now().UTC()}
+	first, stored, err := r.st.ClaimDispatch(ctx, e, rec)
+	switch {
+	case err != nil:
+		return "", nil, &kit.Error{Code: session.CodeUnavailable, Message: "The audit trail could not be written, so nothing was done. Please try again.", Err: err}
+	case first:
+		return key, nil, nil
+	case stored.Tool != c.Tool.ID || !bytes.Equal(stored.Args, c.Args):
+		return "", nil, kit.Errf(session.CodeKeyReused, "This request already ran %s as its step %s; %s did not run.", stored.Tool, c.Step, c.Tool.ID)
+	case stored.Fact == 0:
+		return "", nil, kit.Errf(session.CodeDuplicate, "%s is already being carried out for this request; it will not run twice.", c.Tool.ID)
+	}
+	f, err := r.st.Fact(ctx, stored.Fact)
+	if err != nil {
+		return "", nil, fmt.Errorf("load fact %d: %w", stored.Fact, err)
+	}
+	return "", &f, nil
+}
+
+// dispatchRecord is the "dispatch" audit record of a call.
+func dispatchRecord(c Call, key string) map[string]any {
+	rec := map[string]any{"step": c.Step, "tool": c.Tool.ID, "level": c.Tool.Level, "args": c.Args, "args_hash": kit.ArgsHash(c.Tool.ID, c.Args)}
+	if key != "" {
+		rec["idempotency_key"] = kit.IdempotencyKey(key)
+	}
+	return rec
+}
+
+func deref(f *session.Fact) session.Fact {
+	if f == nil {
+		return session.Fact{}
+	}
+	return *f
+}
+
 // start runs the handler in its own goroutine under the cap, detached from
-// the request so that it can outlive it.
-func (r *Runner) start(a session.Actor, t *registry.Tool, args json.RawMessage, cap time.Duration) *invocation {
+// the request so that it can outlive it; key is the call's claim ("" for
+// a read), whose idempotency key the handler gets.
+func (r *Runner) start(a session.Actor, t *registry.Tool, args json.RawMessage, cap time.Duration, key string) *invocation {
 	base, cancel := context.WithCancelCause(r.bg)
 	ctx, stop := context.WithTimeout(base, cap)
-	inv := &invocation{r: r, cancel: cancel, done: make(chan struct{}), settled: make(chan struct{})}
-	caller := sdk.Caller{Actor: a.ID, Tenant: a.Tenant, Roles: append([]string(nil), a.Roles...), Manager: a.Manager}
+	inv := &invocation{r: r, key: key, cancel: cancel, done: make(chan struct{}), settled: make(chan struct{})}
+	caller := callerOf(a)
 	r.inflight.Add(1)
 	go func() {
 		defer r.inflight.Done()
 		defer cancel(nil) // detach from the runner's context once done (no leak per dispatch)
 		defer stop()
-		inv.res, inv.err = invoke(ctx, t, caller, r.reg.Env(t, caller, inv.progress), args)
+		inv.res, inv.err = invoke(ctx, t, caller, r.reg.Env(t, caller, kit.IdempotencyKey(key), inv.progress), args)
 		inv.err = cause(ctx, base, inv.err)
 		close(inv.done)
 	}()
 	return inv
+}
+
+// callerOf is the Caller a handler gets: the resolved actor (ISO-01).
+func callerOf(a session.Actor) sdk.Caller {
+	return sdk.Caller{Actor: a.ID, Tenant: a.Tenant, Roles: append([]string(nil), a.Roles...), Manager: a.Manager}
 }
 
 // cause explains a handler's end when its context ended: a handler that

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
@@ -23,6 +24,9 @@ type appendReq struct {
 	// entries): writes on a turn's path share the group commit's fsync
 	// with every other turn's instead of taking one of their own.
 	op func(ctx context.Context, tx *sql.Tx) error
+	// then, when set, returns entries to append after op ran, in the
+	// same transaction (entries that depend on what op wrote).
+	then func() []store.AuditEntry
 }
 
 // inBatch runs op in the next group commit and returns once it is durable.
@@ -32,7 +36,13 @@ func (s *Store) inBatch(ctx context.Context, op func(ctx context.Context, tx *sq
 	if b := s.broken.Load(); b != nil {
 		return fmt.Errorf("store unavailable: earlier audit records could not be written: %w", *b)
 	}
-	req := &appendReq{op: op, err: make(chan error, 1)}
+	return s.submit(ctx, &appendReq{op: op, err: make(chan error, 1)})
+}
+
+// submit queues a request for the next group commit and waits for it.
+// Once queued, the commit happens: it waits regardless of ctx, so that a
+// caller never believes a durable write was lost.
+func (s *Store) submit(ctx context.Context, req *appendReq) error {
 	select {
 	case s.audit <- req:
 	case <-s.done:
@@ -43,22 +53,29 @@ func (s *Store) inBatch(ctx context.Context, op func(ctx context.Context, tx *sq
 	return <-req.err
 }
 
+// inBatchAudited is inBatch with the audit entries then builds once op
+// has run, appended in the same transaction. Like AppendAudit, it fails
+// when a record enqueued before it was lost.
+func (s *Store) inBatchAudited(ctx context.Context, op func(ctx context.Context, tx *sql.Tx) error, then func() []store.AuditEntry) error {
+	if b := s.broken.Load(); b != nil {
+		return fmt.Errorf("audit trail unavailable: earlier records could not be written: %w", *b)
+	}
+	if err := s.submit(ctx, &appendReq{op: op, then: then, err: make(chan error, 1)}); err != nil {
+		return err
+	}
+	if b := s.broken.Load(); b != nil {
+		return fmt.Errorf("audit trail unavailable: earlier records could not be written: %w", *b)
+	}
+	return nil
+}
+
 // AppendAudit appends entries to their tenants' chains durably, in order.
 func (s *Store) AppendAudit(ctx context.Context, entries ...store.AuditEntry) ([]store.AuditRow, error) {
 	if b := s.broken.Load(); b != nil {
 		return nil, fmt.Errorf("audit trail unavailable: earlier records could not be written: %w", *b)
 	}
 	req := &appendReq{entries: entries, err: make(chan error, 1)}
-	select {
-	case s.audit <- req:
-	case <-s.done:
-		return nil, errors.New("store closed")
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	// Once queued, the append happens; wait for it regardless of ctx so the
-	// caller never believes a durable record was lost.
-	if err := <-req.err; err != nil {
+	if err := s.submit(ctx, req); err != nil {
 		return nil, err
 	}
 	if b := s.broken.Load(); b != nil { // a queued record before this one was lost
@@ -169,12 +186,16 @@ func (s *Store) commitAudit(batch []*appendReq) (err error) {
 	heads := map[session.TenantID]*head{}
 	insert := tx.StmtContext(ctx, s.stmts["auditInsert"])
 	for _, req := range batch {
+		entries := req.entries
 		if req.op != nil {
 			if err := req.op(ctx, tx); err != nil {
 				return err
 			}
 		}
-		for _, e := range req.entries {
+		if req.then != nil {
+			entries = append(slices.Clip(entries), req.then()...)
+		}
+		for _, e := range entries {
 			h, ok := heads[e.Tenant]
 			if !ok {
 				h = &head{hash: store.GenesisHash}

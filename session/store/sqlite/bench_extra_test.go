@@ -24,7 +24,7 @@ func BenchmarkLedgerAppend(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := st.Record(ctx, benchFact("s")); err != nil {
+		if _, err := st.Record(ctx, benchFact("s"), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -40,7 +40,7 @@ func BenchmarkLedgerAppendParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		sid := session.SessionID(fmt.Sprintf("s%d", n.Add(1)))
 		for pb.Next() {
-			if _, err := st.Record(ctx, benchFact(sid)); err != nil {
+			if _, err := st.Record(ctx, benchFact(sid), nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -53,7 +53,7 @@ func BenchmarkLedgerRecent(b *testing.B) {
 	st := open(b)
 	ctx := context.Background()
 	for i := 0; i < 200; i++ {
-		if _, err := st.Record(ctx, benchFact("s")); err != nil {
+		if _, err := st.Record(ctx, benchFact("s"), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -75,7 +75,7 @@ func BenchmarkInboundClaimFinish(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		key := fmt.Sprintf("acme\x1falice\x1fweb\x1fm-%d", i)
-		first, _, err := st.ClaimInbound(ctx, key, time.Now())
+		first, _, err := st.ClaimInbound(ctx, key, "req", time.Now())
 		if err != nil || !first {
 			b.Fatal(first, err)
 		}

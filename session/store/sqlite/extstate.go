@@ -86,3 +86,22 @@ func (s *Store) Notes(ctx context.Context, tenant session.TenantID, to session.A
 		return n, err
 	})
 }
+
+// StateVersions lists the tenant's extension state versions, kept by
+// triggers on ext_state in the same transaction as each change.
+func (s *Store) StateVersions(ctx context.Context, tenant session.TenantID) ([]store.StateVersion, error) {
+	rows, err := s.stmts["r:stateVer"].QueryContext(ctx, string(tenant))
+	if err != nil {
+		return nil, fmt.Errorf("state versions: %w", err)
+	}
+	defer rows.Close()
+	var out []store.StateVersion
+	for rows.Next() {
+		var v store.StateVersion
+		if err := rows.Scan(&v.Ext, &v.Version, &v.Values); err != nil {
+			return nil, fmt.Errorf("state versions: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

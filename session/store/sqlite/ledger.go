@@ -8,12 +8,27 @@ import (
 	"slices"
 
 	"github.com/steward-os/steward/session"
+	"github.com/steward-os/steward/session/store"
 )
 
 // The fact ledger: verbatim tool outputs, per session.
 
-// Record appends a fact to the ledger and returns its id.
-func (s *Store) Record(ctx context.Context, f session.Fact) (int64, error) {
+// Record appends a fact to the ledger, with the audit entries audit
+// builds from its id in the same commit, and returns its id.
+func (s *Store) Record(ctx context.Context, f session.Fact, audit store.Audited) (int64, error) {
+	var id int64
+	insert := func(ctx context.Context, tx *sql.Tx) (err error) {
+		id, err = s.insertFact(ctx, tx, f)
+		return err
+	}
+	if audit == nil {
+		return id, s.inBatch(ctx, insert)
+	}
+	return id, s.inBatchAudited(ctx, insert, func() []store.AuditEntry { return audit(id) })
+}
+
+// insertFact inserts a fact inside tx and returns its id.
+func (s *Store) insertFact(ctx context.Context, tx *sql.Tx, f session.Fact) (int64, error) {
 	var errJSON any
 	if f.Error != nil {
 		b, _ := json.Marshal(f.Error)
@@ -23,16 +38,28 @@ func (s *Store) Record(ctx context.Context, f session.Fact) (int64, error) {
 	if len(f.Output) > 0 {
 		out = string(f.Output)
 	}
-	var id int64
-	err := s.inBatch(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, s.stmts["factInsert"]).ExecContext(ctx, string(f.Session), string(f.Turn), f.Step, f.Tool, string(f.Args), f.ArgsHash, f.OK, out, errJSON, ts(f.At))
-		if err != nil {
-			return fmt.Errorf("record fact: %w", err)
-		}
-		id, err = res.LastInsertId()
-		return err
+	res, err := tx.StmtContext(ctx, s.stmts["factInsert"]).ExecContext(ctx, string(f.Session), string(f.Turn), f.Step, f.Tool, string(f.Args), f.ArgsHash, f.OK, out, errJSON, ts(f.At))
+	if err != nil {
+		return 0, fmt.Errorf("record fact: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// Facts returns every session's facts after an id, oldest first.
+func (s *Store) Facts(ctx context.Context, after int64, limit int) ([]session.Fact, error) {
+	if limit < 1 || limit > 500 {
+		limit = 500
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, session, turn, step, tool, args, args_hash, ok, output, error, at FROM facts WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	return scanAll(rows, func(rows *sql.Rows) (session.Fact, error) {
+		var sid string
+		f, err := scanFact(rows, &sid)
+		f.Session = session.SessionID(sid)
+		return f, err
 	})
-	return id, err
 }
 
 // Fact loads one fact by id; store.ErrNotFound when absent.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -10,7 +11,7 @@ import (
 	"github.com/steward-os/steward/session/store"
 )
 
-// Proposals and their execution claims (idempotency keys).
+// Proposals, and the execution claim an accepted one takes.
 
 // CreateProposal stores a new proposal.
 func (s *Store) CreateProposal(ctx context.Context, p store.ProposalRow) error {
@@ -37,13 +38,56 @@ func (s *Store) GetProposal(ctx context.Context, id session.ProposalID) (store.P
 // it reports false when the proposal was not in state from (someone else
 // decided first). outcome, when non-nil, is stored with the new state.
 func (s *Store) TransitionProposal(ctx context.Context, id session.ProposalID, from, to store.ProposalState, at time.Time, outcome json.RawMessage) (bool, error) {
+	return s.inProposalTx(ctx, "transition proposal", func(tx *sql.Tx) (bool, error) {
+		return transition(ctx, tx, id, from, to, at, outcome)
+	})
+}
+
+// AcceptProposal moves a pending proposal to executing and takes its
+// execution claim in the same transaction, so that no proposal is ever
+// executing (or later interrupted) without its claim.
+func (s *Store) AcceptProposal(ctx context.Context, id session.ProposalID, at time.Time) (bool, error) {
+	return s.inProposalTx(ctx, "accept proposal", func(tx *sql.Tx) (bool, error) {
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT state FROM proposals WHERE id = ?`, string(id)).Scan(&state)
+		if err := found(err, "accept proposal"); err != nil {
+			return false, err
+		}
+		if store.ProposalState(state) != store.ProposalPending {
+			return false, nil
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO executions (key, at) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`, "proposal:"+string(id), ts(at))
+		if err != nil {
+			return false, fmt.Errorf("accept proposal: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return false, nil // claimed before: the proposal must not run
+		}
+		return transition(ctx, tx, id, store.ProposalPending, store.ProposalExecuting, at, nil)
+	})
+}
+
+// inProposalTx runs fn in a transaction of its own and commits it when fn
+// reports true; what names the operation in errors.
+func (s *Store) inProposalTx(ctx context.Context, what string, fn func(tx *sql.Tx) (bool, error)) (bool, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("transition proposal: %w", err)
+		return false, fmt.Errorf("%s: %w", what, err)
 	}
 	defer tx.Rollback() //nolint:errcheck
+	if ok, err := fn(tx); err != nil || !ok {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	return true, nil
+}
+
+// transition moves a proposal from one state to another inside tx.
+func transition(ctx context.Context, tx *sql.Tx, id session.ProposalID, from, to store.ProposalState, at time.Time, outcome json.RawMessage) (bool, error) {
 	var raw, state string
-	err = tx.QueryRowContext(ctx, `SELECT row, state FROM proposals WHERE id = ?`, string(id)).Scan(&raw, &state)
+	err := tx.QueryRowContext(ctx, `SELECT row, state FROM proposals WHERE id = ?`, string(id)).Scan(&raw, &state)
 	if err := found(err, "transition proposal"); err != nil {
 		return false, err
 	}
@@ -62,9 +106,6 @@ func (s *Store) TransitionProposal(ctx context.Context, id session.ProposalID, f
 	if _, err := tx.ExecContext(ctx, `UPDATE proposals SET state = ?, row = ? WHERE id = ?`, string(to), string(b), string(id)); err != nil {
 		return false, fmt.Errorf("transition proposal: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("transition proposal: %w", err)
-	}
 	return true, nil
 }
 
@@ -79,15 +120,4 @@ func (s *Store) ProposalsInState(ctx context.Context, state store.ProposalState)
 		out[i].State = state // the column is authoritative
 	}
 	return out, err
-}
-
-// ClaimExecution records that the action with this key is about to run; it
-// reports false when the key was claimed before (the action must not run again).
-func (s *Store) ClaimExecution(ctx context.Context, key string, at time.Time) (bool, error) {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO executions (key, at) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`, key, ts(at))
-	if err != nil {
-		return false, fmt.Errorf("claim execution: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
 }

@@ -20,11 +20,21 @@ CREATE INDEX IF NOT EXISTS facts_session ON facts(session, id);
 CREATE TABLE IF NOT EXISTS ext_state (
   ext TEXT NOT NULL, tenant TEXT NOT NULL, coll TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY (ext, tenant, coll, key));
+CREATE TABLE IF NOT EXISTS ext_version (
+  tenant TEXT NOT NULL, ext TEXT NOT NULL, version INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (tenant, ext));
+CREATE TRIGGER IF NOT EXISTS ext_state_insert AFTER INSERT ON ext_state BEGIN
+  INSERT INTO ext_version (tenant, ext, version, n) VALUES (NEW.tenant, NEW.ext, 1, 1)
+  ON CONFLICT(tenant, ext) DO UPDATE SET version = version + 1, n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS ext_state_update AFTER UPDATE ON ext_state BEGIN
+  UPDATE ext_version SET version = version + 1 WHERE tenant = NEW.tenant AND ext = NEW.ext; END;
+CREATE TRIGGER IF NOT EXISTS ext_state_delete AFTER DELETE ON ext_state BEGIN
+  UPDATE ext_version SET version = version + 1, n = n - 1 WHERE tenant = OLD.tenant AND ext = OLD.ext; END;
+INSERT OR IGNORE INTO ext_version (tenant, ext, version, n) SELECT tenant, ext, 1, COUNT(*) FROM ext_state GROUP BY tenant, ext;
 CREATE TABLE IF NOT EXISTS seeded (ext TEXT NOT NULL, tenant TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (ext, tenant));
 CREATE TABLE IF NOT EXISTS notes (
   id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, recipient TEXT NOT NULL, sender TEXT NOT NULL,
   subject TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, at TEXT NOT NULL, inbound TEXT, row TEXT, fact INTEGER);
 CREATE TABLE IF NOT EXISTS chains (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, state TEXT NOT NULL, row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, actor TEXT NOT NULL, state TEXT NOT NULL, row TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tasks_owner ON tasks(tenant, actor);
@@ -36,7 +46,8 @@ CREATE TABLE IF NOT EXISTS links (channel TEXT NOT NULL, account TEXT NOT NULL, 
 CREATE INDEX IF NOT EXISTS links_actor ON links(tenant, actor);
 CREATE TABLE IF NOT EXISTS link_codes (hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, actor TEXT NOT NULL, expires TEXT NOT NULL, used_at TEXT);
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, channel TEXT NOT NULL, account TEXT NOT NULL, chat TEXT NOT NULL, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT);
+CREATE TABLE IF NOT EXISTS inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT, request TEXT);
+CREATE TABLE IF NOT EXISTS model_usage (tenant TEXT NOT NULL, period TEXT NOT NULL, tokens INTEGER NOT NULL, PRIMARY KEY (tenant, period));
 `
 
 // hot are the statements every turn runs; "r:" ones use the read pool.
@@ -48,4 +59,5 @@ var hot = map[string]string{
 	"r:recent":    `SELECT id, turn, step, tool, args, args_hash, ok, output, error, at FROM facts WHERE session = ? ORDER BY id DESC LIMIT ?`,
 	"r:stateGet":  `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? AND key = ?`,
 	"r:stateList": `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? ORDER BY key`,
+	"r:stateVer":  `SELECT ext, version, n FROM ext_version WHERE tenant = ? ORDER BY ext`,
 }

@@ -52,6 +52,9 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
+	if err := private(path); err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -68,6 +71,11 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("create schema in %s: %w", path, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("upgrade %s: %w", path, err)
 	}
 	s := &Store{w: w, r: r, log: log, audit: make(chan *appendReq, 256), done: make(chan struct{}), closed: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
 	for name, q := range hot {

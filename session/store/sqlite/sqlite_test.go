@@ -2,7 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,8 +15,12 @@ import (
 	"github.com/steward-os/steward/session/store/sqlite"
 )
 
-func open(t testing.TB) *sqlite.Store {
-	st, err := sqlite.Open(context.Background(), t.TempDir(), nil)
+func open(t testing.TB, dir ...string) *sqlite.Store {
+	d := t.TempDir()
+	if len(dir) > 0 {
+		d = dir[0]
+	}
+	st, err := sqlite.Open(context.Background(), d, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +106,7 @@ func TestLedgerCap(t *testing.T) {
 	st := open(t)
 	ctx := context.Background()
 	for i := 0; i < 10; i++ {
-		if _, err := st.Record(ctx, session.Fact{Session: "s", Tool: "t", Args: json.RawMessage(`{}`), OK: true, Output: json.RawMessage(`{"pad":"` + string(make([]byte, 0)) + `0123456789"}`), At: time.Now()}); err != nil {
+		if _, err := st.Record(ctx, session.Fact{Session: "s", Tool: "t", Args: json.RawMessage(`{}`), OK: true, Output: json.RawMessage(`{"pad":"` + string(make([]byte, 0)) + `0123456789"}`), At: time.Now()}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -123,4 +130,74 @@ func BenchmarkAuditAppendParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The database file and its -wal and -shm files are private to their
+// owner (0600), whatever the umask, and files an older build left
+// readable are narrowed when the store opens.
+func TestDataFilesPrivate(t *testing.T) {
+	dir := t.TempDir()
+	check := func(when string) {
+		t.Helper()
+		for _, name := range []string{sqlite.FileName, sqlite.FileName + "-wal", sqlite.FileName + "-shm"} {
+			fi, err := os.Stat(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: %s has mode %v", when, name, fi.Mode().Perm())
+			}
+		}
+	}
+	reopen := func() *sqlite.Store {
+		st, err := sqlite.Open(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Record(context.Background(), session.Fact{Session: "s", Tool: "t", Args: json.RawMessage(`{}`), OK: true, At: time.Now()}, nil); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := reopen()
+	check("new store")
+	st.Close()
+	for _, name := range []string{sqlite.FileName, sqlite.FileName + "-wal", sqlite.FileName + "-shm"} {
+		if err := os.Chmod(filepath.Join(dir, name), 0o644); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	st = reopen()
+	defer st.Close()
+	check("reopened")
+}
+
+// A file an older build created (executions and inbound without their new
+// columns) is upgraded when it opens: its rows stay, and the new columns
+// work.
+func TestUpgradeOlderFile(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`CREATE TABLE executions (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT);
+INSERT INTO executions VALUES ('proposal:p_old', '2025-01-01T00:00:00Z');
+INSERT INTO inbound VALUES ('old', '2025-01-01T00:00:00Z', '{"turn_id":"t_old"}');`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := open(t, dir)
+	ctx := context.Background()
+	if _, err := st.Execution(ctx, "proposal:p_old"); err != nil {
+		t.Fatalf("old claim: %v", err)
+	}
+	if first, out, err := st.ClaimInbound(ctx, "old", "any", time.Now()); first || string(out) != `{"turn_id":"t_old"}` || err != nil {
+		t.Fatalf("old key: %v %s %v", first, out, err)
+	}
+	if first, _, err := st.ClaimDispatch(ctx, store.Execution{Key: "k/s1", Inbound: "k", Tool: "x.y", ClaimedAt: time.Now()}); !first || err != nil {
+		t.Fatalf("claim after upgrade: %v %v", first, err)
+	}
 }

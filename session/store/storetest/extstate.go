@@ -14,6 +14,7 @@ var extStateChecks = []check{
 	{"ScopedByExtTenantCollection", stateScoped},
 	{"SeededOnceUntilUnmarked", stateSeeded},
 	{"NoteIDsGrow", stateNotes},
+	{"VersionPerExtension", stateVersion},
 }
 
 // slot names one value of extension state.
@@ -119,5 +120,48 @@ func stateNotes(t *testing.T, b store.Backend) {
 			t.Fatalf("note id %d after %d", id, last)
 		}
 		last = id
+	}
+}
+
+// stateVersion: every put and delete of an extension's state in a
+// tenant raises that extension's version there (an overwrite too), never
+// another extension's or another tenant's; the count follows the values.
+func stateVersion(t *testing.T, b store.Backend) {
+	ver := func(tn session.TenantID, ext string) (int64, int64) {
+		vs, err := b.StateVersions(t.Context(), tn)
+		must(t, err)
+		for _, v := range vs {
+			if v.Ext == ext {
+				return v.Version, v.Values
+			}
+		}
+		return 0, 0
+	}
+	v0, n0 := ver("acme", "notes")
+	same(t, "empty tenant", []any{v0, n0}, []any{int64(0), int64(0)})
+	put(t, b, slot{"notes", "acme", "todo", "a"}, `1`)
+	v1, n1 := ver("acme", "notes")
+	put(t, b, slot{"notes", "acme", "todo", "b"}, `2`)
+	put(t, b, slot{"notes", "acme", "todo", "a"}, `3`)
+	v2, n2 := ver("acme", "notes")
+	if v1 <= v0 || v2 <= v1 || n1 != 1 || n2 != 2 {
+		t.Fatalf("versions %d %d %d, counts %d %d", v0, v1, v2, n1, n2)
+	}
+	put(t, b, slot{"hosting", "acme", "servers", "x"}, `1`)
+	put(t, b, slot{"notes", "globex", "todo", "a"}, `1`)
+	if v, _ := ver("acme", "notes"); v != v2 {
+		t.Fatalf("another extension's or tenant's write moved acme/notes: %d → %d", v2, v)
+	}
+	if v, n := ver("acme", "hosting"); v == 0 || n != 1 {
+		t.Fatalf("acme/hosting: version %d, count %d", v, n)
+	}
+	must(t, b.StateDelete(t.Context(), "notes", "acme", "todo", "a"))
+	if v, n := ver("acme", "notes"); v <= v2 || n != 1 {
+		t.Fatalf("after delete: version %d (was %d), count %d", v, v2, n)
+	}
+	vs, err := b.StateVersions(t.Context(), "acme")
+	must(t, err)
+	if len(vs) != 2 || vs[0].Ext != "hosting" || vs[1].Ext != "notes" {
+		t.Fatalf("versions not one per extension in id order: %+v", vs)
 	}
 }

@@ -16,6 +16,8 @@ var ledgerChecks = []check{
 	{"UnknownFactNotFound", ledgerUnknown},
 	{"RecentPerSessionOldestFirst", ledgerRecentPerSession},
 	{"RecentWithinCap", ledgerRecentCap},
+	{"RecordCommitsItsAudit", ledgerRecordAudited},
+	{"FactsAfterOldestFirst", ledgerFactsAfter},
 }
 
 // fact is the i-th fact of a check in a session; its size (args and
@@ -30,7 +32,7 @@ func record(t *testing.T, b store.Backend, facts ...session.Fact) []int64 {
 	t.Helper()
 	ids := make([]int64, len(facts))
 	for i, f := range facts {
-		id, err := b.Record(t.Context(), f)
+		id, err := b.Record(t.Context(), f, nil)
 		must(t, err)
 		ids[i] = id
 	}
@@ -118,5 +120,44 @@ func ledgerRecentCap(t *testing.T, b store.Backend) {
 		got, err := b.Recent(t.Context(), "s1", c.cap)
 		must(t, err)
 		same(t, c.name, factIDs(got), ids[len(ids)-c.want:])
+	}
+}
+
+// resultOf builds a "result" entry naming the fact it is committed with.
+func resultOf(tenant session.TenantID, i int) store.Audited {
+	return func(id int64) []store.AuditEntry {
+		e := entry(tenant, i)
+		e.Kind, e.Data = "result", json.RawMessage(fmt.Sprintf(`{"fact":%d}`, id))
+		return []store.AuditEntry{e}
+	}
+}
+
+// ledgerRecordAudited: Record appends the entries its audit builds, with
+// the new fact's id, once, after what was enqueued before.
+func ledgerRecordAudited(t *testing.T, b store.Backend) {
+	must(t, b.EnqueueAudit(t.Context(), entry("acme", 1)))
+	id, err := b.Record(t.Context(), fact("s1", 2, json.RawMessage(`2`)), resultOf("acme", 2))
+	must(t, err)
+	rows := verified(t, b, "acme")
+	same(t, "records", len(rows), 2)
+	same(t, "result record", []any{rows[0].Kind, rows[1].Kind, string(rows[1].Data)}, []any{"kind.1", "result", fmt.Sprintf(`{"fact":%d}`, id)})
+}
+
+// ledgerFactsAfter: Facts lists every session's facts after an id, oldest
+// first, at most limit. Today: a limit outside 1..500 is 500.
+func ledgerFactsAfter(t *testing.T, b store.Backend) {
+	facts := []session.Fact{fact("s1", 1, nil), fact("s2", 2, json.RawMessage(`2`)), fact("s1", 3, nil)}
+	ids := record(t, b, facts...)
+	for i := range facts {
+		facts[i].ID = ids[i]
+	}
+	for _, c := range []struct {
+		after int64
+		limit int
+		want  []session.Fact
+	}{{0, 0, facts}, {ids[0], 10, facts[1:]}, {0, 2, facts[:2]}, {ids[2], 10, nil}} {
+		got, err := b.Facts(t.Context(), c.after, c.limit)
+		must(t, err)
+		same(t, fmt.Sprintf("facts after %d (limit %d)", c.after, c.limit), got, c.want)
 	}
 }

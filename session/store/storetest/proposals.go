@@ -18,8 +18,9 @@ var proposalChecks = []check{
 	{"TransitionStoresStateAndOutcome", proposalTransition},
 	{"ConcurrentTransitionsOneWins", proposalConcurrentTransition},
 	{"InStateOldestFirst", proposalsInState},
-	{"ClaimExecutionOnce", proposalClaimOnce},
-	{"ConcurrentClaimsOneWins", proposalConcurrentClaim},
+	{"AcceptTakesTheClaim", proposalAcceptClaims},
+	{"AcceptNothingWhenClaimedBefore", proposalAcceptClaimedBefore},
+	{"ConcurrentAcceptsOneWins", proposalConcurrentAccept},
 }
 
 // proposal is a pending proposal with every field set.
@@ -131,21 +132,51 @@ func proposalsInState(t *testing.T, b store.Backend) {
 	}
 }
 
-// proposalClaimOnce: an execution key is claimed once; other keys are
-// independent.
-func proposalClaimOnce(t *testing.T, b store.Backend) {
-	for _, c := range []struct {
-		key  string
-		want bool
-	}{{"exec:p_1", true}, {"exec:p_1", false}, {"exec:p_2", true}, {"exec:p_1", false}} {
-		ok, err := b.ClaimExecution(t.Context(), c.key, at(1))
-		must(t, err)
-		same(t, "claim "+c.key, ok, c.want)
-	}
+// proposalAcceptClaims: AcceptProposal moves a pending proposal to
+// executing and takes the claim "proposal:<id>" with it; a proposal that
+// is not pending is not accepted and no claim is taken; an unknown one is
+// ErrNotFound.
+func proposalAcceptClaims(t *testing.T, b store.Backend) {
+	want := proposal("p_1", 1)
+	saveAll(t, b.CreateProposal, want, proposal("p_2", 2))
+	ok, err := b.AcceptProposal(t.Context(), "p_1", at(5))
+	must(t, err)
+	same(t, "accepted", ok, true)
+	want.State, want.DecidedAt = store.ProposalExecuting, at(5)
+	same(t, "proposal", load(t, b.GetProposal, "p_1"), want)
+	same(t, "claim", load(t, b.Execution, "proposal:p_1"), store.Execution{Key: "proposal:p_1", ClaimedAt: at(5)})
+	ok, err = b.AcceptProposal(t.Context(), "p_1", at(6))
+	must(t, err)
+	same(t, "accepted twice", ok, false)
+	_, err = b.TransitionProposal(t.Context(), "p_2", store.ProposalPending, store.ProposalRejected, at(7), nil)
+	must(t, err)
+	ok, err = b.AcceptProposal(t.Context(), "p_2", at(8))
+	must(t, err)
+	same(t, "rejected proposal accepted", ok, false)
+	_, err = b.Execution(t.Context(), "proposal:p_2")
+	wantErr(t, err, store.ErrNotFound)
+	_, err = b.AcceptProposal(t.Context(), "p_nope", at(9))
+	wantErr(t, err, store.ErrNotFound)
 }
 
-// proposalConcurrentClaim: of concurrent claims of one key exactly one
-// wins.
-func proposalConcurrentClaim(t *testing.T, b store.Backend) {
-	exactlyOne(t, func(i int) (bool, error) { return b.ClaimExecution(t.Context(), "exec:p_1", at(i)) })
+// proposalAcceptClaimedBefore: when the proposal's claim exists already,
+// AcceptProposal reports false and leaves the proposal pending: the
+// transition and the claim are one commit, never one without the other.
+func proposalAcceptClaimedBefore(t *testing.T, b store.Backend) {
+	want := proposal("p_1", 1)
+	saveAll(t, b.CreateProposal, want)
+	first, _, err := b.ClaimDispatch(t.Context(), store.Execution{Key: "proposal:p_1", ClaimedAt: at(2)})
+	must(t, err)
+	same(t, "planted claim", first, true)
+	ok, err := b.AcceptProposal(t.Context(), "p_1", at(5))
+	must(t, err)
+	same(t, "accepted", ok, false)
+	same(t, "proposal", load(t, b.GetProposal, "p_1"), want)
+}
+
+// proposalConcurrentAccept: of concurrent accepts of one proposal exactly
+// one wins.
+func proposalConcurrentAccept(t *testing.T, b store.Backend) {
+	saveAll(t, b.CreateProposal, proposal("p_1", 1))
+	exactlyOne(t, func(i int) (bool, error) { return b.AcceptProposal(t.Context(), "p_1", at(i)) })
 }

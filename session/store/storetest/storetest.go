@@ -57,6 +57,7 @@ var parts = []struct {
 	{"Audit", auditChecks},
 	{"Ledger", ledgerChecks},
 	{"Proposals", proposalChecks},
+	{"Executions", executionChecks},
 	{"Chains", chainChecks},
 	{"Tasks", taskChecks},
 	{"Events", eventChecks},
@@ -65,6 +66,7 @@ var parts = []struct {
 	{"Links", linkChecks},
 	{"ExtState", extStateChecks},
 	{"Dedupe", dedupeChecks},
+	{"Usage", usageChecks},
 }
 
 // racers is how many goroutines contend in the "exactly one" checks.

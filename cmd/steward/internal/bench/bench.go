@@ -44,7 +44,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, serve Ser
 		return err
 	}
 	if o.writeConfig != "" {
-		p, err := writeBenchFiles(o.writeConfig, o.concurrency)
+		p, err := writeBenchFiles(o.writeConfig, o.concurrency, o.state)
 		if err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ func TestBenchMix(t *testing.T) {
 // tenant per actor with the acme world.
 func TestBenchWriteConfig(t *testing.T) {
 	dir := t.TempDir()
-	p, err := writeBenchFiles(dir, 3)
+	p, err := writeBenchFiles(dir, 3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

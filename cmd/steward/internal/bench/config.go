@@ -35,8 +35,10 @@ func benchConfig(n int, world string) (*configs.Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// benchWorld is the embedded demo world with bench-1…n copied from acme.
-func benchWorld(n int) ([]byte, error) {
+// benchWorld is the embedded demo world with bench-1…n copied from acme,
+// each holding state more tasks of its own besides (the stored-state
+// scenario: per-turn cost must not grow with them).
+func benchWorld(n, state int) ([]byte, error) {
 	g, err := strict.Generic(configs.World)
 	if err != nil {
 		return nil, err
@@ -48,18 +50,18 @@ func benchWorld(n int) ([]byte, error) {
 		return nil, errors.New("the embedded world has no acme tenant to copy")
 	}
 	for i := 1; i <= n; i++ {
-		tenants[benchTenant(i)] = acme
+		tenants[benchTenant(i)] = withTasks(acme, benchUser(i), state)
 	}
 	return json.MarshalIndent(root, "", " ")
 }
 
 // writeBenchFiles writes dir/world.json and dir/steward.yaml (JSON, which
 // is YAML) for n bench tenants, and returns the configuration's path.
-func writeBenchFiles(dir string, n int) (string, error) {
+func writeBenchFiles(dir string, n, state int) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	world, err := benchWorld(n)
+	world, err := benchWorld(n, state)
 	if err != nil {
 		return "", err
 	}
@@ -81,4 +83,25 @@ func writeBenchFiles(dir string, n int) (string, error) {
 	cp := filepath.Join(dir, "steward.yaml")
 	hdr := "# Written by `steward bench --write-config`: the embedded default plus bench-1…N\n# (one admin each, the acme demo world, confirm_level1, a quota that never throttles).\n"
 	return cp, os.WriteFile(cp, append([]byte(hdr), b...), 0o600)
+}
+
+// withTasks is a tenant's world section with extra pending tasks of user
+// appended to its tasks (ids from T-1000 on).
+func withTasks(section any, user string, extra int) any {
+	if extra <= 0 {
+		return section
+	}
+	sec, _ := section.(map[string]any)
+	out := map[string]any{}
+	for k, v := range sec {
+		out[k] = v
+	}
+	tasksExt, _ := out["tasks"].(map[string]any)
+	list, _ := tasksExt["tasks"].([]any)
+	list = append([]any(nil), list...)
+	for j := 0; j < extra; j++ {
+		list = append(list, map[string]any{"id": fmt.Sprintf("T-%d", 1000+j), "title": fmt.Sprintf("Check backup %d of the orders database", j), "assignee": user, "status": "pending"})
+	}
+	out["tasks"] = map[string]any{"tasks": list}
+	return out
 }

@@ -89,12 +89,12 @@ func waitReady(ctx context.Context, addr string, done <-chan error, limit time.D
 // startEmbedded runs serve (`steward serve`, the same function the command
 // runs) in this process with a bench configuration for n actors and a fresh
 // data directory, and waits for /readyz.
-func startEmbedded(ctx context.Context, serve ServeFunc, n int) (*embeddedGW, error) {
+func startEmbedded(ctx context.Context, serve ServeFunc, n, state int) (*embeddedGW, error) {
 	dir, err := os.MkdirTemp("", "steward-bench-")
 	if err != nil {
 		return nil, err
 	}
-	cfgPath, err := writeBenchFiles(dir, n)
+	cfgPath, err := writeBenchFiles(dir, n, state)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -113,7 +113,7 @@ func startEmbedded(ctx context.Context, serve ServeFunc, n int) (*embeddedGW, er
 		go func() {
 			g.done <- serve(sctx, []string{"--config", cfgPath, "--addr", addr, "--data", filepath.Join(dir, "data")}, g.logs)
 		}()
-		if err := waitReady(ctx, addr, g.done, 2*time.Minute); err != nil {
+		if err := waitReady(ctx, addr, g.done, 2*time.Minute+time.Duration(n*state)*time.Millisecond); err != nil {
 			cancel()
 			last = fmt.Errorf("%w\n%s", err, g.logs)
 			if strings.Contains(g.logs.String()+err.Error(), "address already in use") {

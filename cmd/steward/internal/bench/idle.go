@@ -95,7 +95,7 @@ func idleGateway(ctx context.Context, o *options, serve ServeFunc, exe string, c
 		return &idleTarget{addr: p.addr, child: true, snap: func() *procSnapshot { return pidSnapshot(pid) },
 			stop: func() { p.stop(); os.RemoveAll(dir) }}, nil
 	case o.embedded:
-		gw, err := startEmbedded(ctx, serve, 1)
+		gw, err := startEmbedded(ctx, serve, 1, 0)
 		if err != nil {
 			return nil, err
 		}

@@ -52,7 +52,7 @@ func runLoad(ctx context.Context, o *options, addr string, tokens []string, echo
 	defer dcancel()
 	eachActor(actors, func(a *actor) { a.drain(dctx) })
 	res := merge(actors, elapsed)
-	res.Concurrency = o.concurrency
+	res.Concurrency, res.State = o.concurrency, o.state
 	res.Mix = o.mix
 	res.MixPct = [3]float64{round2(o.mixR * 100), round2(o.mixW * 100), round2(o.mixD * 100)}
 	if echo {
@@ -160,7 +160,7 @@ func runGatewayLoad(ctx context.Context, o *options, serve ServeFunc, stderr io.
 	}
 	if o.embedded {
 		var err error
-		if gw, err = startEmbedded(ctx, serve, o.concurrency); err != nil {
+		if gw, err = startEmbedded(ctx, serve, o.concurrency, o.state); err != nil {
 			return nil, nil, err
 		}
 		defer func() {

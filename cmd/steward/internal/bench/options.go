@@ -43,6 +43,7 @@ type options struct {
 	timeout     time.Duration
 	inProcess   bool
 	idleSettle  time.Duration
+	state       int
 	memprofile  string
 
 	mixR, mixW, mixD float64 // parsed --mix, fractions summing to 1
@@ -69,6 +70,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the actors' random choices")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long a turn may take before its reply counts as lost")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to FILE at the memory reading (--idle --in-process, or the end of an embedded load)")
+	fs.IntVar(&o.state, "state", 0, "the stored-state scenario: each bench tenant holds this many more tasks (per-turn cost must not grow with them)")
 	fs.DurationVar(&o.idleSettle, "idle-settle", 2*time.Second, "with --idle: how long the sessions sit idle before the memory reading")
 	fs.BoolVar(&o.inProcess, "in-process", false, "with --idle --embedded: keep the gateway in this process (RSS then includes the client's sockets; goroutines and Go heap are reported)")
 	return fs

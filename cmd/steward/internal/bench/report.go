@@ -54,6 +54,7 @@ type loadResult struct {
 	Mix         string                  `json:"mix"`
 	MixPct      [3]float64              `json:"mix_percent"` // read, write, destructive
 	Concurrency int                     `json:"concurrency"`
+	State       int                     `json:"stored_tasks_per_tenant,omitempty"`
 	Seconds     float64                 `json:"seconds"`
 	Turns       int64                   `json:"turns"`
 	Ops         map[string]int64        `json:"ops"`
