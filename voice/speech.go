@@ -38,25 +38,53 @@ type Speech struct {
 	Lexicon Lexicon
 }
 
-// EngineOffline is the engine that needs no network and no key.
-const EngineOffline = "offline"
+// The engines: offline needs no network and no key; cloud speaks to an
+// OpenAI-compatible endpoint.
+const (
+	EngineOffline = "offline"
+	EngineCloud   = "cloud"
+)
 
 // SpeechConfig chooses and configures the speech engines (the block
 // "speech:" of a voice channel). The offline engine needs no network and
 // no key.
 type SpeechConfig struct {
-	Engine string `json:"engine,omitempty"` // "offline" (the default)
-	// Voice is the espeak-ng voice and Rate its words a minute.
+	Engine string `json:"engine,omitempty"` // "offline" (the default) or "cloud"
+	// Voice is the espeak-ng voice and Rate its words a minute (offline).
 	Voice string `json:"voice,omitempty"`
 	Rate  int    `json:"rate,omitempty"`
+	// Cloud configures the cloud engine (engine: cloud).
+	Cloud *CloudConfig `json:"cloud,omitempty"`
+}
+
+// CloudConfig is the OpenAI-compatible endpoint of the cloud engine.
+type CloudConfig struct {
+	BaseURL    string `json:"base_url"`
+	APIKeyEnv  string `json:"api_key_env,omitempty"`
+	APIKeyFile string `json:"api_key_file,omitempty"`
+	STTModel   string `json:"stt_model,omitempty"` // default whisper-1
+	TTSModel   string `json:"tts_model,omitempty"` // default tts-1
+	Voice      string `json:"voice,omitempty"`     // default alloy
+	// TimeoutSeconds bounds each request (default 15).
+	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
 }
 
 // Check validates the block without I/O.
 func (c *SpeechConfig) Check() error {
 	switch c.Engine {
 	case "", EngineOffline:
+		if c.Cloud != nil {
+			return errors.New("speech.cloud: set engine: cloud to use it")
+		}
+	case EngineCloud:
+		if c.Cloud == nil || c.Cloud.BaseURL == "" {
+			return errors.New("speech.cloud.base_url: required with engine: cloud")
+		}
+		if c.Cloud.TimeoutSeconds < 0 || c.Cloud.TimeoutSeconds > 120 {
+			return errors.New("speech.cloud.timeout_seconds: between 1 and 120")
+		}
 	default:
-		return fmt.Errorf("speech.engine %q: want offline (the only engine of this build)", c.Engine)
+		return fmt.Errorf("speech.engine %q: want offline or cloud", c.Engine)
 	}
 	if c.Rate != 0 && (c.Rate < 80 || c.Rate > 400) {
 		return errors.New("speech.rate: words a minute between 80 and 400")

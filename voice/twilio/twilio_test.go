@@ -47,8 +47,12 @@ var menu = []voice.MenuItem{
 }
 
 func newRig(t *testing.T, apiURL string) *rig {
+	return newRigWith(t, apiURL, voicetest.Offline(t).Speech())
+}
+
+// newRigWith is newRig with the speech engines given.
+func newRigWith(t *testing.T, apiURL string, sp voice.Speech) *rig {
 	env := kerneltest.New(t, kerneltest.Options{})
-	sp := voicetest.Offline(t).Speech()
 	r := &rig{env: env, said: make(chan string, 256)}
 	var h http.Handler
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, q *http.Request) {
