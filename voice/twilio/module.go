@@ -68,6 +68,7 @@ var (
 	reE164   = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 	reName   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 	reMenuKy = regexp.MustCompile(`^[3-8]$`)
+	reToken  = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 )
 
 // Validate implements module.Validator (no I/O).
@@ -116,6 +117,10 @@ func (b *Block) Provision(ctx context.Context, h module.Host) error {
 	token, err := h.Secret("auth_token", b.AuthTokenEnv, b.AuthTokenFile)
 	if err != nil {
 		return err
+	}
+	if !reToken.MatchString(token) {
+		// The REST client refuses such a token only when a call is placed.
+		return errors.New("auth_token: want the account's auth token, letters and digits only")
 	}
 	sp, err := engines.Open(ctx, b.Speech, h)
 	if err != nil {

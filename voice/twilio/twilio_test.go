@@ -23,7 +23,7 @@ import (
 
 const (
 	sid      = "AC0123456789abcdef0123456789abcdef"
-	token    = "twilio-auth-token-for-tests"
+	token    = "0f1e2d3c4b5a69788796a5b4c3d2e1f0" // as the real ones: 32 hex digits
 	bobPhone = "+15550001"
 	alicePh  = "+15550002"
 	speed    = 20 // the fake plays the server's audio 20 times faster than real time
