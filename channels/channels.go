@@ -53,6 +53,9 @@ type Core struct {
 	// Surface is each actor's own tools and facts, for channels that
 	// serve agents (MCP); nil when the provider has none.
 	Surface session.Surface
+	// Alerts carries out people's acts on alerts (a button, a typed
+	// "ack"); nil when no alerts are configured.
+	Alerts session.Alerts
 }
 
 // Capabilities says what a channel can render.

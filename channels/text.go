@@ -31,6 +31,8 @@ func PlainText(p session.Part, now time.Time) string {
 			return fmt.Sprintf("… task %s (%s): %s, %d%% — %s", p.Task, p.Tool, p.State, p.Percent, p.Message)
 		}
 		return fmt.Sprintf("… task %s (%s): %s, %d%%", x.Task, x.Tool, x.State, x.Percent)
+	case *session.AlertCard:
+		return AlertText(x, true)
 	case *session.ProposalCard:
 		var b strings.Builder
 		fmt.Fprintf(&b, "⚠ Needs your confirmation — level %d (%s)\n", x.SafetyLevel, LevelName(x.SafetyLevel))
@@ -45,6 +47,12 @@ func PlainText(p session.Part, now time.Time) string {
 			}
 		}
 		fmt.Fprintf(&b, "  expires: %s\n", x.ExpiresAt.UTC().Format("15:04:05 MST"))
+		if x.Approval != nil {
+			fmt.Fprintf(&b, "  approval: %s; asked: %s\n", x.Approval.Line(), strings.Join(actorNames(x.Approval.Asked), ", "))
+		}
+		if x.Grantable() {
+			fmt.Fprintf(&b, "  To allow it for this session, type: allow %s for this session\n", x.ID)
+		}
 		if x.DangerPhraseRequired {
 			fmt.Fprintf(&b, "  To confirm, type: confirm %s <exact name of the target>\n", x.ID)
 		} else {
@@ -54,4 +62,12 @@ func PlainText(p session.Part, now time.Time) string {
 		return b.String()
 	}
 	return ""
+}
+
+func actorNames(ids []session.ActorID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return out
 }

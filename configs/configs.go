@@ -59,12 +59,17 @@ type Config struct {
 		} `json:"refusals"`
 	} `json:"server"`
 	Data string `json:"data"`
-	Log  struct {
+	// Store is where the state lives: the embedded file under Data, or Redis.
+	Store Store `json:"store"`
+	Log   struct {
 		Level  string `json:"level"`
 		Format string `json:"format"`
 	} `json:"log"`
-	Router Router `json:"router"`
-	Safety struct {
+	// Metrics and Tracing are the gateway's telemetry (telemetry.go).
+	Metrics Metrics `json:"metrics"`
+	Tracing Tracing `json:"tracing"`
+	Router  Router  `json:"router"`
+	Safety  struct {
 		ProposalTTL   Duration `json:"proposal_ttl"`
 		CoolingPeriod Duration `json:"cooling_period"`
 		PlanRetries   int      `json:"plan_retries"`
@@ -106,6 +111,9 @@ type Config struct {
 	ExtensionConfig map[string]any    `json:"extension_config"`
 	World           string            `json:"world"`
 	Tenants         map[string]Tenant `json:"tenants"`
+	// Profile is the background refresh's block, decoded strictly by the
+	// module proactive.profile (docs/profile.md).
+	Profile any `json:"profile,omitempty"`
 
 	// Channels holds each channel module's configuration block by its
 	// top-level key: a key of the document is a channel's block when a
@@ -182,6 +190,8 @@ type Tenant struct {
 	TurnsPerMinute int             `json:"turns_per_minute"`
 	Models         TenantModels    `json:"models"`
 	Users          map[string]User `json:"users"`
+	// Approvals is who must accept the tenant's proposals (approvals.go).
+	Approvals Approvals `json:"approvals"`
 }
 
 // User is one person of a tenant. Credentials are referenced, never inlined.

@@ -23,7 +23,7 @@ func TestEmbeddedDefault(t *testing.T) {
 	if c.Safety.CoolingPeriod.D() != 30*time.Second || c.Safety.ProposalTTL.D() != 10*time.Minute {
 		t.Fatalf("safety: %+v", c.Safety)
 	}
-	if len(c.Tenants["acme"].Users) != 3 || len(c.Tenants["globex"].Users) != 1 {
+	if len(c.Tenants["acme"].Users) != 4 || len(c.Tenants["globex"].Users) != 1 { // acme: alice, bob, carol, erin
 		t.Fatalf("tenants: %+v", c.Tenants)
 	}
 }

@@ -34,6 +34,9 @@ func documentType() reflect.Type {
 	return reflect.StructOf(fields)
 }
 
+// ProfileModule decodes the profile: block (the background refresh).
+const ProfileModule module.ID = "proactive.profile"
+
 // channelBlocks takes every channel's block out of the document.
 func channelBlocks(root map[string]any) map[string]any {
 	out := map[string]any{}
@@ -72,6 +75,11 @@ func (c *Config) checkModules() error {
 	}
 	for _, ext := range c.Extensions {
 		errs = append(errs, checkExtension(ext, c.ExtensionConfig[ext]))
+	}
+	if _, ok := module.Lookup(ProfileModule); ok || c.Profile != nil {
+		if _, err := module.Decode(ProfileModule, c.Profile); err != nil {
+			errs = append(errs, fmt.Errorf("profile: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

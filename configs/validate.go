@@ -18,9 +18,12 @@ func (c *Config) Validate() error {
 		c.validateServing(),
 		c.validateTimes(),
 		c.validateOutput(),
+		c.validateTelemetry(),
 		c.validatePeople(),
+		c.validateApprovals(),
 		c.validateExtensions(),
 		c.validateModels(),
+		c.validateStore(),
 	)...)
 }
 
@@ -110,9 +113,9 @@ func (c *Config) validateOutput() []error {
 		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
 	}
 	switch c.Log.Format {
-	case "text", "json":
+	case "auto", "text", "json":
 	default:
-		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
+		errs = append(errs, fmt.Errorf("log.format %q: want auto, text or json", c.Log.Format))
 	}
 	return errs
 }

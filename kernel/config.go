@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/steward-os/steward/kernel/internal/authz"
+	"github.com/steward-os/steward/kernel/internal/proposals"
 	"github.com/steward-os/steward/session"
 )
 
@@ -14,6 +15,10 @@ const MinCooling = 30 * time.Second
 
 // Role is what a role may do: its safety ceiling and scopes.
 type Role = authz.Role
+
+// ApprovalPolicy is a tenant's approval policy: who must accept a
+// proposal, by tool, extension or safety level.
+type ApprovalPolicy = proposals.Policy
 
 // Config tunes the kernel.
 type Config struct {
@@ -24,6 +29,9 @@ type Config struct {
 	Cooling time.Duration
 	// ConfirmLevel1 lists tenants whose policy asks before level-1 tools.
 	ConfirmLevel1 map[session.TenantID]bool
+	// Approvals are the tenants' approval policies (docs/approvals.md); a
+	// tenant without one decides its own proposals ("self").
+	Approvals map[session.TenantID]ApprovalPolicy
 	// MinConfidence below which the kernel asks instead of acting.
 	MinConfidence float64
 	// PlanRetries bounds re-planning after invalid arguments (ROUTE-04).

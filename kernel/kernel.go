@@ -9,8 +9,9 @@
 // outside the routed surface are unreachable, arguments are schema-checked,
 // every step is authorized against the actor's tenant, scopes and role
 // ceiling, and any change at level ≥ 2 (or 1 by tenant policy) becomes a
-// frozen proposal that only its actor can accept, once, before it expires,
-// with the exact arguments shown. Channels reach the kernel only through
+// frozen proposal that only its actor (or, under the tenant's approval
+// policy, an eligible approver other than its actor) can accept, once,
+// before it expires, with the exact arguments shown. Channels reach the kernel only through
 // session types; the kernel imports no channel.
 //
 // Kernel is a thin composition of parts, each its own package under
@@ -34,6 +35,7 @@ import (
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/internal/authz"
 	"github.com/steward-os/steward/kernel/internal/bus"
+	"github.com/steward-os/steward/kernel/internal/dialogue"
 	"github.com/steward-os/steward/kernel/internal/engine"
 	"github.com/steward-os/steward/kernel/internal/kit"
 	"github.com/steward-os/steward/kernel/internal/levels"
@@ -89,6 +91,8 @@ type Deps struct {
 	Masker    *Masker
 	Log       *slog.Logger
 	Clock     func() time.Time
+	// Telemetry receives metrics and traces (nil: none; docs/observability.md).
+	Telemetry *Telemetry
 }
 
 // Kernel is the core. Create it with New.
@@ -105,6 +109,7 @@ type Kernel struct {
 	sessions deliveries
 	surface  surface
 	flush    func(context.Context) error // the model path's token counts; nil without it
+	obs      *Telemetry                  // nil without Deps.Telemetry
 }
 
 // New builds a kernel from its parts.
@@ -116,18 +121,23 @@ func New(cfg Config, d Deps) (*Kernel, error) {
 	if err := d.defaults(cfg); err != nil {
 		return nil, err
 	}
-	rec := kit.NewRecorder(audit.New(d.Store, d.Masker, d.Clock), d.Log)
+	rec := newRecorder(d)
 	reg := registry.New(rec, d.Store, d.Directory, d.Clock, cfg.StateValuesPerTenant)
 	az := authz.New(cfg.Roles, reg, d.Directory, rec)
 	quotas := authz.NewQuotas(cfg.TurnsPerMinute, cfg.TenantTurnsPerMinute, d.Clock)
 	b := bus.New(d.Store, cfg.Delivery, d.Clock, d.Log)
+	reg.OnNote(deliverNotes(b)) // inbox.go
 	speak := narration.New(rec)
 	plans := plan.New(reg, d.Store)
 	flushModels, err := useModels(cfg, &d, routed, modelParts{reg: reg, az: az, plans: plans, rec: rec, speak: speak})
 	if err != nil {
 		return nil, err
 	}
-	gate := proposals.New(proposals.Config{TTL: cfg.ProposalTTL, Cooling: cfg.Cooling, ConfirmLevel1: cfg.ConfirmLevel1}, d.Store, reg, rec, d.Clock)
+	if d.Telemetry != nil {
+		d.Router, d.Planner = observedRouter{d.Router}, observedPlanner{d.Planner}
+	}
+	gate := proposals.New(proposals.Config{TTL: cfg.ProposalTTL, Cooling: cfg.Cooling, ConfirmLevel1: cfg.ConfirmLevel1, Approvals: cfg.Approvals}, d.Store, reg, rec, d.Clock,
+		proposals.Parties{People: proposals.People{Directory: d.Directory, Ceiling: az.Ceiling}, Notify: b})
 	runner := tasks.New(tasks.Config{InlineBudget: cfg.InlineBudget, Cap: cfg.TaskCap, MaxCap: cfg.MaxTaskCap, MaxResultBytes: cfg.MaxResultBytes}, d.Store,
 		tasks.Parts{Registry: reg, Authz: az, Bus: b, Narrator: speak, Recorder: rec, Clock: d.Clock})
 	ln := links.New(d.Store, az, quotas, d.Directory, rec, d.Clock)
@@ -135,11 +145,11 @@ func New(cfg Config, d Deps) (*Kernel, error) {
 		Registry: reg, Authz: az, Quotas: quotas, Plans: plans, Gate: gate, Tasks: runner, Bus: b, Links: ln,
 		Levels: levels.New(reg, az, quotas, d.Masker, levels.Policy{ConfirmLevel1: cfg.ConfirmLevel1, UnmaskPII: cfg.UnmaskPII}, d.Clock, Version, ConformanceLevel),
 		Facts:  levels.NewFactMasker(d.Masker), Narrator: speak, Recorder: rec, Masker: d.Masker, Directory: d.Directory,
-		Router: d.Router, Planner: d.Planner, Clock: d.Clock,
+		Router: d.Router, Planner: d.Planner, Clock: d.Clock, Dialogue: dialogue.New(d.Store, d.Clock),
 	})
 	return &Kernel{cfg: cfg, reg: reg, engine: eng, gate: gate, tasks: runner, links: ln, bus: b, speak: speak, rec: rec,
 		sessions: deliveries{Bus: b, az: az},
-		surface:  surface{reg: reg, az: az, ledger: d.Store, mask: levels.NewFactMasker(d.Masker), unmask: cfg.UnmaskPII}, flush: flushModels}, nil
+		surface:  surface{reg: reg, az: az, ledger: d.Store, mask: levels.NewFactMasker(d.Masker), unmask: cfg.UnmaskPII}, flush: flushModels, obs: d.Telemetry}, nil
 }
 
 func (d *Deps) defaults(cfg Config) error {
@@ -172,7 +182,7 @@ func (k *Kernel) Config() Config { return k.cfg }
 // runs nothing again and gets the first answer back; the same in.ID with
 // another request is refused (idempotency_key_reused).
 func (k *Kernel) Handle(ctx context.Context, a session.Actor, in session.Inbound) (session.Outbound, error) {
-	return k.engine.Handle(ctx, a, in)
+	return k.observeTurn(ctx, in, func(ctx context.Context) (session.Outbound, error) { return k.engine.Handle(ctx, a, in) })
 }
 
 // Classify routes and plans a request without running anything.
@@ -297,6 +307,12 @@ func (k *Kernel) GroundingBlocks() int64 { return k.speak.Blocks() }
 func (k *Kernel) Recover(ctx context.Context) (interrupted int, err error) {
 	return k.engine.Recover(ctx)
 }
+
+// Escalate handles approval requests whose window has passed: the next
+// approver in line is asked, or, with nobody left, the request expires and
+// its requester is told (docs/approvals.md). It returns how many expired.
+// serve calls it periodically; any instance may, each step happens once.
+func (k *Kernel) Escalate(ctx context.Context) (int, error) { return k.engine.Escalate(ctx) }
 
 // Shutdown waits (bounded by ctx) for running handlers to finish. Tasks
 // still running when ctx ends stay recorded as running; the next start

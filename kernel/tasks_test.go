@@ -97,11 +97,15 @@ func slowExt(g *gate) sdk.Extension {
 	}}
 }
 
-func taskEnv(t *testing.T, cfg kernel.Config) (*kt.Env, *gate) {
+func taskEnv(t *testing.T, cfg kernel.Config, tel ...*kernel.Telemetry) (*kt.Env, *gate) {
 	if cfg.InlineBudget == 0 {
 		cfg.InlineBudget = 100 * time.Millisecond
 	}
-	e := kt.New(t, kt.Options{Config: cfg})
+	o := kt.Options{Config: cfg}
+	if len(tel) > 0 {
+		o.Telemetry = tel[0]
+	}
+	e := kt.New(t, o)
 	g := newGate()
 	if _, err := e.K.Load(context.Background(), slowExt(g)); err != nil {
 		t.Fatal(err)

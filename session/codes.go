@@ -22,6 +22,10 @@ const (
 	CodeAlreadyExecuted   = "already_executed"
 	CodeCoolingPeriod     = "cooling_period"
 	CodeWrongDangerPhrase = "wrong_danger_phrase"
+	CodeSelfApproval      = "self_approval"
+	CodeNotApprover       = "not_an_approver"
+	CodeNoApprover        = "no_approver"
+	CodeGrantRefused      = "grant_not_allowed"
 	CodeArgsTampered      = "arguments_changed"
 	CodeToolFailed        = "tool_failed"
 	CodeInvalidPlan       = "invalid_plan"
@@ -43,4 +47,7 @@ const (
 	CodeTaskEnded         = "task_ended"
 	CodeInternal          = "internal"
 	CodeUnavailable       = "unavailable"
+	// Alerts (session/alert.go).
+	CodeAlertClosed        = "alert_closed"
+	CodeUnsupportedVersion = "unsupported_version"
 )

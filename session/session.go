@@ -89,6 +89,9 @@ type Action struct {
 	Kind     ActionKind `json:"kind"`
 	Proposal ProposalID `json:"proposal"`
 	Phrase   string     `json:"phrase,omitempty"`
+	// Grant, on an accept at level 1–2: "once" (default), "session" or a
+	// window such as "1h" (see approval.go).
+	Grant string `json:"grant,omitempty"`
 }
 
 // Call is a structured tool call: an agent naming a tool of its actor's
@@ -122,8 +125,8 @@ type Outbound struct {
 	Decided []Decision `json:"decided,omitempty"`
 }
 
-// Part is one piece of an outbound message: *Text, *ProposalCard, *Error
-// or *Progress.
+// Part is one piece of an outbound message: *Text, *ProposalCard, *Error,
+// *Progress or *AlertCard (alert.go).
 type Part interface{ partType() string }
 
 // Text is plain narrated text.
@@ -164,6 +167,9 @@ type ProposalCard struct {
 	Step      StepID     `json:"step,omitempty"`
 	Sources   []Source   `json:"sources,omitempty"`
 	Remaining []PlanStep `json:"remaining,omitempty"`
+	// Approval is set when the tenant's policy gives the decision to
+	// someone other than the requester (approval.go).
+	Approval *Approval `json:"approval,omitempty"`
 }
 
 // Source says where a resolved argument came from: a ledger fact (verbatim
@@ -230,6 +236,8 @@ func UnmarshalPart(b []byte) (Part, error) {
 		p = &ProposalCard{}
 	case "progress":
 		p = &Progress{}
+	case "alert":
+		p = &AlertCard{}
 	default:
 		return nil, fmt.Errorf("unknown part type %q", head.Type)
 	}

@@ -31,6 +31,9 @@ func RedactLinkCodes(b []byte) []byte { return reLinkCode.ReplaceAll(b, []byte("
 // ParseDecision recognises the typed form of a decision ("confirm p_xxx
 // [phrase]", "reject p_xxx") that channels without buttons show.
 func ParseDecision(text string) (*Action, bool) {
+	if a, ok := ParseGrant(text); ok {
+		return a, true
+	}
 	if m := reConfirm.FindStringSubmatch(text); m != nil {
 		return &Action{Kind: ActionAccept, Proposal: ProposalID(strings.ToLower(m[1])), Phrase: m[2]}, true
 	}

@@ -195,6 +195,9 @@ type MessageRequest struct {
 type DecisionRequest struct {
 	Decision string `json:"decision"`
 	Phrase   string `json:"phrase,omitempty"`
+	// Grant, on an accept at level 1–2: "once" (default), "session" or a
+	// window such as "1h" (docs/approvals.md).
+	Grant string `json:"grant,omitempty"`
 	// ID is an optional client-chosen id (dedupe key): a retried decision
 	// with the same id gets the first answer back.
 	ID string `json:"id,omitempty"`
@@ -228,7 +231,7 @@ func (a *API) proposal(w http.ResponseWriter, r *http.Request, actor session.Act
 		return
 	}
 	id := session.ProposalID(r.PathValue("id"))
-	a.turn(w, r, actor, session.Inbound{ID: req.ID, From: session.Address{Channel: Name, Account: string(actor.ID)}, Action: &session.Action{Kind: kind, Proposal: id, Phrase: req.Phrase}, At: time.Now()})
+	a.turn(w, r, actor, session.Inbound{ID: req.ID, From: session.Address{Channel: Name, Account: string(actor.ID)}, Action: &session.Action{Kind: kind, Proposal: id, Phrase: req.Phrase, Grant: req.Grant}, At: time.Now()})
 }
 
 func (a *API) classify(w http.ResponseWriter, r *http.Request, actor session.Actor) {
@@ -326,14 +329,14 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case session.CodeUnauthenticated:
 		return http.StatusUnauthorized
-	case session.CodeForbidden, session.CodeSafetyCeiling, session.CodeNotYourProposal:
+	case session.CodeForbidden, session.CodeSafetyCeiling, session.CodeNotYourProposal, session.CodeSelfApproval, session.CodeNotApprover:
 		return http.StatusForbidden
 	case session.CodeNotFound, session.CodeProposalNotFound, session.CodeTaskNotFound:
 		return http.StatusNotFound
 	case session.CodeProposalExpired, session.CodeProposalRejected, session.CodeAlreadyExecuted, session.CodeCoolingPeriod, session.CodeArgsTampered,
 		session.CodeDuplicate, session.CodeInterrupted, session.CodeDependencyFailed, session.CodeTaskEnded,
 		session.CodeCancelled, session.CodeTimedOut, session.CodeLinkConflict, "conflict", session.CodeKeyReused, session.CodeOutcomeUnknown, "not_applied",
-		session.CodeQuotaExceeded:
+		session.CodeQuotaExceeded, session.CodeNoApprover, session.CodeGrantRefused:
 		return http.StatusConflict
 	case session.CodeWrongDangerPhrase, session.CodeInvalidArguments, session.CodeUnknownTool, session.CodeInvalidPlan, "invalid_argument":
 		return http.StatusUnprocessableEntity

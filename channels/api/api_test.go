@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
-
 	"github.com/steward-os/steward/channels"
 	"github.com/steward-os/steward/channels/api"
 	"github.com/steward-os/steward/session"
@@ -176,34 +174,4 @@ func TestHappyPathsAndHealth(t *testing.T) {
 	if status, body := do(t, srv, "POST", "/v1/classify", "demo-alice", `{"text":"hi"}`); status != 200 || body["intent"] != "none" {
 		t.Fatalf("classify %d %v", status, body)
 	}
-}
-
-// FuzzDecodeStrict: the request decoder never panics and accepts only a
-// single JSON object with known fields.
-func FuzzDecodeStrict(f *testing.F) {
-	for _, s := range []string{`{"text":"hi"}`, `{"text":"hi","id":"x"}`, `{"text":`, `[]`, `{"text":"a"}{}`, `{"TEXT":"a"}`, "\x00", `{"text":"\ud800"}`, `{"text":"a","text":"b"}`, `{"text":"a","Text":"b"}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var req api.MessageRequest
-		code, msg := api.DecodeStrict(body, &req)
-		if (code == "") != (msg == "") {
-			t.Fatalf("code %q with message %q", code, msg)
-		}
-		if code != "" {
-			return
-		}
-		var generic map[string]json.RawMessage
-		if err := json.Unmarshal(body, &generic); err != nil {
-			t.Fatalf("accepted non-object %q", body)
-		}
-		for k := range generic {
-			if k != "text" && k != "id" {
-				t.Fatalf("accepted unknown field %q", k)
-			}
-		}
-		if !jsontext.Value(body).IsValid() {
-			t.Fatalf("accepted a body with a name twice (or invalid UTF-8): %q", body)
-		}
-	})
 }

@@ -83,6 +83,7 @@ func (d *apiDriver) Deliveries(t testing.TB, wait time.Duration) channeltest.Obs
 		o.Texts = append(o.Texts, got.Texts...)
 		o.Errors = append(o.Errors, got.Errors...)
 		o.Progress = append(o.Progress, got.Progress...)
+		o.Cards = append(o.Cards, got.Cards...) // approval requests arrive as events
 	}
 	return o
 }

@@ -8,8 +8,11 @@
 // router of kerneltest and a slow test extension) and runs each scenario
 // on a fresh one: a text round trip, a proposal accepted, a proposal
 // rejected, a level-4 danger phrase with its cooling period, an expired
-// proposal, an error reply, a repeated inbound event (dedupe), and the
-// progress and result of a background task. It is test support only:
+// proposal, an error reply, a repeated inbound event (dedupe), the
+// progress and result of a background task, and the approval scenarios
+// of approvals.go (the channel as the approver's, then the requester's)
+// and the conversation scenarios of conversation.go (confirmation words,
+// greetings). It is test support only:
 // production code never imports it.
 package channeltest
 
@@ -82,6 +85,8 @@ func Run(t *testing.T, open Opener) {
 			s.run(t, e, open(t, e, kerneltest.Alice), release)
 		})
 	}
+	runApprovals(t, open)    // approvals.go
+	runConversation(t, open) // conversation.go
 }
 
 func one(t testing.TB, o Observation) Card {

@@ -58,7 +58,7 @@ func testLog() *slog.Logger {
 
 // start runs the adapter against a fresh fake; it stops when the test
 // ends.
-func start(t *testing.T, e *kerneltest.Env, s setup) *harness {
+func start(t testing.TB, e *kerneltest.Env, s setup) *harness {
 	t.Helper()
 	fake := discordtest.Start(t, discordtest.Options{Now: e.Clock.Now})
 	o := Options{Name: "default", Channel: "discord", Tenant: "acme", Token: fake.Token(), PublicKey: fake.PublicKey(),

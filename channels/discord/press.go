@@ -49,6 +49,9 @@ func (a *Adapter) decide(ctx context.Context, i *discordgo.Interaction) outcome 
 	if u == nil || !ok || i.Message == nil {
 		return outcome{private: refusal(session.CodeBadRequest, "That press could not be read.")}
 	}
+	if act, ok := chatkit.ParseAlertButton(data.CustomID); ok {
+		return a.alertPress(ctx, u, i.ChannelID, act) // alerts.go
+	}
 	p, accept, ok := chatkit.ParseButtonData(data.CustomID)
 	if !ok {
 		return outcome{private: refusal(session.CodeBadRequest, "That button is not one of mine.")}

@@ -176,6 +176,10 @@ func (a *Adapter) onAction(ctx context.Context, ic slack.InteractionCallback, re
 		thread = msgTS
 	}
 	for _, act := range ic.ActionCallback.BlockActions {
+		if alertAct, ok := chatkit.ParseAlertButton(act.Value); ok { // alerts.go
+			a.onAlertAction(ctx, session.Address{Channel: a.o.Channel, Account: ic.User.ID, Chat: chatOf(channel, thread)}, key, alertAct)
+			return
+		}
 		p, accept, ok := chatkit.ParseButtonData(act.Value)
 		if !ok {
 			p, accept, ok = chatkit.ParseButtonData(act.ActionID)

@@ -66,6 +66,9 @@ func (a *Adapter) onPress(ctx context.Context, q *tgbotapi.CallbackQuery) error 
 		a.answer(ctx, q.ID, "", false)
 		return nil
 	}
+	if act, ok := chatkit.ParseAlertButton(q.Data); ok && q.Message != nil && q.Message.Chat != nil {
+		return a.onAlertPress(ctx, q, act) // alerts.go
+	}
 	p, accept, ok := chatkit.ParseButtonData(q.Data)
 	if !ok || q.Message == nil || q.Message.Chat == nil {
 		a.bridge.Refuse(ctx, session.CodeBadRequest, fmt.Sprintf("callback data %.80q from %d", q.Data, q.From.ID))

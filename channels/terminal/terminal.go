@@ -2,10 +2,11 @@
 // `steward chat`: one line in, the rendered replies out.
 //
 // Contract. Every line goes through the same Turns as any other channel;
-// proposals are confirmed by typing (no buttons). As shortcuts, "yes" and
-// "no" decide the most recent proposal below level 4; a level-4 proposal
-// must be confirmed with "confirm <id> <target name>". The terminal never
-// decides anything itself.
+// proposals are confirmed by typing (no buttons): "confirm <id>", or the
+// kernel's confirmation words ("yes", "no", "go ahead"), which decide the
+// actor's one pending proposal below level 4, as on every channel
+// (docs/conversation.md); a level-4 proposal must be confirmed with
+// "confirm <id> <target name>". The terminal never decides anything itself.
 package terminal
 
 import (
@@ -36,9 +37,8 @@ type Terminal struct {
 	Interactive bool // print a prompt and a greeting
 	Now         func() time.Time
 
-	last *session.ProposalCard
-	seq  int
-	mu   sync.Mutex // one writer at a time
+	seq int
+	mu  sync.Mutex // one writer at a time
 }
 
 // Capabilities of the terminal.
@@ -100,7 +100,7 @@ func (t *Terminal) Run(ctx context.Context) error {
 		case "/quit", "/exit":
 			return nil
 		case "/help":
-			fmt.Fprintln(t.Out, "Ask in plain words, e.g. \"list my servers\" or \"restart web-1\". Changes need confirmation:\n  yes / no                      decide the latest proposal (below level 4)\n  confirm <id> [target name]    confirm a proposal (level 4 needs the target's exact name)\n  reject <id>                   cancel a proposal")
+			fmt.Fprintln(t.Out, "Ask in plain words, e.g. \"list my servers\" or \"restart web-1\". Changes need confirmation:\n  yes / no                      decide your one pending proposal (below level 4)\n  confirm <id> [target name]    confirm a proposal (level 4 needs the target's exact name)\n  reject <id>                   cancel a proposal")
 			continue
 		}
 		t.seq++
@@ -153,44 +153,14 @@ func (t *Terminal) now() time.Time {
 // Line handles one typed line as a turn; id is its dedupe key.
 func (t *Terminal) Line(ctx context.Context, id, line string) {
 	in := session.Inbound{ID: id, From: session.Address{Channel: Name, Account: string(t.Actor.ID)}, Text: line, At: t.now()}
-	switch strings.ToLower(line) {
-	case "yes", "y", "confirm", "ok, do it", "do it":
-		if t.last == nil {
-			t.say("There is nothing waiting for your confirmation.")
-			return
-		}
-		if t.last.DangerPhraseRequired {
-			t.say(fmt.Sprintf("This one is irreversible: type  confirm %s <exact name of the target>", t.last.ID))
-			return
-		}
-		in.Text, in.Action = "", &session.Action{Kind: session.ActionAccept, Proposal: t.last.ID}
-	case "no", "n", "cancel":
-		if t.last == nil {
-			t.say("There is nothing waiting for your confirmation.")
-			return
-		}
-		in.Text, in.Action = "", &session.Action{Kind: session.ActionReject, Proposal: t.last.ID}
-	}
 	out, err := t.Turns.Handle(ctx, t.Actor, in)
 	if err != nil {
 		fmt.Fprintf(t.Out, "✗ Something went wrong on our side [%s]\n", session.CodeInternal)
 		return
 	}
-	if in.Action != nil {
-		t.last = nil
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, p := range out.Parts {
-		if c, ok := p.(*session.ProposalCard); ok {
-			t.last = c
-		}
 		fmt.Fprintln(t.Out, channels.PlainText(p, t.now()))
 	}
-}
-
-func (t *Terminal) say(line string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprintln(t.Out, line)
 }

@@ -23,17 +23,11 @@ import (
 // frame (draining what it still sends) before the connection is dropped.
 const closeGrace = 2 * time.Second
 
-// outMsg is one item for the writer: a text frame, or a close frame after
-// which the writer stops.
-type outMsg struct {
-	data   []byte
-	close  int
-	reason string
-}
-
-// conn is one socket. Only serve's goroutine reads; only writer writes
-// frames (gorilla allows one concurrent reader and one writer; Close and
-// WriteControl may be called from anywhere).
+// conn is one socket. Only serve's goroutine reads; frames are written
+// under wmu by whoever sends them (gorilla allows one concurrent reader
+// and one writer; Close and WriteControl may be called from anywhere), and
+// pings by a timer. An idle socket so holds one goroutine (its reader) and
+// no write buffer: it has no writer goroutine and no send queue.
 type conn struct {
 	w      *Web
 	ws     *websocket.Conn
@@ -41,12 +35,14 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	out        chan outMsg
-	dead       chan struct{} // closed when the connection is dropped
-	deadOnce   sync.Once
-	closeOnce  sync.Once
-	closing    atomic.Bool
-	writerDone chan struct{}
+	wmu       sync.Mutex // held while a frame is written
+	closeSent bool       // a close frame was written (under wmu)
+	ping      atomic.Pointer[time.Timer]
+	dead      chan struct{} // closed when the connection is dropped
+	deadOnce  sync.Once
+	closeOnce sync.Once
+	closing   atomic.Bool
+	closed    chan struct{} // set before closing: closed once the close frame is out
 
 	// Reader-owned state.
 	actor     *session.Actor
@@ -60,14 +56,16 @@ func newConn(w *Web, ws *websocket.Conn, r *http.Request) *conn {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	return &conn{
 		w: w, ws: ws, remote: guard.Client(r), ctx: ctx, cancel: cancel,
-		out: make(chan outMsg, w.opt.SendQueue), dead: make(chan struct{}), writerDone: make(chan struct{}),
+		dead:  make(chan struct{}),
 		slots: make(chan struct{}, w.opt.MaxInFlight),
 	}
 }
 
 // serve reads frames until the socket ends, then cleans up.
 func (c *conn) serve() {
-	go c.writer()
+	t := time.AfterFunc(time.Hour, c.pinger)
+	c.ping.Store(t)
+	t.Reset(c.w.opt.PingInterval)
 	defer c.finish()
 	pongWait := c.w.opt.PingInterval * 5 / 2
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.w.opt.AuthTimeout))
@@ -159,7 +157,7 @@ func (c *conn) frame(b []byte) {
 		// "confirm <id> <phrase>" makes elsewhere; the kernel checks
 		// actor, expiry, cooling, phrase and arguments' hash alike.
 		c.turn(f.ID, session.Inbound{ID: f.ID, From: from, At: time.Now(),
-			Action: &session.Action{Kind: session.ActionKind(f.Decision), Proposal: session.ProposalID(f.ProposalID), Phrase: f.Phrase}})
+			Action: &session.Action{Kind: session.ActionKind(f.Decision), Proposal: session.ProposalID(f.ProposalID), Phrase: f.Phrase, Grant: f.Grant}})
 	case TypeResume:
 		var f ResumeFrame
 		if rf := decodeStrict(b, "", &f); rf != nil {
@@ -303,30 +301,59 @@ func (c *conn) events(after int64) {
 	}
 }
 
-// send queues a frame for the writer, waiting while the queue is full; it
-// reports false once the connection is gone.
+// send writes a frame, after any frame being written; it reports false
+// once the connection is gone or closing (a close frame was written). A
+// write that fails or takes longer than the write timeout drops the
+// connection.
 func (c *conn) send(b []byte) bool {
 	if b == nil {
 		return false
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closeSent || c.isDead() {
+		return false
+	}
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.w.opt.WriteTimeout))
+	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		c.kill()
+		return false
+	}
+	return true
+}
+
+func (c *conn) isDead() bool {
 	select {
-	case c.out <- outMsg{data: b}:
-		return true
 	case <-c.dead:
+		return true
+	default:
 		return false
 	}
 }
 
-// closeWith queues a close frame after what is already queued, and gives
+// closeWith writes a close frame after the frame being written (at once
+// when there is none, else from a goroutine that waits for it), and gives
 // the peer closeGrace to answer it.
 func (c *conn) closeWith(code int, reason string) {
 	c.closeOnce.Do(func() {
+		c.closed = make(chan struct{})
 		c.closing.Store(true)
-		select {
-		case c.out <- outMsg{close: code, reason: reason}:
-		case <-c.dead:
-		default:
-			c.kill() // the writer is stuck behind a full queue
+		write := func() {
+			defer close(c.closed)
+			defer c.wmu.Unlock()
+			if c.closeSent || c.isDead() {
+				return
+			}
+			c.closeSent = true
+			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(c.w.opt.WriteTimeout))
+		}
+		if c.wmu.TryLock() {
+			write()
+		} else {
+			go func() {
+				c.wmu.Lock()
+				write()
+			}()
 		}
 		_ = c.ws.SetReadDeadline(time.Now().Add(closeGrace))
 		// Whatever the reader is doing, the connection ends soon after.
@@ -338,51 +365,39 @@ func (c *conn) closeWith(code int, reason string) {
 func (c *conn) kill() {
 	c.deadOnce.Do(func() {
 		close(c.dead)
+		if t := c.ping.Load(); t != nil {
+			t.Stop()
+		}
 		_ = c.ws.Close()
 	})
 }
 
-// writer is the connection's only writer: queued frames in order, and
-// pings.
-func (c *conn) writer() {
-	defer close(c.writerDone)
-	ping := time.NewTicker(c.w.opt.PingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case m := <-c.out:
-			deadline := time.Now().Add(c.w.opt.WriteTimeout)
-			if m.close != 0 {
-				_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(m.close, m.reason), deadline)
-				return
-			}
-			_ = c.ws.SetWriteDeadline(deadline)
-			if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
-				c.kill()
-				return
-			}
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.w.opt.WriteTimeout)); err != nil {
-				c.kill()
-				return
-			}
-		case <-c.dead:
-			return
-		}
+// pinger pings the peer every ping interval (a timer, not a goroutine,
+// between pings).
+func (c *conn) pinger() {
+	if c.isDead() {
+		return
 	}
+	if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.w.opt.WriteTimeout)); err != nil {
+		c.kill()
+		return
+	}
+	c.ping.Load().Reset(c.w.opt.PingInterval)
 }
 
-// finish lets the writer flush a pending close, then drops the
-// connection and stops the event pump.
+// finish lets a pending close frame go out, then drops the connection
+// and stops the event pump.
 func (c *conn) finish() {
 	if c.closing.Load() {
 		select {
-		case <-c.writerDone:
+		case <-c.closed:
 		case <-time.After(c.w.opt.WriteTimeout):
 		}
 	}
 	c.kill()
 	c.cancel()
-	<-c.writerDone
 	c.pump.Wait()
 }
+
+// writeBuffers are the sockets' write buffers, lent for one frame each.
+var writeBuffers = &sync.Pool{}

@@ -71,6 +71,8 @@ type DecisionFrame struct {
 	ProposalID string `json:"proposal_id"`
 	Decision   string `json:"decision"`
 	Phrase     string `json:"phrase,omitempty"`
+	// Grant: "once", "session" or a window such as "1h" (docs/approvals.md).
+	Grant string `json:"grant,omitempty"`
 }
 
 // ResumeFrame asks for the session's events after an event id.
@@ -206,6 +208,9 @@ func (f *DecisionFrame) check() *refusal {
 	}
 	if utf8.RuneCountInString(f.Phrase) > 256 {
 		return refuse(session.CodeBadRequest, f.ID, "The confirmation phrase is too long.")
+	}
+	if len(f.Grant) > 16 {
+		return refuse(session.CodeBadRequest, f.ID, `The field "grant" must be "once", "session" or a window such as "1h".`)
 	}
 	return nil
 }

@@ -69,8 +69,6 @@ type Options struct {
 	PingInterval time.Duration
 	// WriteTimeout bounds one write (default 10 s).
 	WriteTimeout time.Duration
-	// SendQueue bounds the frames waiting for the writer (default 16).
-	SendQueue int
 	// MaxInFlight bounds the turns one socket runs at once (default 4);
 	// further frames wait.
 	MaxInFlight int
@@ -97,9 +95,6 @@ func (o *Options) defaults() {
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second
-	}
-	if o.SendQueue <= 0 {
-		o.SendQueue = 16
 	}
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 4
@@ -157,9 +152,13 @@ func New(core channels.Core, dir session.Directory, opt Options) *Web {
 	}
 	w.up = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
-		// Zero: reuse the HTTP server's buffers instead of two more per socket.
-		ReadBufferSize:  0,
-		WriteBufferSize: 0,
+		// Sized to the protocol: frames are small JSON, so a 1 KiB read
+		// buffer (larger frames are read through it), and a write buffer
+		// taken from a pool only while a frame is written; an idle socket
+		// holds neither the HTTP server's 4 KiB buffers nor its own.
+		ReadBufferSize:  1024,
+		WriteBufferSize: 4096,
+		WriteBufferPool: writeBuffers,
 		// The Origin is checked (and refusals audited) before Upgrade.
 		CheckOrigin: func(*http.Request) bool { return true },
 	}

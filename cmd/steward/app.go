@@ -19,7 +19,6 @@ import (
 	"github.com/steward-os/steward/sdk"
 	"github.com/steward-os/steward/sdk/module"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store/sqlite"
 )
 
 // app is the wired core: configuration → store → directory → kernel →
@@ -27,11 +26,14 @@ import (
 type app struct {
 	cfg     *configs.Config
 	log     *slog.Logger
-	store   *sqlite.Store
+	store   backend
+	leave   func() // leaves the shared store's instances (nil on the embedded one)
 	dir     *session.StaticDirectory
 	kernel  *kernel.Kernel
 	masker  *kernel.Masker
-	modules module.Group // extensions, then channels: started in order, stopped in reverse
+	obs     *observability // metrics and traces (telemetry.go)
+	alerts  *alertSlot     // the alerts service, once its module is provisioned (alerts.go)
+	modules module.Group   // extensions, then channels: started in order, stopped in reverse
 }
 
 // newLogger is the log of one command: JSON or text on w, every record
@@ -40,11 +42,7 @@ type app struct {
 func newLogger(cfg *configs.Config, w io.Writer, m *kernel.Masker) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: lvl}
-	var h slog.Handler = slog.NewTextHandler(w, opts)
-	if cfg.Log.Format == "json" {
-		h = slog.NewJSONHandler(w, opts)
-	}
+	h := logHandler(cfg.Log.Format, w, &slog.HandlerOptions{Level: lvl}) // telemetry.go
 	return slog.New(kernel.NewLogHandler(h, m))
 }
 
@@ -99,8 +97,13 @@ func openApp(ctx context.Context, cfg *configs.Config, m *kernel.Masker, logs io
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	st, err := sqlite.Open(ctx, cfg.Data, log)
+	obs, err := newObservability(ctx, cfg)
 	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		obs.Close()
 		return nil, err
 	}
 	masker := m.WithFields(cfg.Privacy.MaskedFields...) // shares m's secrets
@@ -120,17 +123,17 @@ func openApp(ctx context.Context, cfg *configs.Config, m *kernel.Masker, logs io
 	k, err := kernel.New(kernel.Config{
 		Models: models,
 		Roles:  cfg.Roles, ProposalTTL: cfg.Safety.ProposalTTL.D(), Cooling: cfg.Safety.CoolingPeriod.D(),
-		ConfirmLevel1: confirm1, MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries,
+		ConfirmLevel1: confirm1, Approvals: approvalPolicies(cfg), MinConfidence: cfg.Router.MinConfidence, PlanRetries: cfg.Safety.PlanRetries,
 		LedgerCap: session.Cap{Count: cfg.Ledger.ReplayCount, Bytes: cfg.Ledger.ReplayBytes}, TenantTurnsPerMinute: quota, UnmaskPII: unmask, Delivery: cfg.Delivery,
 		InlineBudget: cfg.Tasks.InlineBudget.D(), TaskCap: cfg.Tasks.DefaultCap.D(), MaxTaskCap: cfg.Tasks.MaxCap.D(),
 		MaxResultBytes:       cfg.Tasks.MaxResultBytes,
 		StateValuesPerTenant: cfg.Limits.StateValuesPerTenant, TenantConcurrency: cfg.Limits.TenantConcurrency,
-	}, kernel.Deps{Store: st, Directory: dir, Masker: masker, Log: log})
+	}, kernel.Deps{Store: st, Directory: probeDirectory(cfg, dir), Masker: masker, Log: log, Telemetry: obs.obs}) // profile.go
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: st, dir: dir, kernel: k, masker: masker}
+	a := &app{cfg: cfg, log: log, store: st, dir: dir, kernel: k, masker: masker, obs: obs, alerts: &alertSlot{}}
 	if err := a.loadExtensions(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -138,6 +141,13 @@ func openApp(ctx context.Context, cfg *configs.Config, m *kernel.Masker, logs io
 	if err := a.seed(ctx); err != nil {
 		a.Close()
 		return nil, err
+	}
+	if recover {
+		recover, err = a.joinStore(ctx)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	if recover {
 		if n, err := k.Recover(ctx); err != nil {
@@ -232,7 +242,12 @@ func (a *app) seed(ctx context.Context) error {
 
 // Close releases what the modules provisioned (an MCP server's process)
 // and closes the store.
-func (a *app) Close() error { return errors.Join(a.modules.Cleanup(), a.store.Close()) }
+func (a *app) Close() error {
+	if a.leave != nil {
+		a.leave()
+	}
+	return errors.Join(a.modules.Cleanup(), a.store.Close(), a.obs.Close())
+}
 
 // actorFor resolves --as USER (or TENANT/USER); the default is the first
 // admin of the first tenant.

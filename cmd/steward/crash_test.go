@@ -30,7 +30,15 @@ func crashWorld(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := strings.Replace(string(raw), "  acme:\n    hosting:\n", "  acme:\n    hosting:\n      settings: {health_check_seconds: 2}\n", 1)
+	// acme's hosting block may have its settings line already (the
+	// probes' motion); the health checks' length joins it.
+	s := string(raw)
+	hosting, settings := strings.Index(s, "  acme:\n    hosting:\n"), strings.Index(s, "\n      settings: {")
+	if tasks := strings.Index(s, "\n    tasks:\n"); hosting >= 0 && settings > hosting && settings < tasks {
+		s = s[:settings] + "\n      settings: {health_check_seconds: 2, " + s[settings+len("\n      settings: {"):]
+	} else {
+		s = strings.Replace(s, "  acme:\n    hosting:\n", "  acme:\n    hosting:\n      settings: {health_check_seconds: 2}\n", 1)
+	}
 	if s == string(raw) {
 		t.Fatal("world file layout changed")
 	}
@@ -80,12 +88,7 @@ var reCreated = regexp.MustCompile(`Created task (T-\d+): crash m-\d+`)
 // CRASH_KILLS and CRASH_TURNS scale it (make crash-test).
 func TestCrashRecovery(t *testing.T) {
 	kills, perRound := envInt("CRASH_KILLS", 3), envInt("CRASH_TURNS", 20)
-	seed := uint64(time.Now().UnixNano())
-	if v, err := strconv.ParseUint(os.Getenv("CRASH_SEED"), 10, 64); err == nil {
-		seed = v
-	}
-	t.Logf("seed %d (CRASH_SEED to repeat)", seed)
-	rnd := rand.New(rand.NewPCG(seed, 7))
+	rnd := crashRand(t, 7)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	args := []string{"--set", "tasks.inline_budget=1s", "--set", "world=" + crashWorld(t, dir)}

@@ -51,7 +51,8 @@ type proc struct {
 	exited chan struct{}
 }
 
-var reAddr = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+// reAddr finds the listening address in serve's log, text or JSON.
+var reAddr = regexp.MustCompile(`(?:\baddr=|"addr":")(127\.0\.0\.1:\d+)`)
 
 func start(t *testing.T, data string, env ...string) *proc {
 	t.Helper()
@@ -111,7 +112,10 @@ func startCmd(t *testing.T, data string, env, args []string) *proc {
 }
 
 func cleanEnv() []string {
-	var out []string
+	// Every gateway a test starts takes a free metrics port: tests run
+	// side by side, and a taken port is a warning they may look for. Logs
+	// are text, as on a terminal, where tests read them line by line.
+	out := []string{"STEWARD_METRICS_ADDR=127.0.0.1:0", "STEWARD_LOG_FORMAT=text"}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "STEWARD_") {
 			out = append(out, kv)
@@ -348,7 +352,9 @@ func TestChatCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"Needs your confirmation", "web-2 restarted", "nothing waiting", "irreversible"} {
+	// delete staging-1 is level 4: the demo's acme gives it to another
+	// admin, erin (docs/approvals.md).
+	for _, want := range []string{"Needs your confirmation", "web-2 restarted", "nothing waiting", "irreversible", "Waiting for erin's approval"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}
@@ -435,7 +441,7 @@ func TestToolsCommand(t *testing.T) {
 			Returns    json.RawMessage `json:"returns"`
 		} `json:"tools"`
 	}
-	if err := json.Unmarshal([]byte(out), &m); err != nil || m.ID != "messaging" || len(m.Tools) != 1 {
+	if err := json.Unmarshal([]byte(out), &m); err != nil || m.ID != "messaging" || len(m.Tools) != 3 {
 		t.Fatalf("%v: %s", err, out)
 	}
 	var p, r struct {

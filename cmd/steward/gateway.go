@@ -47,11 +47,16 @@ func newGateway(ctx context.Context, a *app) (*gateway, error) {
 		guard: guard.New(a.kernel, guard.Options{Hosts: hosts, Burst: burst, PerMinute: srv.Refusals.PerMinute, Window: srv.Refusals.Window.D()})}
 	core := channels.CoreOf(a.kernel)
 	core.Turns = g.guard.Turns(core.Turns)
+	core.Alerts = a.alerts // filled when the alerts module is provisioned (alerts.go)
+	core.Turns = alertTurns{Turns: core.Turns, slot: a.alerts}
 	g.api = api.New(core, a.dir, api.Options{MaxBodyBytes: srv.MaxBodyBytes, Log: a.log})
 	g.door = g.guard.Wrap(http.HandlerFunc(g.route), doorOf)
-	h := &host{log: a.log, masker: a.masker, core: core, dir: a.dir, mounts: g.mounts, hosts: hosts}
+	h := &host{log: a.log, masker: a.masker, core: core, dir: a.dir, mounts: g.mounts, hosts: hosts, store: a.store, alerts: a.alerts}
 	bots, err := loadChannels(ctx, a.cfg, h, &a.modules)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.loadProfile(ctx, h); err != nil { // profile.go
 		return nil, err
 	}
 	g.bots = bots
@@ -86,11 +91,11 @@ func doorOf(r *http.Request) (session.ChannelID, bool) {
 // API.
 func (g *gateway) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	if p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" {
-		g.api.ServeHTTP(w, r)
+	h, rest := g.mounts.route(p)
+	if (p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz") && (rest == p || !strings.HasPrefix(p, "/v1/alerts")) {
+		g.api.ServeHTTP(w, r) // the API, but for /v1/alerts when the alerts module mounted it
 		return
 	}
-	h, rest := g.mounts.route(p)
 	switch {
 	case strings.HasPrefix(p, "/hooks/") && rest == p:
 		channels.WriteError(w, http.StatusNotFound, session.CodeNotFound, "No webhook is configured at this path.")
@@ -126,9 +131,11 @@ func (g *gateway) run(ctx context.Context) error {
 	srv.RegisterOnShutdown(g.api.Shutdown) // long polls and event streams end at once
 	sweep, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSweep()
-	go g.guard.Run(sweep) // writes the refusal summaries of ended windows
+	go g.guard.Run(sweep)                 // writes the refusal summaries of ended windows
+	go escalate(sweep, g.app.kernel, log) // approval requests nobody answered in time
+	metrics := g.serveMetrics(sweep)      // its own listener (telemetry.go)
 	g.api.SetReady(true)
-	log.Info("steward is serving", "addr", ln.Addr().String(), "data", cfg.Data, "extensions", cfg.Extensions, "demo_tokens", cfg.Auth.DemoTokens, "chat_bots", g.bots)
+	log.Info("steward is serving", "addr", ln.Addr().String(), "metrics", metrics, "data", cfg.Data, "extensions", cfg.Extensions, "demo_tokens", cfg.Auth.DemoTokens, "chat_bots", g.bots)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -8,6 +8,7 @@
 //	steward tools     [EXTENSION…]            (the effective manifests, as JSON)
 //	steward audit verify [--data DIR]
 //	steward bench     [--embedded | --addr HOST:PORT] [--baseline] [--idle N] [--startup N] [--json]…
+//	steward conformance [--addr HOST:PORT [--metrics HOST:PORT]] [--json]
 //	steward version
 //
 // This package only wires configuration to components; behaviour lives in
@@ -33,26 +34,28 @@ import (
 	"github.com/steward-os/steward/channels/mcpserver"
 	"github.com/steward-os/steward/channels/terminal"
 	"github.com/steward-os/steward/cmd/steward/internal/bench"
+	"github.com/steward-os/steward/cmd/steward/internal/conformance"
 	"github.com/steward-os/steward/configs"
 	"github.com/steward-os/steward/kernel"
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/manifest"
 	"github.com/steward-os/steward/session"
-	"github.com/steward-os/steward/session/store/sqlite"
 )
 
 const usage = `steward — the AI Cloud OS kernel
 
 Usage:
-  steward serve     [--config FILE] [--addr HOST:PORT] [--data DIR] [--set path=value]...
+  steward serve     [--config FILE] [--addr HOST:PORT] [--data DIR] [--store redis://HOST:PORT] [--set path=value]...
   steward chat      [--as USER] [--config FILE] [--data DIR]
   steward classify  [--as USER] [--config FILE] [--data DIR] [TEXT...]
   steward mcp       [--config FILE] [--data DIR]   (MCP over stdio; STEWARD_TOKEN names the actor)
   steward validate  PATH...
   steward tools     [--config FILE] [EXTENSION...]
-  steward audit verify [--config FILE] [--data DIR]
+  steward audit verify [--config FILE] [--data DIR] [--store redis://HOST:PORT]
+  steward conformance [--addr HOST:PORT [--metrics HOST:PORT]] [--json]
   steward bench     [--embedded | --addr HOST:PORT] [--concurrency N] [--duration D] [--turns N]
                     [--mix default|read|write] [--baseline] [--idle N] [--startup N] [--json]...
+  steward demo incident [--as USER] [--minutes N] [--clear] SERVER cpu|memory|disk
   steward version
 `
 
@@ -62,6 +65,7 @@ func main() {
 
 type common struct {
 	config, addr, data, as string
+	store                  string
 	sets                   multi
 }
 
@@ -76,6 +80,7 @@ func flags(name string, c *common, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.config, "config", "", "configuration file (default: the embedded default)")
 	fs.StringVar(&c.addr, "addr", "", "listen address HOST:PORT (overrides server.addr)")
 	fs.StringVar(&c.data, "data", "", "data directory (overrides data)")
+	fs.StringVar(&c.store, "store", "", "shared store redis://HOST:PORT[/DB] (overrides store.url)")
 	fs.Var(&c.sets, "set", "override any value: path=value (repeatable)")
 	if name == "chat" || name == "classify" {
 		fs.StringVar(&c.as, "as", "", "act as USER or TENANT/USER (default: the first admin)")
@@ -90,6 +95,9 @@ func (c *common) load() (*configs.Config, error) {
 	}
 	if c.data != "" {
 		sets = append(sets, "data="+c.data)
+	}
+	if c.store != "" {
+		sets = append(sets, "store.url="+c.store)
 	}
 	return configs.Load(c.config, os.Environ(), sets)
 }
@@ -120,11 +128,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = tools(ctx, m, rest, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, m, rest, stdout, stderr)
+	case "conformance": // cmd/steward/internal/conformance, against the in-process gateway by default
+		err = conformance.Run(ctx, rest, stdout, stderr, func(ctx context.Context, args []string, logs io.Writer) error {
+			return masked(m, serve(ctx, m, args, logs))
+		}, kernel.ConformanceLevel)
 	case "bench":
 		// The bench prints what an embedded gateway returns itself.
 		err = bench.Run(ctx, rest, stdout, stderr, func(ctx context.Context, args []string, logs io.Writer) error {
 			return masked(m, serve(ctx, m, args, logs))
 		})
+	case "demo":
+		err = demoCmd(ctx, m, rest, stdout, stderr) // demo.go
 	case "version":
 		fmt.Fprintf(stdout, "steward %s (conformance level %d, extension protocol %s)\n", kernel.Version, kernel.ConformanceLevel, manifest.ProtocolVersion)
 		return 0
@@ -291,10 +305,15 @@ func classify(ctx context.Context, m *kernel.Masker, args []string, stdin io.Rea
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
+	told := false
 	one := func(text string) error {
 		res, err := a.kernel.Classify(ctx, actor, text)
 		if err != nil {
 			ke := kernel.AsError(err)
+			if ke.Code == session.CodeRateLimited && !told {
+				told = true
+				fmt.Fprintln(stderr, quotaNotice)
+			}
 			return enc.Encode(map[string]any{"error": map[string]string{"code": ke.Code, "message": m.Secrets(ke.Message)}})
 		}
 		return enc.Encode(res)
@@ -401,7 +420,7 @@ func validate(m *kernel.Masker, args []string, stdout, stderr io.Writer) int {
 
 func auditCmd(ctx context.Context, m *kernel.Masker, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "usage: steward audit verify [--config FILE] [--data DIR]")
+		fmt.Fprintln(stderr, "usage: steward audit verify [--config FILE] [--data DIR] [--store redis://HOST:PORT]")
 		return 2
 	}
 	var c common
@@ -414,11 +433,7 @@ func auditCmd(ctx context.Context, m *kernel.Masker, args []string, stdout, stde
 		fail(stderr, m, "audit verify", err)
 		return 2
 	}
-	if _, err := os.Stat(cfg.Data + "/" + sqlite.FileName); err != nil {
-		fail(stderr, m, "audit verify", fmt.Errorf("no store in %s: %w", cfg.Data, err))
-		return 2
-	}
-	st, err := sqlite.Open(ctx, cfg.Data, nil)
+	st, err := openReader(ctx, cfg)
 	if err != nil {
 		fail(stderr, m, "audit verify", err)
 		return 2

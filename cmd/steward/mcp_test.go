@@ -60,9 +60,11 @@ func checkSurfaceAndGate(t *testing.T, open func(token string) *mcp.ClientSessio
 	if text, _, _ := mcpCall(t, alice, "hosting.list_servers", map[string]any{}); !strings.Contains(text, "staging-1") {
 		t.Fatal("the level-4 call changed something")
 	}
+	// The demo configuration gives acme's level 4 to another admin (four
+	// eyes, docs/approvals.md): alice may not accept her own.
 	_, s, isErr = mcpCall(t, alice, "steward.decide", map[string]any{"proposal_id": p["proposal_id"], "decision": "accept", "phrase": "staging-1"})
-	if !isErr || !strings.Contains(jsonOf(s["error"]), "cooling_period") {
-		t.Fatalf("accepted during cooling: %v", s)
+	if !isErr || !strings.Contains(jsonOf(s["error"]), "self_approval") {
+		t.Fatalf("accepted her own level-4 proposal: %v", s)
 	}
 }
 

@@ -33,6 +33,8 @@ type host struct {
 	hosts    *guard.Hosts
 	instance string
 	kernel   *kernel.Kernel // for extension modules: the registry an MCP server replaces its catalog in
+	store    backend        // for the alerts module (alerts.go)
+	alerts   *alertSlot
 }
 
 func (h *host) Logger() *slog.Logger           { return h.log }

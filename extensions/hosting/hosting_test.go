@@ -98,6 +98,9 @@ func TestManifestBindsEveryTool(t *testing.T) {
 	ext := Extension()
 	var names []string
 	for _, h := range ext.Handlers {
+		if _, probe := h.(sdk.ProbeHandler); probe {
+			continue // probes are declared under probes (probes_test.go)
+		}
 		if _, ok := tools[h.Name()]; !ok {
 			t.Errorf("handler %s is not declared in the manifest", h.Name())
 		}
@@ -140,8 +143,12 @@ func TestParamsSchema(t *testing.T) {
 		"list_certificates":   nil,
 		"renew_certificate":   {"domain"},
 		"check_server_health": {"server"},
+		"inject_incident":     {"metric", "server"},
 	}
 	for _, h := range Extension().Handlers {
+		if _, probe := h.(sdk.ProbeHandler); probe {
+			continue
+		}
 		t.Run(h.Name(), func(t *testing.T) {
 			s, err := h.ParamsSchema()
 			if err != nil {
@@ -554,6 +561,8 @@ func TestTemplates(t *testing.T) {
 		{"list_certificates", a{"expiring_within_days": 30}, "1 certificate(s):\n- blog.acme.test expires 2026-03-15 (5 days)"},
 		{"list_certificates", a{}, ""},
 		{"renew_certificate", a{"domain": "blog.acme.test"}, "Certificate for blog.acme.test renewed; it now expires 2026-06-08."},
+		{"inject_incident", a{"server": "web-2", "metric": "cpu", "minutes": 10}, "A cpu incident runs on web-2 until 2026-03-10T15:14:05Z."},
+		{"inject_incident", a{"server": "web-2", "metric": "cpu", "clear": true}, "The cpu incident on web-2 is cleared."},
 		{"check_server_health", a{"server": "db-1"}, "db-1 is healthy:\n- reachability: ok (status running)\n- cpu: ok (57%)\n- memory: ok (78%)\n- disk: warn (83%)"},
 	}
 	seen := map[string]bool{}

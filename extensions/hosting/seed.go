@@ -47,6 +47,12 @@ type SeedData struct {
 		// (default 8: longer than the kernel's inline budget, so it runs
 		// as a background task).
 		HealthCheckSeconds int `json:"health_check_seconds"`
+		// MotionSeed, when not 0, makes the probes' CPU and memory move
+		// over time, deterministically from this seed (probes.go).
+		MotionSeed int64 `json:"motion_seed"`
+		// DiskPerDay is how many percent a day a running server's disk
+		// fills, as the probes see it.
+		DiskPerDay float64 `json:"disk_per_day"`
 	} `json:"settings"`
 }
 
@@ -62,6 +68,13 @@ func (h *hosting) seed(ctx context.Context, st sdk.State, d SeedData) error {
 		return fmt.Errorf("hosting: seed: settings.health_check_seconds must be 0–600")
 	}
 	if err := put(ctx, st, collMeta, "settings", d.Settings); err != nil {
+		return fmt.Errorf("hosting: seed: %w", err)
+	}
+	if d.Settings.DiskPerDay < 0 || d.Settings.DiskPerDay > 100 {
+		return fmt.Errorf("hosting: seed: settings.disk_per_day must be 0–100")
+	}
+	m := motion{Seed: d.Settings.MotionSeed, Origin: h.now().UTC().Truncate(time.Second), DiskPerDay: d.Settings.DiskPerDay}
+	if err := put(ctx, st, collMeta, "motion", m); err != nil {
 		return fmt.Errorf("hosting: seed: %w", err)
 	}
 	return nil

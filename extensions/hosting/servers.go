@@ -71,11 +71,12 @@ func (h *hosting) serverMetrics(ctx context.Context, c sdk.Call[ServerParams]) (
 	if err != nil {
 		return Metrics{}, err
 	}
-	m := Metrics{Server: s.Name, Status: s.Status, Disk: s.Disk}
-	if s.Status == "running" {
-		m.CPU, m.Memory = s.CPU, s.Memory
+	_, ins, err := worldOf(ctx, c.Env.State())
+	if err != nil {
+		return Metrics{}, err
 	}
-	return m, nil
+	cpu, mem, disk := live(s, motion{}, ins, h.now().UTC(), false) // the seeded figures and any incident
+	return Metrics{Server: s.Name, Status: s.Status, CPU: int(math.Round(cpu)), Memory: int(math.Round(mem)), Disk: int(math.Round(disk))}, nil
 }
 
 // changeServer loads a server, applies change (which may refuse with an

@@ -7,7 +7,7 @@ import "github.com/steward-os/steward/sdk"
 // transactions). The handlers, by concern: servers.go, health.go,
 // databases.go (sites and databases), dns.go and certificates.go.
 func (h *hosting) handlers() []sdk.Handler {
-	return []sdk.Handler{
+	return append([]sdk.Handler{
 		tool(h, "list_servers", h.listServers),
 		tool(h, "get_server", h.getServer),
 		tool(h, "server_metrics", h.serverMetrics),
@@ -30,7 +30,8 @@ func (h *hosting) handlers() []sdk.Handler {
 		tool(h, "renew_certificate", h.renewCertificate),
 		// Not wrapped in the tenant lock: it runs for seconds and only reads.
 		sdk.Tool("check_server_health", h.checkHealth),
-	}
+		tool(h, "inject_incident", h.injectIncident), // the demo world's incidents (probes.go)
+	}, h.probes()...)
 }
 
 // --- parameters (JSON names are the manifest's parameter names) ---

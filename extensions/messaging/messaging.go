@@ -1,12 +1,14 @@
 // Package messaging is the first-party messaging extension: send a note to
-// a colleague of the same organisation.
+// a colleague of the same organisation, and list and read one's own inbox.
 //
 // Contract. Extension returns the embedded manifest and the send_message
 // handler. The recipient must be a member of the caller's tenant, checked
 // through the Directory (scope directory:read); the note is handed to the
 // kernel's Outbox (scope messages:deliver), which cannot reach another
-// tenant. The sender is always the Caller, never a parameter. The extension
-// keeps no state of its own and describes no resources. This package
+// tenant. The sender is always the Caller, never a parameter. A sent note
+// is also kept in the recipient's inbox (extension state, inbox.go), which
+// list_messages and read_message show to the recipient only: the inbox
+// read is always the Caller's. The extension describes no resources. This package
 // imports only the SDK and the standard library.
 package messaging
 
@@ -37,7 +39,7 @@ func init() { sdk.RegisterExtension("messaging", Extension) }
 func Extension() sdk.Extension {
 	return sdk.Extension{
 		Manifest: manifest,
-		Handlers: []sdk.Handler{sdk.Tool("send_message", send)},
+		Handlers: []sdk.Handler{sdk.Tool("send_message", send), sdk.Tool("list_messages", listMessages), sdk.Tool("read_message", readMessage)},
 		Context: sdk.ContextFunc(func(context.Context, sdk.TenantID, sdk.State) ([]sdk.Resource, error) {
 			return nil, nil
 		}),
@@ -82,6 +84,11 @@ func send(ctx context.Context, c sdk.Call[SendParams]) (Sent, error) {
 	id, err := out.Deliver(ctx, sdk.Note{To: to, From: c.Caller.Actor, Subject: subject, Body: body})
 	if err != nil {
 		return Sent{}, fmt.Errorf("messaging: deliver: %w", err)
+	}
+	if seq := trailingNumber(id); seq > 0 {
+		if err := keep(ctx, c.Env.State(), to, Received{ID: id, From: string(c.Caller.Actor), Subject: subject, Body: body, Seq: seq}); err != nil {
+			return Sent{}, fmt.Errorf("messaging: inbox: %w", err)
+		}
 	}
 	return Sent{ID: id, To: string(to), Subject: subject, Body: body}, nil
 }

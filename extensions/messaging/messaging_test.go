@@ -46,7 +46,7 @@ func TestParamsSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	ext := Extension()
-	if len(ext.Handlers) != 1 || len(tools) != 1 || ext.Seed == nil || ext.Context == nil {
+	if len(ext.Handlers) != 3 || len(tools) != 3 || ext.Seed == nil || ext.Context == nil {
 		t.Fatalf("handlers %d, tools %d", len(ext.Handlers), len(tools))
 	}
 	s, err := ext.Handlers[0].ParamsSchema()

@@ -67,6 +67,7 @@ func ExtensionWithClock(now func() time.Time) sdk.Extension {
 			sdk.Tool("list_tasks", sdk.Locked(&x.locks, x.list)),
 			sdk.Tool("create_task", sdk.Locked(&x.locks, x.create)),
 			sdk.Tool("complete_task", sdk.Locked(&x.locks, x.complete)),
+			sdk.Probe("overdue_tasks", x.probeOverdue),
 		},
 		Context:   sdk.ContextFunc(x.resources),
 		Seed:      sdk.SeedOnce(x.seed),

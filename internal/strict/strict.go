@@ -107,11 +107,42 @@ func DecodeValue(g any, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return &Error{Problems: []Problem{{Path: te.Field, Message: fmt.Sprintf("expected %s, got %s", te.Type, te.Value)}}}
+			path := te.Field
+			if path == "" {
+				path = "$"
+			}
+			return &Error{Problems: []Problem{{Path: path, Message: fmt.Sprintf("expected %s, got %s", kindName(te.Type), te.Value)}}}
 		}
 		return &Error{Problems: []Problem{{Path: "$", Message: err.Error()}}}
 	}
 	return nil
+}
+
+// kindName names what a value of t is written as, in a document's terms
+// (never a Go type's name).
+func kindName(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "a mapping"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a value"
 }
 
 // Check appends a problem for every key in g that names no field of t.

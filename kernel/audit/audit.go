@@ -121,11 +121,10 @@ func (l *Log) Entry(tenant session.TenantID, actor session.ActorID, turn session
 	case json.RawMessage:
 		raw = l.mask.JSON(d)
 	default:
-		b, err := json.Marshal(d)
-		if err != nil {
+		var err error
+		if raw, err = l.mask.MarshalJSON(d); err != nil {
 			return store.AuditEntry{}, fmt.Errorf("audit %s: marshal: %w", kind, err)
 		}
-		raw = l.mask.JSON(b)
 	}
 	if tenant == "" {
 		tenant = "_system"

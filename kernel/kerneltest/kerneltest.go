@@ -166,6 +166,8 @@ type Options struct {
 	Secrets  []string
 	NoSeed   bool
 	NoExtend bool // load no extensions
+	// Telemetry, when set, receives the kernel's metrics and traces.
+	Telemetry *kernel.Telemetry
 }
 
 // Actors of the demo world.
@@ -174,6 +176,9 @@ var (
 	Bob   = session.Actor{ID: "bob", Tenant: "acme", Roles: []string{"operator"}, Manager: "alice"}
 	Carol = session.Actor{ID: "carol", Tenant: "acme", Roles: []string{"viewer"}, Manager: "alice"}
 	Dave  = session.Actor{ID: "dave", Tenant: "globex", Roles: []string{"admin"}}
+	// Erin is acme's second admin: the other pair of eyes of its approval
+	// policy (docs/approvals.md).
+	Erin = session.Actor{ID: "erin", Tenant: "acme", Roles: []string{"admin"}}
 )
 
 // New builds the environment; it is closed when the test ends.
@@ -187,7 +192,7 @@ func New(t testing.TB, o Options) *Env {
 	}
 	t.Cleanup(func() { st.Close() })
 	d := session.NewStaticDirectory()
-	for _, a := range []session.Actor{Alice, Bob, Carol, Dave} {
+	for _, a := range []session.Actor{Alice, Bob, Carol, Dave, Erin} {
 		d.Add(a, "demo-"+string(a.ID))
 	}
 	clock := NewClock()
@@ -206,7 +211,7 @@ func New(t testing.TB, o Options) *Env {
 	if o.Config.TurnsPerMinute == 0 {
 		o.Config.TurnsPerMinute = 1 << 30 // the fake clock never refills a quota
 	}
-	k, err := kernel.New(o.Config, kernel.Deps{Store: st, Directory: d, Router: rt, Planner: pl, Clock: clock.Now, Masker: redact.New(o.Secrets...)})
+	k, err := kernel.New(o.Config, kernel.Deps{Store: st, Directory: d, Router: rt, Planner: pl, Clock: clock.Now, Masker: redact.New(o.Secrets...), Telemetry: o.Telemetry})
 	if err != nil {
 		t.Fatalf("kernel: %v", err)
 	}

@@ -35,16 +35,21 @@ func Bind(m *Manifest, handlers []sdk.Handler) (map[string]*BoundTool, []Issue) 
 			continue
 		}
 		byName[h.Name()] = h
-		if !slices.ContainsFunc(m.Tools, func(t Tool) bool { return t.Name == h.Name() }) {
+		if !slices.ContainsFunc(m.Tools, func(t Tool) bool { return t.Name == h.Name() }) &&
+			!slices.ContainsFunc(m.Probes, func(p Probe) bool { return p.Name == h.Name() }) {
 			out = append(out, Issue{Rule: "B002", Severity: SeverityError, Path: fmt.Sprintf("handlers[%d]", i), Message: fmt.Sprintf("handler %q has no declared tool in the manifest", h.Name()), Fix: "declare the tool in the manifest or remove the handler"})
 		}
 	}
 	bound := map[string]*BoundTool{}
-	for i, t := range m.Tools {
-		p := fmt.Sprintf("tools[%d]", i)
+	for _, d := range declared(m) {
+		p, t := d.path, d.tool
 		h, ok := byName[t.Name]
 		if !ok {
-			out = append(out, Issue{Rule: "B001", Severity: SeverityError, Path: p, Message: fmt.Sprintf("tool %q is declared but has no handler", t.Name), Fix: "bind a handler with sdk.Tool or remove the declaration"})
+			out = append(out, Issue{Rule: "B001", Severity: SeverityError, Path: p, Message: fmt.Sprintf("%q is declared but has no handler", t.Name), Fix: "bind a handler with sdk.Tool (sdk.Probe for a probe) or remove the declaration"})
+			continue
+		}
+		if issue, bad := probeMismatch(p, t.Name, d.probe, h); bad {
+			out = append(out, issue)
 			continue
 		}
 		inferred, err := h.ParamsSchema()
@@ -92,6 +97,40 @@ func Bind(m *Manifest, handlers []sdk.Handler) (map[string]*BoundTool, []Issue) 
 	}
 	out = append(out, checkBackups(m, bound)...)
 	return bound, out
+}
+
+// decl is a tool or a probe (as the level-0 tool it is dispatched as),
+// with the path of its declaration.
+type decl struct {
+	path  string
+	tool  Tool
+	probe bool
+}
+
+// declared lists the manifest's tools, then its probes.
+func declared(m *Manifest) []decl {
+	out := make([]decl, 0, len(m.Tools)+len(m.Probes))
+	for i, t := range m.Tools {
+		out = append(out, decl{path: fmt.Sprintf("tools[%d]", i), tool: t})
+	}
+	for i, p := range m.Probes {
+		out = append(out, decl{path: fmt.Sprintf("probes[%d]", i), tool: p.AsTool(), probe: true})
+	}
+	return out
+}
+
+// probeMismatch reports a probe bound to a handler not made with
+// sdk.Probe, or a tool bound to one (B007): a probe's result must be
+// observations, and a tool's handler must not pretend to be a probe.
+func probeMismatch(path, name string, probe bool, h sdk.Handler) (Issue, bool) {
+	_, isProbe := h.(sdk.ProbeHandler)
+	switch {
+	case probe && !isProbe:
+		return Issue{Rule: "B007", Severity: SeverityError, Path: path, Message: fmt.Sprintf("probe %q is bound to a tool handler", name), Fix: "bind probes with sdk.Probe"}, true
+	case !probe && isProbe:
+		return Issue{Rule: "B007", Severity: SeverityError, Path: path, Message: fmt.Sprintf("tool %q is bound to a probe handler", name), Fix: "bind tools with sdk.Tool, or declare it under probes"}, true
+	}
+	return Issue{}, false
 }
 
 // checkBackups makes sure the kernel can call each declared backup tool:

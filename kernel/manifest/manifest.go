@@ -31,6 +31,9 @@ type Manifest struct {
 	// L3 service; relations are L7 (inside it) and L8 (across services).
 	Resources []ResourceKind `json:"resources,omitempty"`
 	Tools     []Tool         `json:"tools"`
+	// Probes are the extension's read-only measurements for the
+	// background refresh (probe.go).
+	Probes []Probe `json:"probes,omitempty"`
 }
 
 // ResourceKind places a resource kind at a context level.
@@ -88,6 +91,9 @@ type Tool struct {
 	// LongRunning asks the kernel to run the tool as a background task at
 	// once instead of inline first.
 	LongRunning bool `json:"long_running,omitempty"`
+	// Unless lists cheap preconditions: states in which the change has
+	// nothing to do (unless.go).
+	Unless []Unless `json:"unless,omitempty"`
 	// MaxDuration opts in to a task cap above the default (180 s), up to
 	// 30m, as a Go duration ("20m").
 	MaxDuration string `json:"max_duration,omitempty"`

@@ -93,6 +93,7 @@ func Validate(m *Manifest) []Issue {
 	v.checkResources(m)
 	names := v.checkTools(m)
 	v.checkBackups(m, names)
+	v.checkProbes(m, names)
 	return v.out
 }
 
@@ -185,6 +186,7 @@ func (v *validation) checkTool(m *Manifest, p string, t Tool) {
 	v.checkToolScopes(m, p, t)
 	v.checkSafety(p, t)
 	v.checkMaxDuration(p, t)
+	v.checkUnless(p, t) // unless.go
 	if len(t.Examples) == 0 {
 		v.add("M027", SeverityError, p+".examples", "no examples of how people ask for this tool", "add a few natural requests")
 	}

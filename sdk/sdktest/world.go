@@ -58,6 +58,17 @@ type ManifestTool struct {
 	LongRunning  bool                     `yaml:"long_running"`
 	MaxDuration  string                   `yaml:"max_duration"`
 	Idempotent   bool                     `yaml:"idempotent"`
+	// Unless are the tool's cheap preconditions (docs/manifest.md).
+	Unless []ManifestUnless `yaml:"unless"`
+}
+
+// ManifestUnless is one precondition: when the resource named by Param
+// has Attr equal to Is, the change has nothing to do and Say is the reply.
+type ManifestUnless struct {
+	Param string `yaml:"param"`
+	Attr  string `yaml:"attr"`
+	Is    string `yaml:"is"`
+	Say   string `yaml:"say"`
 }
 
 // ManifestTools decodes the tools of a YAML (or JSON) manifest, keyed by
@@ -76,6 +87,16 @@ func ManifestTools(manifest []byte) (map[string]ManifestTool, error) {
 			Level string `yaml:"level"`
 		} `yaml:"resources"`
 		Tools []ManifestTool `yaml:"tools"`
+		// Probes are checked for their shape only (docs/manifest.md).
+		Probes []struct {
+			Name        string   `yaml:"name"`
+			Description string   `yaml:"description"`
+			SafetyLevel *int     `yaml:"safety_level"`
+			Scopes      []string `yaml:"scopes"`
+			Series      []string `yaml:"series"`
+			Interval    string   `yaml:"interval"`
+			Narrate     string   `yaml:"narrate"`
+		} `yaml:"probes"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(manifest))
 	dec.KnownFields(true)

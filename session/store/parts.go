@@ -267,6 +267,10 @@ type Backend interface {
 	ExtState
 	Dedupe
 	Usage
+	Alerts    // alerts.go
+	Approvals // approvals.go
+	Grants    // grants.go
+	Dialogue  // dialogue.go
 }
 
 // StateVersion is the version of one extension's state in a tenant.

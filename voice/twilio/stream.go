@@ -117,8 +117,12 @@ func (a *Adapter) handshake(ws *websocket.Conn) (*StartMsg, bool) {
 	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	defer ws.SetReadDeadline(time.Time{})
 	for range 2 {
-		var f Frame
-		if err := ws.ReadJSON(&f); err != nil {
+		_, b, err := ws.ReadMessage()
+		if err != nil {
+			return nil, false
+		}
+		f, err := decodeFrame(b)
+		if err != nil {
 			return nil, false
 		}
 		if f.Event == "start" && f.Start != nil {
@@ -138,8 +142,12 @@ func (a *Adapter) handshake(ws *websocket.Conn) (*StartMsg, bool) {
 func (a *Adapter) read(ws *websocket.Conn, call *voice.Call) {
 	defer call.Stop()
 	for {
-		var f Frame
-		if err := ws.ReadJSON(&f); err != nil {
+		_, b, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		f, err := decodeFrame(b)
+		if err != nil {
 			return
 		}
 		switch f.Event {

@@ -110,6 +110,9 @@ func (b *Bridge) Message(ctx context.Context, from session.Address, id, text str
 	if !ok {
 		return session.Outbound{To: from, Parts: b.unknown(ctx, from, text)}
 	}
+	if act, ok := session.ParseAlertCommand(text); ok && b.core.Alerts != nil { // "ack", "snooze 30m" (alerts.go)
+		return b.AlertAct(ctx, from, act)
+	}
 	return b.turn(ctx, a, session.Inbound{ID: id, From: from, Text: text, At: b.o.Now()})
 }
 
@@ -309,7 +312,14 @@ func (b *Bridge) deliverEvent(ctx context.Context, d Deliverer, ev session.Event
 	}
 	var errs []error
 	for _, a := range to {
-		if _, err := Retry(ctx, b.o.Log, "deliver", func(ctx context.Context) (struct{}, error) { return struct{}{}, d.Deliver(ctx, a, out) }); err != nil {
+		rest, err := b.deliverAlerts(ctx, d, a, out) // alert cards posted or edited in place (alerts.go)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if len(rest.Parts) == 0 {
+			continue
+		}
+		if _, err := Retry(ctx, b.o.Log, "deliver", func(ctx context.Context) (struct{}, error) { return struct{}{}, d.Deliver(ctx, a, rest) }); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -449,8 +459,12 @@ func (b *Bridge) edit(ctx context.Context, e Ended, edit func(context.Context, E
 	return err
 }
 
-// Outcome is the line a card is edited to when its proposal ends.
+// Outcome is the line a card is edited to when its proposal ends; an
+// approval request says who decided it, and when.
 func Outcome(p session.Proposal) string {
+	if ap := p.Card.Approval; ap != nil && ap.DecidedBy != "" && ap.DecidedAt != nil {
+		return approvalOutcome(p.State, ap)
+	}
 	switch p.State {
 	case session.ProposalExecuted:
 		return "✓ Confirmed and carried out."

@@ -7,7 +7,7 @@
   const MAX_ITEMS = 300;
   // Errors after which a proposal is still waiting for a decision.
   const RETRYABLE = new Set(['cooling_period', 'wrong_danger_phrase', 'rate_limited', 'unavailable', 'internal',
-    'duplicate_in_progress', 'forbidden', 'safety_ceiling']);
+    'duplicate_in_progress', 'forbidden', 'safety_ceiling', 'self_approval']);
   const LEVELS = ['Read', 'Safe write', 'Write', 'Dangerous', 'Critical'];
   const STATUS = {
     pending: 'Waiting for your decision',
@@ -272,6 +272,9 @@
       return;
     }
     addItem({ k: 'event', f: f, at: Date.parse(f.at) || Date.now() });
+    // A proposal decided elsewhere (an approver, a sweep): its card here ends too.
+    const ended = { executed: 'confirmed', rejected: 'rejected', expired: 'expired', failed: 'failed' };
+    for (const d of o.decided || []) if (ended[d.state]) setCard(d.proposal_id, { state: ended[d.state] });
   }
   function onError(f) {
     if (f.in_reply_to) {
@@ -298,11 +301,12 @@
     addItem({ k: 'user', id: frame.id, text: text, at: Date.now() });
     sendFrame(frame);
   }
-  function decide(pid, decision) {
+  function decide(pid, decision, grant) {
     const c = cardEls.get(pid);
     if (!c) return;
     const frame = { type: 'decision', id: newId('d'), proposal_id: pid, decision: decision };
     if (decision === 'accept' && c.phrase) frame.phrase = c.phrase.value.trim();
+    if (grant) frame.grant = grant; // "allow for this session" (docs/approvals.md)
     S.pending.push({ frame: frame });
     S.cards[pid] = { state: 'sending', decision: decision };
     addItem({ k: 'decision', id: frame.id, proposal: pid, decision: decision, summary: c.card.summary, at: Date.now() });
@@ -377,6 +381,9 @@
         case 'progress':
           el = renderTask(p);
           break;
+        case 'alert': // alert.js: one card per alert, updated in place
+          el = window.StewardAlerts ? window.StewardAlerts.render(p, submitMessage) : null;
+          break;
       }
       if (el) {
         li.append(el);
@@ -448,6 +455,8 @@
       row('Then', h('ol', null, card.remaining.map((s) => h('li', null,
         h('code', { text: s.tool }), ' ', h('span', { class: 'mono', text: compactArgs(s.args) })))));
     }
+    const ap = card.approval;
+    if (ap) row('Approval', 'Requested by ' + ap.requester + ' · policy ' + ap.policy + ' · asked: ' + (ap.asked || []).join(', '));
     const hash = String(card.args_hash || '');
     row('Arguments hash', h('span', { class: 'hash', title: hash, 'aria-label': 'Arguments hash, starting ' + hash.slice(0, 12) }, hash.slice(0, 12) + '…'));
     el.append(facts);
@@ -488,12 +497,16 @@
       onclick: () => decide(pid, 'accept'),
     }, 'Confirm');
     const reject = h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => decide(pid, 'reject') }, 'Reject');
-    el.append(h('div', { class: 'actions' }, confirm, reject));
+    // Levels 1–2 decided by their requester alone may be allowed for the session.
+    const allow = lvl >= 1 && lvl <= 2 && !card.approval
+      ? h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => decide(pid, 'accept', 'session') }, 'Allow for this session')
+      : null;
+    el.append(h('div', { class: 'actions' }, confirm, allow, reject));
 
     const seen = Date.now() + skew;
     const coolLeft = card.cooling_until ? Date.parse(card.cooling_until) - seen : 0;
     const c = {
-      el: el, card: card, status: status, note: note, confirm: confirm, reject: reject, phrase: phrase,
+      el: el, card: card, status: status, note: note, confirm: confirm, reject: reject, allow: allow, phrase: phrase,
       expiry: expiry, cooling: cooling, coolBar: coolBar, coolTotal: Math.max(30000, coolLeft),
     };
     cardEls.set(pid, c);
@@ -526,7 +539,7 @@
     else if (err.code === 'already_executed') v = { state: 'done' };
     else if (err.code === 'proposal_rejected') v = { state: 'rejected' };
     else if (err.code === 'proposal_expired') v = { state: 'expired' };
-    else if (err.code === 'proposal_not_found' || err.code === 'not_your_proposal') v = { state: 'gone', note: err.message, code: err.code };
+    else if (err.code === 'proposal_not_found' || err.code === 'not_your_proposal' || err.code === 'not_an_approver') v = { state: 'gone', note: err.message, code: err.code };
     else v = { state: 'failed', note: err.message, code: err.code };
     setCard(dec.proposal, v);
   }
@@ -571,6 +584,7 @@
     // The server enforces all of this again; the page only avoids futile clicks.
     c.confirm.disabled = v.state === 'sending' || cooling || needPhrase;
     c.reject.disabled = v.state === 'sending';
+    if (c.allow) c.allow.disabled = c.confirm.disabled;
   }
   function tick() {
     for (const [pid, c] of cardEls) tickCard(pid, c);

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-os/steward/internal/telemetry"
 	"github.com/steward-os/steward/session"
 	"github.com/steward-os/steward/session/store"
 )
@@ -46,11 +47,17 @@ type Bus struct {
 
 // New returns a Bus. delivery is "last_used", "all" or "preferred:<channel>".
 func New(st Store, delivery string, now func() time.Time, log *slog.Logger) *Bus {
-	return &Bus{st: st, delivery: delivery, now: now, log: log, waiters: map[session.SessionID]chan struct{}{}, feed: make(chan struct{}), lastSeen: map[session.SessionID]session.Address{}}
+	b := &Bus{st: st, delivery: delivery, now: now, log: log, waiters: map[session.SessionID]chan struct{}{}, feed: make(chan struct{}), lastSeen: map[session.SessionID]session.Address{}}
+	if w, ok := st.(Watcher); ok {
+		b.watch(w) // events appended by other instances wake this one's waiters
+	}
+	return b
 }
 
 // Publish stores an outbound delivery for a session and wakes its waiters.
 func (b *Bus) Publish(ctx context.Context, sid session.SessionID, out session.Outbound) {
+	ctx, end := telemetry.Stage(ctx, telemetry.StageDeliver) // a task's delivery continues its trace
+	defer end(nil)
 	if out.To.Channel == "" {
 		out.To = b.target(ctx, sid)
 	}
@@ -61,18 +68,11 @@ func (b *Bus) Publish(ctx context.Context, sid session.SessionID, out session.Ou
 	}
 	if _, err := b.st.AppendEvent(ctx, sid, b.now(), raw); err != nil {
 		b.log.Error("store event", "session", sid, "err", err)
+		telemetry.MetricsOf(ctx).Delivery(string(out.To.Channel), "failed")
 		return
 	}
-	b.mu.Lock()
-	ch := b.waiters[sid]
-	delete(b.waiters, sid)
-	feed := b.feed
-	b.feed = make(chan struct{})
-	b.mu.Unlock()
-	if ch != nil {
-		close(ch)
-	}
-	close(feed)
+	telemetry.MetricsOf(ctx).Delivery(string(out.To.Channel), "published")
+	b.wake(sid)
 }
 
 // target is where an unaddressed delivery goes (CHAN-07): the channel the

@@ -20,12 +20,16 @@ const AnswerTool session.ToolID = "kernel.answer"
 
 // answer replies to a question about an earlier result from its verbatim
 // fact (AF-02): counting or listing the items that match, never
-// re-narrating or guessing. The answer is itself a fact, so "those" on the
+// re-narrating or guessing. A read's fact is read again first (reread),
+// so the answer is current; the reply says when its source was read. The answer is itself a fact, so "those" on the
 // next turn means the matched items, not the whole list.
 func (e *Engine) answer(ctx context.Context, a session.Actor, turn session.TurnID, q route.LedgerQuery) ([]session.Part, error) {
 	f, out, err := e.Plans.SessionFact(ctx, a, q.Fact)
 	if err != nil {
 		return nil, err
+	}
+	if nf, nout, ok := e.reread(ctx, a, turn, f); ok { // fresh.go
+		f, out, q.Fact = nf, nout, nf.ID
 	}
 	v, err := plan.JSONPointer(out, q.Path)
 	items, ok := v.([]any)
@@ -76,7 +80,7 @@ func answerText(q route.LedgerQuery, f session.Fact, match []any, of int) string
 	if len(names) > 0 {
 		fmt.Fprintf(&b, ": %s", strings.Join(names, ", "))
 	}
-	fmt.Fprintf(&b, " (from %s at %s).", f.Tool, f.At.UTC().Format("15:04 MST"))
+	fmt.Fprintf(&b, " (from %s, read at %s).", f.Tool, f.At.UTC().Format("15:04 MST"))
 	return b.String()
 }
 

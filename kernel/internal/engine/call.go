@@ -25,7 +25,7 @@ func (e *Engine) call(ctx context.Context, a session.Actor, t *turn) ([]session.
 	if err != nil {
 		return nil, err
 	}
-	r := &understood{turn: rt, surface: rt.Catalog,
+	r := &understood{turn: rt, surface: e.Registry.Callable(a.Tenant), // the catalog and the probes
 		plan: route.Plan{Steps: []route.Step{{ID: "s1", Tool: c.Tool, Args: c.Args}}, Confidence: 1}}
 	var problems []*kit.Error
 	r.steps, problems = e.Plans.Check(ctx, a, r.plan, r.surface)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/steward-os/steward/internal/telemetry"
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/internal/kit"
 	"github.com/steward-os/steward/kernel/internal/plan"
@@ -110,10 +111,25 @@ func (e *Engine) step(ctx context.Context, a session.Actor, o tasks.Origin, ch *
 		}
 		return stepFailed(st, err, "", multi), false, err
 	}
+	if msg := nothingToDo(tool, args, resources); msg != "" && !multi { // precondition.go
+		st.State, st.Reason = store.StepCancelled, "nothing to do"
+		e.Recorder.Note(ctx, a, o.Turn, audit.KindReplied, map[string]any{"step": st.ID, "tool": st.Tool, "nothing_to_do": msg})
+		return []session.Part{&session.Text{Text: msg}}, false, nil
+	}
 	if e.Gate.NeedsConfirmation(a.Tenant, tool.Level) {
-		card, err := e.gate(ctx, a, o.Turn, ch, st, proposals.Call{Tool: tool, Args: args, Sources: sources, Resources: resources})
+		call := proposals.Call{Tool: tool, Args: args, Sources: sources, Resources: resources}
+		if g, err := e.Gate.Granted(ctx, a, o.Turn, e.Bus.LastUsed(ctx, session.SessionFor(a)), call); err != nil || g != nil {
+			if err != nil {
+				return nil, false, fatal{err}
+			}
+			return e.dispatchStep(ctx, a, o, ch, st, tool, args, resources) // allowed for this session (APR-03)
+		}
+		card, err := e.gate(ctx, a, o.Turn, ch, st, call)
 		if err != nil {
 			return nil, true, err
+		}
+		if card.Approval != nil {
+			return []session.Part{card, &session.Text{Text: card.Approval.Waiting()}}, true, e.wait(ctx, ch)
 		}
 		return []session.Part{card}, true, e.wait(ctx, ch)
 	}
@@ -142,7 +158,9 @@ func (e *Engine) gate(ctx context.Context, a session.Actor, turn session.TurnID,
 	if len(ch.Steps) > 1 {
 		in = &proposals.Step{Chain: ch.ID, Step: st.ID, Remaining: remaining(ch, st)}
 	}
-	card, err := e.Gate.Propose(ctx, a, turn, c, e.Bus.LastUsed(ctx, session.SessionFor(a)), in)
+	gctx, end := telemetry.Stage(ctx, telemetry.StageGate)
+	card, err := e.Gate.Propose(gctx, a, turn, c, e.Bus.LastUsed(ctx, session.SessionFor(a)), in)
+	end(err)
 	if err != nil {
 		return nil, err
 	}

@@ -48,11 +48,12 @@ func (e *Engine) echo(ctx context.Context, a session.Actor, t *turn, id session.
 }
 
 func (e *Engine) decideHere(ctx context.Context, a session.Actor, t *turn, act session.Action) ([]session.Part, error) {
-	d, err := e.Gate.Check(ctx, a, t.id, act)
+	d, err := e.Gate.Check(ctx, a, t.id, act, t.in.From.Channel)
 	switch d.Ended {
 	case store.StepExpired:
 		t.settled(d.P.ID, store.ProposalExpired)
-		more, serr := e.settleChain(ctx, a, t.origin(), d.P.Chain, d.P.Step, store.StepExpired, 0, "expired")
+		e.Gate.Settled(ctx, a, t.in.From.Channel, t.id, d.P.ID, store.ProposalExpired, nil)
+		more, serr := e.settleAs(ctx, a, t, d, store.StepExpired, 0, "expired")
 		if serr != nil {
 			return nil, serr
 		}
@@ -60,27 +61,58 @@ func (e *Engine) decideHere(ctx context.Context, a session.Actor, t *turn, act s
 	case store.StepRejected:
 		t.settled(d.P.ID, store.ProposalRejected)
 		parts := []session.Part{&session.Text{Text: "Cancelled: nothing was changed."}}
-		more, err := e.settleChain(ctx, a, t.origin(), d.P.Chain, d.P.Step, store.StepRejected, 0, "rejected")
+		e.Gate.Settled(ctx, a, t.in.From.Channel, t.id, d.P.ID, store.ProposalRejected, parts)
+		more, err := e.settleAs(ctx, a, t, d, store.StepRejected, 0, "rejected")
 		return append(parts, more...), err
 	}
 	if err != nil {
 		return nil, err
 	}
+	if d.Votes > 0 {
+		return []session.Part{&session.Text{Text: fmt.Sprintf("Your approval of %s is recorded (%d of %d); it runs once %d approvers have accepted.", d.P.ID, d.Votes, d.Approval.Needed, d.Approval.Needed)}}, nil
+	}
 	return e.accept(ctx, a, t, act, d)
 }
 
+// owner is the actor a proposal runs as: its requester, re-read from the
+// directory (ISO-01) when an approver decides it.
+func (e *Engine) owner(ctx context.Context, a session.Actor, p store.ProposalRow) (session.Actor, error) {
+	if p.Actor == a.ID {
+		return a, nil
+	}
+	return e.Authz.Actor(ctx, session.Actor{ID: p.Actor, Tenant: p.Tenant})
+}
+
+// settleAs resumes the plan a decided proposal gates, as its requester.
+func (e *Engine) settleAs(ctx context.Context, a session.Actor, t *turn, d proposals.Decision, st store.StepState, fact int64, reason string) ([]session.Part, error) {
+	if d.P.Chain == "" {
+		return nil, nil
+	}
+	owner, err := e.owner(ctx, a, d.P)
+	if err != nil {
+		return nil, err
+	}
+	return e.settleChain(ctx, owner, t.origin(), d.P.Chain, d.P.Step, st, fact, reason)
+}
+
 // accept authorizes an accepted proposal again, takes it (once), carries
-// it out and resumes its plan.
+// it out as its requester and resumes its plan. An approver's accept is
+// told to the requester and the other approvers (Gate.Settled); an accept
+// with a grant stores it (Gate.Grant).
 func (e *Engine) accept(ctx context.Context, a session.Actor, t *turn, act session.Action, d proposals.Decision) ([]session.Part, error) {
 	p := d.P
-	resources, err := e.Registry.Resources(ctx, a.Tenant, nil)
+	owner, err := e.owner(ctx, a, p)
+	if err != nil {
+		return nil, err
+	}
+	resources, err := e.Registry.Resources(ctx, owner.Tenant, nil)
 	if err != nil {
 		return nil, fmt.Errorf("context: %w", err)
 	}
-	if err := e.Authz.Call(ctx, a, t.id, d.Tool, kit.ArgMap(p.Args), resources); err != nil {
+	if err := e.Authz.Call(ctx, owner, t.id, d.Tool, kit.ArgMap(p.Args), resources); err != nil {
 		return nil, err
 	}
-	if err := e.Gate.Accept(ctx, a, t.id, act, p); err != nil {
+	if err := e.Gate.Accept(ctx, a, t.id, act, d); err != nil {
 		return nil, err
 	}
 	step := p.Step
@@ -90,10 +122,22 @@ func (e *Engine) accept(ctx context.Context, a session.Actor, t *turn, act sessi
 	// Its dispatches answer the proposal (their claims are keyed by it), on
 	// behalf of this decision's inbound.
 	o := tasks.Origin{Turn: t.id, Identity: "proposal:" + string(p.ID), Inbound: t.inbound}
-	parts, f, task, execErr := e.execute(ctx, a, o, step, d.Tool, p.Args, resources, p.Chain)
+	parts, f, task, execErr := e.execute(ctx, owner, o, step, d.Tool, p.Args, resources, p.Chain)
+	final, stepState, recorded := store.ProposalExecuted, store.StepDone, parts
+	if execErr != nil && task == nil {
+		final, stepState = store.ProposalFailed, store.StepFailed
+		recorded = append(slices.Clone(parts), kit.Part(execErr))
+	}
+	e.finishProposal(ctx, t, p.ID, final, recorded)
+	if d.Approval != nil {
+		e.Gate.Settled(ctx, a, t.in.From.Channel, t.id, p.ID, final, recorded)
+	} else if execErr == nil {
+		if err := e.Gate.Grant(ctx, a, t.id, act, p, e.Bus.LastUsed(ctx, session.SessionFor(a))); err != nil {
+			return parts, err
+		}
+	}
 	if task != nil {
 		// Carried out once; it runs on as a task, whose end resumes the plan.
-		e.finishProposal(ctx, t, p.ID, store.ProposalExecuted, parts)
 		if p.Chain != "" {
 			if err := e.markChainTask(ctx, p.Chain, step, task.ID); err != nil {
 				return parts, err
@@ -101,12 +145,6 @@ func (e *Engine) accept(ctx context.Context, a session.Actor, t *turn, act sessi
 		}
 		return parts, nil
 	}
-	final, stepState, recorded := store.ProposalExecuted, store.StepDone, parts
-	if execErr != nil {
-		final, stepState = store.ProposalFailed, store.StepFailed
-		recorded = append(slices.Clone(parts), kit.Part(execErr))
-	}
-	e.finishProposal(ctx, t, p.ID, final, recorded)
 	if p.Chain == "" {
 		return parts, execErr
 	}
@@ -115,7 +153,7 @@ func (e *Engine) accept(ctx context.Context, a session.Actor, t *turn, act sessi
 		ke := kit.AsError(execErr)
 		parts = append(parts, &session.Error{Code: ke.Code, Message: fmt.Sprintf("Step %s (%s) failed: %s", step, p.Tool, ke.Message)})
 	}
-	more, err := e.settleChain(ctx, a, t.origin(), p.Chain, p.Step, stepState, f.ID, kit.Message(execErr))
+	more, err := e.settleChain(ctx, owner, t.origin(), p.Chain, p.Step, stepState, f.ID, kit.Message(execErr))
 	return append(parts, more...), err
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/steward-os/steward/kernel/internal/authz"
 	"github.com/steward-os/steward/kernel/internal/bus"
+	"github.com/steward-os/steward/kernel/internal/dialogue"
 	"github.com/steward-os/steward/kernel/internal/kit"
 	"github.com/steward-os/steward/kernel/internal/levels"
 	"github.com/steward-os/steward/kernel/internal/links"
@@ -71,6 +72,7 @@ type Parts struct {
 	Tasks     *tasks.Runner
 	Bus       *bus.Bus
 	Links     *links.Links
+	Dialogue  *dialogue.Dialogue // nil: no dialogue state
 	Narrator  *narration.Narrator
 	Recorder  *kit.Recorder
 	Masker    *redact.Masker
@@ -87,12 +89,15 @@ type Engine struct {
 	Parts
 	log  *slog.Logger
 	fair *fairness
+	// recent serves each session's replayed facts from memory while its
+	// ledger version is unchanged.
+	recent *levels.RecentFacts
 }
 
 // New returns an Engine and tells the task runner how a plan resumes when
 // one of its tasks ends.
 func New(cfg Config, st Store, p Parts) *Engine {
-	e := &Engine{cfg: cfg, st: st, Parts: p, log: p.Recorder.Logger(), fair: newFairness(cfg.TenantConcurrency)}
+	e := &Engine{cfg: cfg, st: st, Parts: p, log: p.Recorder.Logger(), fair: newFairness(cfg.TenantConcurrency), recent: levels.NewRecentFacts(st, p.Facts)}
 	p.Tasks.SetResume(e.settleChain)
 	return e
 }

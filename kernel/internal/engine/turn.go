@@ -100,21 +100,33 @@ func (e *Engine) stages(ctx context.Context, a session.Actor, t *turn) ([]sessio
 	if done || err != nil {
 		return parts, err
 	}
+	f, err := e.follow(ctx, a, t, text) // dialogue state: answers, follow-ups, "yes" (dialogue.go)
+	if f.done || err != nil {
+		return f.parts, err
+	}
+	r, parts, err := e.respond(ctx, a, t, f.text)
+	e.remember(ctx, f, r, parts)
+	return append(f.parts, parts...), err
+}
+
+// respond understands a text request and carries it out.
+func (e *Engine) respond(ctx context.Context, a session.Actor, t *turn, text string) (*understood, []session.Part, error) {
 	r, err := e.understand(ctx, a, t.id, t.in.From.Channel, text) // context → route → plan → validate
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	parts = r.notices() // how the turn was understood, when not the usual way
+	parts := r.notices()             // how the turn was understood, when not the usual way
+	e.notHere(ctx, a, t.id, r, text) // a name the tenant does not have (dialogue.go)
 	switch {
 	case r.clarify != "":
 		e.Recorder.Note(ctx, a, t.id, audit.KindReplied, map[string]string{"clarify": r.clarify})
-		return append(parts, &session.Text{Text: r.clarify}), nil
+		return r, append(parts, &session.Text{Text: r.clarify}), nil
 	case r.plan.Answer != nil:
 		more, err := e.answer(ctx, a, t.id, *r.plan.Answer)
-		return append(parts, more...), err
+		return r, append(parts, more...), err
 	}
 	more, err := e.run(ctx, a, t, r) // authorize → gate → dispatch → record → narrate, step by step
-	return append(parts, more...), err
+	return r, append(parts, more...), err
 }
 
 // actor re-reads the actor from the directory (ISO-01) and remembers the
@@ -177,6 +189,10 @@ func (e *Engine) request(ctx context.Context, a session.Actor, t *turn) (string,
 	if parts, ok, err := e.Links.ByText(ctx, a, text); ok {
 		return "", parts, true, err
 	}
+	if session.IsStopGrants(text) { // "stop auto-approving" (APR-03)
+		parts, err := e.Gate.Revoke(ctx, a, t.id)
+		return "", parts, true, err
+	}
 	return text, nil, false, nil
 }
 
@@ -233,15 +249,11 @@ func (e *Engine) context(ctx context.Context, a session.Actor, turn session.Turn
 	if err != nil {
 		return route.Turn{}, fmt.Errorf("context: %w", err)
 	}
-	facts, err := e.st.Recent(ctx, session.SessionFor(a), e.cfg.LedgerCap)
+	unmask := e.Levels.Unmasked(a.Tenant)
+	// AF-10: what reaches a router or model is masked.
+	facts, err := e.recent.Recent(ctx, session.SessionFor(a), e.cfg.LedgerCap, !unmask)
 	if err != nil {
 		return route.Turn{}, fmt.Errorf("context: %w", err)
-	}
-	unmask := e.Levels.Unmasked(a.Tenant)
-	if !unmask {
-		for i := range facts { // AF-10: what reaches a router or model is masked
-			facts[i] = e.Facts.Mask(facts[i])
-		}
 	}
 	rt := route.Turn{Text: text, Actor: a, Resources: lv.Resources(), ContextKey: lv.Key, ID: turn, Facts: facts, Catalog: e.Registry.CatalogFor(a.Tenant)}
 	for _, m := range members {
@@ -354,7 +366,11 @@ func (e *Engine) claim(ctx context.Context, a session.Actor, in session.Inbound)
 // kind, proposal and phrase, a text as its trimmed text.
 func requestHash(in session.Inbound) string {
 	if act := decision(in); act != nil {
-		return kit.SHA([]byte(strings.Join([]string{"decision", string(act.Kind), string(act.Proposal), strings.TrimSpace(act.Phrase)}, "\x00")))
+		parts := []string{"decision", string(act.Kind), string(act.Proposal), strings.TrimSpace(act.Phrase)}
+		if act.Grant != "" {
+			parts = append(parts, "grant:"+act.Grant) // absent before grants existed: keys stored then still match
+		}
+		return kit.SHA([]byte(strings.Join(parts, "\x00")))
 	}
 	if c := in.Call; c != nil {
 		args, err := kit.Canonical(c.Args)

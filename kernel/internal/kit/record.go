@@ -16,6 +16,7 @@ import (
 type Recorder struct {
 	log *audit.Log
 	lg  *slog.Logger
+	tap func(store.AuditEntry) // sees the records Entry builds; nil for none
 }
 
 // NewRecorder returns a Recorder over the audit log.
@@ -68,8 +69,17 @@ func (r *Recorder) Logger() *slog.Logger { return r.lg }
 // Entry builds an audit record as Must would write it, for a store write
 // that commits it together with a change (a claim, a fact).
 func (r *Recorder) Entry(a session.Actor, turn session.TurnID, kind string, data any) (store.AuditEntry, error) {
-	return r.log.Entry(a.Tenant, a.ID, turn, kind, data)
+	e, err := r.log.Entry(a.Tenant, a.ID, turn, kind, data)
+	if err == nil && r.tap != nil {
+		r.tap(e)
+	}
+	return e, err
 }
+
+// Tap has fn see every record Entry builds (they are committed with a
+// claim or a fact, not through the audit log's appender). Call it before
+// the Recorder is shared.
+func (r *Recorder) Tap(fn func(store.AuditEntry)) { r.tap = fn }
 
 // Result builds the "result" record of a fact once the store gives it its
 // id, committed with the fact (AF-12: the verifier checks the output's

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/steward-os/steward/kernel/internal/kit"
 	"github.com/steward-os/steward/kernel/internal/redact"
 	"github.com/steward-os/steward/kernel/route"
@@ -16,29 +19,65 @@ import (
 )
 
 // Answers are parsed strictly: one JSON object of the documented shape,
-// no unknown field (a plan cannot carry "confirmed": true). A Markdown
-// code fence around the object is tolerated, as some local servers add
-// one. Every problem is an issue fed back to the model.
+// no unknown field (a plan cannot carry "confirmed": true), member names
+// matched exactly and none given twice (neither {"intent":"read",
+// "Intent":"destructive"} nor a name repeated is read as one of them). A
+// Markdown code fence around the object is tolerated, as some local
+// servers add one. Every problem is an issue fed back to the model.
 
-// strict decodes exactly one JSON value into v, refusing unknown fields.
+// strict decodes exactly one JSON value into v, refusing unknown fields,
+// case variants of known ones and names given twice.
 func strict(data string, v any) error {
+	data = unfence(data)
+	if data == "" {
+		return errors.New("the answer is empty; a JSON object was expected")
+	}
+	dec := jsontext.NewDecoder(strings.NewReader(data))
+	if err := jsonv2.UnmarshalDecode(dec, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return answerError(err)
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return errors.New("the answer holds more than one JSON value")
+	}
+	return nil
+}
+
+// unfence is an answer without the Markdown code fence around it, if any.
+func unfence(data string) string {
 	data = strings.TrimSpace(data)
 	if rest, ok := strings.CutPrefix(data, "```"); ok {
 		rest = strings.TrimPrefix(rest, "json")
 		data = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "```"))
 	}
-	if data == "" {
-		return errors.New("the answer is empty; a JSON object was expected")
+	return data
+}
+
+// answerError says in plain words what is wrong with an answer.
+func answerError(err error) error {
+	var se *jsontext.SyntacticError
+	var me *jsonv2.SemanticError
+	switch {
+	case errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName):
+		return fmt.Errorf("the answer is not the expected JSON object: the field %q is given twice", pointerPath(se.JSONPointer))
+	case errors.As(err, &se):
+		return fmt.Errorf("the answer is not the expected JSON object: invalid JSON at byte %d", se.ByteOffset)
+	case errors.As(err, &me) && errors.Is(me.Err, jsonv2.ErrUnknownName):
+		return fmt.Errorf("the answer is not the expected JSON object: unknown field %q (names are matched exactly)", pointerPath(me.JSONPointer))
+	case errors.As(err, &me) && me.JSONPointer == "":
+		return errors.New("the answer is not the expected JSON object: it is not an object")
+	case errors.As(err, &me):
+		return fmt.Errorf("the answer is not the expected JSON object: the field %q has the wrong type", pointerPath(me.JSONPointer))
 	}
-	dec := json.NewDecoder(strings.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("the answer is not the expected JSON object: %s", strings.TrimPrefix(err.Error(), "json: "))
+	return errors.New("the answer is not the expected JSON object")
+}
+
+// pointerPath is a JSON pointer as the dotted path of member names.
+func pointerPath(p jsontext.Pointer) string {
+	var parts []string
+	for t := range p.Tokens() {
+		parts = append(parts, t)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("the answer holds more than one JSON value")
-	}
-	return nil
+	return strings.Join(parts, ".")
 }
 
 // payload is the JSON of a structured answer: the call of the named

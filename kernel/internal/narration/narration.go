@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/steward-os/steward/internal/narrate"
+	"github.com/steward-os/steward/internal/telemetry"
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/internal/ground"
 	"github.com/steward-os/steward/kernel/internal/kit"
@@ -64,6 +65,8 @@ func Text(t *registry.Tool, f session.Fact) string {
 // narration claiming anything the fact does not support is replaced by
 // the plain listing of the fact, and the block is counted and audited.
 func (n *Narrator) Grounded(ctx context.Context, a session.Actor, turn session.TurnID, t *registry.Tool, f session.Fact) string {
+	ctx, end := telemetry.Stage(ctx, telemetry.StageNarrate)
+	defer end(nil)
 	if n.model != nil {
 		if text, ok := n.byModel(ctx, a, turn, t, f); ok {
 			return text

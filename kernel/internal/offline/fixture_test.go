@@ -58,6 +58,7 @@ var requiredParams = map[string][]string{
 	"tasks.create_task":           {"title"},
 	"tasks.complete_task":         {"task"},
 	"messaging.send_message":      {"to", "body"},
+	"messaging.read_message":      {"message"},
 }
 
 // loadCatalog reads the real manifests of the first-party extensions.

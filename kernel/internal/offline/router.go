@@ -47,6 +47,8 @@ type Router struct {
 	indexes cache[*index]
 	last    atomic.Pointer[index] // the index used last
 	names   cache[*gazetteer]
+	// spellers are the catalogs' known words, for misspellings (typo.go).
+	spellers cache[*speller]
 }
 
 var (
@@ -69,6 +71,7 @@ func New(opts Options) *Router {
 	}
 	r.indexes.limit = n
 	r.names.limit = 8 * n
+	r.spellers.limit = n
 	return r
 }
 
@@ -192,6 +195,7 @@ func (r *Router) Route(ctx context.Context, t route.Turn) (route.Intent, error) 
 		return route.Intent{}, err
 	}
 	ix := r.index(t.Catalog)
+	t = r.spelled(ix, t)
 	all := allTools(ix)
 	u := r.understand(ix, t, all, all, false)
 	switch {
@@ -266,6 +270,7 @@ func (r *Router) Plan(ctx context.Context, t route.Turn, in route.Intent, surfac
 	if err := ctx.Err(); err != nil {
 		return route.Plan{}, err
 	}
+	t = r.spelled(r.index(t.Catalog), t)
 	if len(surface) == 0 {
 		// Nothing to run; a question about an earlier result needs no tool.
 		ix := r.index(t.Catalog)

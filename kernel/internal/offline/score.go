@@ -54,7 +54,7 @@ func (a *analysis) score(ti int, limit int) toolScore {
 	// A tool that changes something needs a word for what it does, from
 	// its name or keywords; a name alone ("web-1 is on fire") or a word of
 	// its description ("name") may only lead to a read.
-	if d.spec.SafetyLevel >= 1 && !e.anchored {
+	if d.spec.SafetyLevel >= 1 && (!e.anchored || a.yesNoQuestion()) {
 		return s
 	}
 	s.total = s.lex + e.ev

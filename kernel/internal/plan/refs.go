@@ -156,7 +156,7 @@ func JSONPointer(v any, pointer string) (any, error) {
 			v = e
 		case []any:
 			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(x) {
+			if err != nil || !arrayIndex(tok) || i >= len(x) {
 				return nil, fmt.Errorf("no item %s (the list has %d)", tok, len(x))
 			}
 			v = x[i]
@@ -165,6 +165,20 @@ func JSONPointer(v any, pointer string) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// arrayIndex reports whether tok is an array index as RFC 6901 writes
+// one: "0", or digits without a leading zero (not "+1", "01" or "-0").
+func arrayIndex(tok string) bool {
+	if tok == "" || (len(tok) > 1 && tok[0] == '0') {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ScalarText renders a decoded JSON value as text.

@@ -13,10 +13,12 @@ import (
 	"github.com/steward-os/steward/session/store"
 )
 
-// Check applies the gate's rules to a decision (SAFE-03, 07, 08, 11, 12).
-// A reject settles the proposal at once; an expired proposal is settled as
-// expired and refused; an accept that passes is returned with its tool.
-func (g *Gate) Check(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action) (Decision, error) {
+// Check applies the gate's rules to a decision (SAFE-03, 07, 08, 11, 12;
+// APR-01…03) made on channel. A reject settles the proposal at once; an
+// expired proposal is settled as expired and refused; an accept that
+// passes is returned with its tool (with Votes set when it still needs
+// other approvers).
+func (g *Gate) Check(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action, channel session.ChannelID) (Decision, error) {
 	refuse := g.refuser(ctx, a, turn, act)
 	if act.Kind != session.ActionAccept && act.Kind != session.ActionReject {
 		return Decision{}, refuse(session.CodeBadRequest, `The decision must be "accept" or "reject".`, nil)
@@ -28,8 +30,8 @@ func (g *Gate) Check(ctx context.Context, a session.Actor, turn session.TurnID, 
 	if err != nil {
 		return Decision{}, fmt.Errorf("load proposal: %w", err)
 	}
-	d := Decision{P: p}
-	if err := g.checkOwner(ctx, a, turn, p, refuse); err != nil {
+	d := Decision{P: p, Channel: channel}
+	if d.Approval, err = g.checkDecider(ctx, a, turn, p, act, refuse); err != nil {
 		return d, err
 	}
 	if err := checkState(p, refuse); err != nil {
@@ -49,12 +51,20 @@ func (g *Gate) Check(ctx context.Context, a session.Actor, turn session.TurnID, 
 	if err := g.checkAccept(p, act, now, refuse); err != nil {
 		return d, err
 	}
+	if err := g.checkGrant(p, act, d.Approval, refuse); err != nil {
+		return d, err
+	}
 	t, ok := g.reg.Tool(p.Tool)
 	if !ok {
 		return d, refuse(session.CodeUnknownTool, "The tool for this proposal is no longer available; nothing ran.", nil)
 	}
 	if kit.ArgsHash(p.Tool, p.Args) != p.ArgsHash {
 		return d, refuse(session.CodeArgsTampered, "The stored arguments no longer match what you were shown; nothing ran.", nil)
+	}
+	if d.Approval != nil && d.Approval.Needed > 1 {
+		if enough, err := g.vote(ctx, a, turn, &d, channel, now); err != nil || !enough {
+			return d, err
+		}
 	}
 	d.Tool = t
 	return d, nil
@@ -73,19 +83,6 @@ func (g *Gate) refuser(ctx context.Context, a session.Actor, turn session.TurnID
 		g.rec.Note(ctx, a, turn, audit.KindConfirmError, d)
 		return kit.Errf(code, "%s", msg)
 	}
-}
-
-// checkOwner lets only the proposal's own actor decide; another tenant's
-// proposal answers as one that does not exist (ISO-02, audited in both).
-func (g *Gate) checkOwner(ctx context.Context, a session.Actor, turn session.TurnID, p store.ProposalRow, refuse refuseFunc) error {
-	if p.Tenant != a.Tenant {
-		g.rec.CrossTenant(ctx, a, p.Tenant, turn, map[string]any{"proposal": p.ID})
-		return kit.Errf(session.CodeProposalNotFound, "There is no proposal with that id.")
-	}
-	if p.Actor != a.ID {
-		return refuse(session.CodeNotYourProposal, "Only the person who asked for this action can decide on it.", map[string]any{"owner": p.Actor})
-	}
-	return nil
 }
 
 // checkState refuses a decision on a proposal that was already decided.
@@ -110,7 +107,11 @@ func (g *Gate) reject(ctx context.Context, a session.Actor, turn session.TurnID,
 	if !ok {
 		return d, refuse(session.CodeAlreadyExecuted, "This proposal was already decided; nothing changed.", nil)
 	}
-	g.rec.Note(ctx, a, turn, audit.KindRejected, map[string]any{"proposal": d.P.ID, "tool": d.P.Tool, "chain": d.P.Chain, "step": d.P.Step})
+	rec := map[string]any{"proposal": d.P.ID, "tool": d.P.Tool, "chain": d.P.Chain, "step": d.P.Step}
+	if d.Approval != nil {
+		rec["approval"] = approvalRecord(d.Approval, a.ID, d.Channel)
+	}
+	g.rec.Note(ctx, a, turn, audit.KindRejected, rec)
 	d.Ended = store.StepRejected
 	return d, nil
 }
@@ -121,8 +122,8 @@ func (g *Gate) reject(ctx context.Context, a session.Actor, turn session.TurnID,
 // without its claim), then records the confirmation durably. When that
 // record cannot be written, the proposal is settled as failed: it never
 // runs.
-func (g *Gate) Accept(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action, p store.ProposalRow) error {
-	refuse := g.refuser(ctx, a, turn, act)
+func (g *Gate) Accept(ctx context.Context, a session.Actor, turn session.TurnID, act session.Action, d Decision) error {
+	refuse, p := g.refuser(ctx, a, turn, act), d.P
 	won, err := g.st.AcceptProposal(ctx, p.ID, g.now().UTC())
 	if err != nil {
 		return fmt.Errorf("accept proposal: %w", err)
@@ -130,7 +131,17 @@ func (g *Gate) Accept(ctx context.Context, a session.Actor, turn session.TurnID,
 	if !won {
 		return refuse(session.CodeAlreadyExecuted, "This proposal was already decided and carried out; nothing ran again.", nil)
 	}
-	if err := g.rec.Must(ctx, a, turn, audit.KindConfirmed, map[string]any{"proposal": p.ID, "chain": p.Chain, "step": p.Step, "tool": p.Tool, "args_hash": p.ArgsHash, "level": p.Level, "proposed_in": p.Turn}); err != nil {
+	rec := map[string]any{"proposal": p.ID, "chain": p.Chain, "step": p.Step, "tool": p.Tool, "args_hash": p.ArgsHash, "level": p.Level, "proposed_in": p.Turn}
+	if d.Approval != nil {
+		if ap, err := g.st.GetApproval(ctx, p.ID); err == nil {
+			d.Approval = &ap // with every vote
+		}
+		rec["approval"] = approvalRecord(d.Approval, a.ID, d.Channel)
+	}
+	if act.Grant != "" && act.Grant != session.GrantOnce {
+		rec["grant"] = act.Grant
+	}
+	if err := g.rec.Must(ctx, a, turn, audit.KindConfirmed, rec); err != nil {
 		// Nothing ran; the proposal is settled as failed rather than left
 		// half-accepted, and it cannot run later (its claim stays).
 		g.Finish(ctx, p.ID, store.ProposalFailed, session.Outbound{Turn: turn, Parts: []session.Part{&session.Error{Code: session.CodeUnavailable, Message: "not carried out: the audit trail was unavailable"}}})
@@ -192,8 +203,9 @@ func (g *Gate) Interrupted(ctx context.Context, executed Executed) (int, error) 
 // proposal, or one that does not exist, is proposal_not_found.
 func (g *Gate) View(ctx context.Context, a session.Actor, id session.ProposalID) (session.Proposal, error) {
 	p, err := g.st.GetProposal(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (p.Tenant != a.Tenant || p.Actor != a.ID)) {
-		return session.Proposal{}, kit.Errf(session.CodeProposalNotFound, "There is no such proposal.")
+	notFound := kit.Errf(session.CodeProposalNotFound, "There is no such proposal.")
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Tenant != a.Tenant) {
+		return session.Proposal{}, notFound
 	}
 	if err != nil {
 		return session.Proposal{}, fmt.Errorf("proposal: %w", err)
@@ -201,5 +213,9 @@ func (g *Gate) View(ctx context.Context, a session.Actor, id session.ProposalID)
 	if p.State == store.ProposalPending && !g.now().Before(p.ExpiresAt) {
 		p.State = store.ProposalExpired // as a decision now would find it
 	}
-	return p.View(), nil
+	v := p.View()
+	if !g.viewApproval(ctx, a, p, &v) {
+		return session.Proposal{}, notFound
+	}
+	return v, nil
 }

@@ -6,11 +6,16 @@
 //
 // Contract. A proposal freezes a tool and its canonical arguments; it is
 // carried out only with exactly those (hash-compared), at most once (a
-// state transition and an execution claim, both atomic in the store), by
-// its own actor, before it expires, and at level 4 only after the cooling
-// period with the exact danger phrase. Every refusal is audited with its
-// stable code. A level-4 proposal that an empty phrase could confirm is
-// never created. The gate runs no tool itself.
+// state transition and an execution claim, both atomic in the store),
+// accepted by its own actor — or, when the tenant's approval policy gives
+// it to someone else, only by an eligible approver, never its requester
+// (approve.go, policy.go) — before it expires, and at level 4 only after
+// the cooling period with the exact danger phrase. Approval requests
+// escalate and expire once however many processes sweep (escalate.go). A
+// grant lets a level-1–2 tool run again without asking only within its
+// targets, conversation and session (grants.go). Every refusal is audited
+// with its stable code. A level-4 proposal that an empty phrase could
+// confirm is never created. The gate runs no tool itself.
 package proposals
 
 import (
@@ -37,20 +42,48 @@ type Config struct {
 	Cooling time.Duration
 	// ConfirmLevel1 lists tenants whose policy asks before level-1 tools.
 	ConfirmLevel1 map[session.TenantID]bool
+	// Approvals are the tenants' approval policies (policy.go); a tenant
+	// without one decides its own proposals.
+	Approvals map[session.TenantID]Policy
+	// GrantIdle ends a session grant after this long without a turn on
+	// its conversation (default 30 min); GrantMax bounds any grant
+	// (default 8 h).
+	GrantIdle, GrantMax time.Duration
+}
+
+// Store is what the gate keeps.
+type Store interface {
+	store.Proposals
+	store.Approvals
+	store.Grants
 }
 
 // Gate creates and checks proposals.
 type Gate struct {
-	cfg Config
-	st  store.Proposals
-	reg *registry.Registry
-	rec *kit.Recorder
-	now func() time.Time
+	cfg    Config
+	st     Store
+	reg    *registry.Registry
+	rec    *kit.Recorder
+	now    func() time.Time
+	people Parties
+}
+
+// Parties are who the gate reads about and tells: the directory and role
+// ceilings (approval policies), and the bus (approval cards, outcomes).
+type Parties struct {
+	People
+	Notify Notifier
 }
 
 // New returns a Gate.
-func New(cfg Config, st store.Proposals, reg *registry.Registry, rec *kit.Recorder, now func() time.Time) *Gate {
-	return &Gate{cfg: cfg, st: st, reg: reg, rec: rec, now: now}
+func New(cfg Config, st Store, reg *registry.Registry, rec *kit.Recorder, now func() time.Time, people Parties) *Gate {
+	if cfg.GrantIdle <= 0 {
+		cfg.GrantIdle = 30 * time.Minute
+	}
+	if cfg.GrantMax <= 0 {
+		cfg.GrantMax = 8 * time.Hour
+	}
+	return &Gate{cfg: cfg, st: st, reg: reg, rec: rec, now: now, people: people}
 }
 
 // Decision is what a checked decision found.
@@ -62,6 +95,14 @@ type Decision struct {
 	// Ended is StepRejected or StepExpired when this decision settled the
 	// proposal without running it (the plan it gates resumes).
 	Ended store.StepState
+	// Approval is the proposal's approval request, when its policy gives
+	// it to someone other than its requester.
+	Approval *store.ApprovalRow
+	// Votes, when not 0, is how many approvers have accepted a request
+	// that needs more: it does not run yet.
+	Votes int
+	// Channel is where the decision was made.
+	Channel session.ChannelID
 }
 
 // NeedsConfirmation reports whether a call at this level must be proposed
@@ -112,12 +153,25 @@ func (g *Gate) Propose(ctx context.Context, a session.Actor, turn session.TurnID
 		cu := now.Add(g.cfg.Cooling)
 		card.DangerPhraseRequired, card.CoolingUntil, row.CoolingUntil = true, &cu, cu
 	}
+	ap, err := g.request(ctx, a, turn, t, card, now)
+	if err != nil {
+		return nil, err
+	}
 	row.Card, _ = json.Marshal(card)
 	if err := g.st.CreateProposal(ctx, row); err != nil {
 		return nil, fmt.Errorf("store proposal: %w", err)
 	}
-	if err := g.rec.Must(ctx, a, turn, audit.KindProposed, map[string]any{"proposal": card.ID, "chain": row.Chain, "step": row.Step, "sources": c.Sources, "tool": t.ID, "args": args, "args_hash": card.ArgsHash, "level": t.Level, "impact": card.Impact, "expires_at": card.ExpiresAt, "cooling_until": card.CoolingUntil}); err != nil {
+	if ap != nil {
+		if err := g.st.CreateApproval(ctx, *ap); err != nil {
+			return nil, fmt.Errorf("store approval: %w", err)
+		}
+	}
+	if err := g.rec.Must(ctx, a, turn, audit.KindProposed, map[string]any{"proposal": card.ID, "chain": row.Chain, "step": row.Step, "sources": c.Sources, "tool": t.ID, "args": args, "args_hash": card.ArgsHash, "level": t.Level, "impact": card.Impact, "expires_at": card.ExpiresAt, "cooling_until": card.CoolingUntil, "approval": card.Approval}); err != nil {
 		return nil, err
+	}
+	if ap != nil {
+		g.rec.Note(ctx, a, turn, audit.KindApprovalAsked, map[string]any{"proposal": card.ID, "requester": a.ID, "policy": ap.Policy, "asked": card.Approval.Asked, "line": ap.Line, "needed": ap.Needed})
+		g.ask(ctx, a.Tenant, turn, card, card.Approval.Asked)
 	}
 	return card, nil
 }

@@ -276,11 +276,23 @@ func (m *Masker) Value(v any) any {
 	}
 }
 
-// JSON masks a JSON document; invalid JSON is masked as a string.
+// JSON masks a JSON document; invalid JSON is masked as a string. A
+// document with nothing to mask is returned as it is (see clean); one
+// with something to mask comes back re-encoded, compact and without
+// HTML escaping.
 func (m *Masker) JSON(raw json.RawMessage) json.RawMessage {
 	if len(raw) == 0 {
 		return raw
 	}
+	if json.Valid(raw) && m.clean(raw) {
+		return raw // nothing to mask: no decode/re-encode round trip
+	}
+	return m.slowJSON(raw)
+}
+
+// slowJSON masks a document by decoding it, masking every string and
+// encoding it again.
+func (m *Masker) slowJSON(raw json.RawMessage) json.RawMessage {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber() // keep numbers exactly as the tool wrote them
 	var v any

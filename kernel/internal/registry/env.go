@@ -71,9 +71,14 @@ func (o outbox) Deliver(ctx context.Context, n sdk.Note) (string, error) {
 	if _, ok := o.e.r.dir.Lookup(ctx, o.e.caller.Tenant, n.To); !ok {
 		return "", sdk.Errorf(sdk.CodeNotFound, "nobody called %q here", n.To)
 	}
-	id, err := o.e.r.st.DeliverNote(ctx, store.Note{Tenant: o.e.caller.Tenant, To: n.To, From: o.e.caller.Actor, Subject: n.Subject, Body: n.Body, At: o.e.r.now()})
+	note := store.Note{Tenant: o.e.caller.Tenant, To: n.To, From: o.e.caller.Actor, Subject: n.Subject, Body: n.Body, At: o.e.r.now()}
+	id, err := o.e.r.st.DeliverNote(ctx, note)
 	if err != nil {
 		return "", err
+	}
+	if h := o.e.r.onNote; h != nil {
+		note.ID = id
+		h(ctx, note)
 	}
 	return fmt.Sprintf("m-%d", id), nil
 }

@@ -50,6 +50,8 @@ type Registry struct {
 	catalog []route.ToolSpec // every registered tool, rebuilt on load and unload
 
 	cache resourceCache // context resources by tenant state version
+
+	onNote NoteHook // notes.go
 }
 
 // New returns an empty registry; stateLimit bounds the values each
@@ -99,7 +101,15 @@ func (r *Registry) install(ctx context.Context, e sdk.Extension, replace bool) (
 	for _, t := range m.Tools {
 		tools = append(tools, m.ID+"."+t.Name)
 	}
-	r.rec.Note(ctx, systemActor, "", audit.KindExtension, map[string]any{"stage": "register", "extension": id, "version": m.Version, "tools": tools})
+	data := map[string]any{"stage": "register", "extension": id, "version": m.Version, "tools": tools}
+	if len(m.Probes) > 0 {
+		probes := make([]string, 0, len(m.Probes))
+		for _, p := range m.Probes {
+			probes = append(probes, m.ID+"."+p.Name)
+		}
+		data["probes"] = probes
+	}
+	r.rec.Note(ctx, systemActor, "", audit.KindExtension, data)
 	return issues, r.rec.Sync(ctx)
 }
 

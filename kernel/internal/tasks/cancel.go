@@ -110,7 +110,9 @@ var reCancelThat = regexp.MustCompile(`(?i)^\s*(?:please\s+)?(?:cancel|stop|abor
 
 // ByText handles "cancel that" / "cancel task_xxx" in chat: the actor's
 // named or most recent running task. It reports whether the text was such
-// a request.
+// a request: with no task named and none running, a text that does not
+// say "task" ("stop it", "cancel that") is not, and is read as a request
+// or a confirmation word instead.
 func (r *Runner) ByText(ctx context.Context, a session.Actor, text string) ([]session.Part, bool, error) {
 	m := reCancelThat.FindStringSubmatch(text)
 	if m == nil {
@@ -127,6 +129,11 @@ func (r *Runner) ByText(ctx context.Context, a session.Actor, text string) ([]se
 				id = t.ID
 				break
 			}
+		}
+		if id == "" && !strings.Contains(strings.ToLower(text), "task") {
+			// "stop it" with no task running is about something else
+			// (the server just restarted, a pending proposal).
+			return nil, false, nil
 		}
 		if id == "" {
 			return []session.Part{&session.Text{Text: "You have no running task to cancel."}}, true, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/steward-os/steward/internal/telemetry"
 	"github.com/steward-os/steward/kernel/audit"
 	"github.com/steward-os/steward/kernel/internal/kit"
 	"github.com/steward-os/steward/kernel/internal/registry"
@@ -15,6 +16,7 @@ import (
 
 // promote turns a still-running invocation into a background task.
 func (r *Runner) promote(ctx context.Context, a session.Actor, c Call, inv *invocation) (*store.TaskRow, error) {
+	inv.carried = telemetry.Carry(ctx) // the task's span continues the turn's trace
 	now := r.now().UTC()
 	t := &store.TaskRow{
 		ID: session.TaskID(kit.NewID("task_")), Tenant: a.Tenant, Actor: a.ID, Session: session.SessionFor(a), Turn: c.Turn, Step: c.Step, Chain: c.Chain,
@@ -71,7 +73,8 @@ func (r *Runner) await(a session.Actor, tool *registry.Tool, t *store.TaskRow, i
 
 // finish records a task's outcome and delivers it to the actor's session.
 func (r *Runner) finish(a session.Actor, tool *registry.Tool, t *store.TaskRow, inv *invocation) {
-	ctx := context.Background()
+	ctx, end := inv.carried.Start(context.Background(), telemetry.StageTask)
+	defer end(nil)
 	if r.closing.Load() {
 		close(inv.settled)
 		return // shut down: the task stays running for the next start to settle

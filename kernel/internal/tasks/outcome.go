@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/steward-os/steward/internal/telemetry"
 	"github.com/steward-os/steward/kernel/internal/kit"
 	"github.com/steward-os/steward/kernel/internal/registry"
 	"github.com/steward-os/steward/sdk"
@@ -31,6 +32,7 @@ type invocation struct {
 	percent int
 	message string
 	last    time.Time
+	carried telemetry.Carried // the turn's telemetry, for a promoted task's span
 }
 
 var errCancelledByActor = errors.New("cancelled by its actor")

@@ -148,13 +148,8 @@ func (c Call) ClaimKey() string {
 	return id + "/" + string(c.Step)
 }
 
-// Dispatch invokes a handler with the kernel-injected caller. It returns
-// the recorded fact when the call ends within the inline budget, or the
-// task it was promoted to. mayPromote false (a backup) waits up to the
-// tool's cap instead: a backup finishes before the step it protects. A
-// call at level ≥ 1 whose claim was taken before runs nothing: it returns
-// the fact recorded for it (duplicate_in_progress while there is none).
-func (r *Runner) Dispatch(ctx context.Context, a session.Actor, c Call, mayPromote bool) (session.Fact, *store.TaskRow, error) {
+// dispatch is Dispatch without its telemetry stage.
+func (r *Runner) dispatch(ctx context.Context, a session.Actor, c Call, mayPromote bool) (session.Fact, *store.TaskRow, error) {
 	t := c.Tool
 	var key string
 	if t.Level >= 1 {

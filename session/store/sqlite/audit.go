@@ -131,6 +131,7 @@ func (s *Store) appender() {
 				break drain
 			}
 		}
+		s.observeBatch(len(batch))
 		s.commitBatch(batch)
 	}
 }

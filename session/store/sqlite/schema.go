@@ -48,16 +48,17 @@ CREATE TABLE IF NOT EXISTS link_codes (hash TEXT PRIMARY KEY, tenant TEXT NOT NU
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, channel TEXT NOT NULL, account TEXT NOT NULL, chat TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inbound (key TEXT PRIMARY KEY, at TEXT NOT NULL, outcome TEXT, request TEXT);
 CREATE TABLE IF NOT EXISTS model_usage (tenant TEXT NOT NULL, period TEXT NOT NULL, tokens INTEGER NOT NULL, PRIMARY KEY (tenant, period));
-`
+` + alertsSchema /* alerts.go */ + dialogueSchema // dialogue.go
 
 // hot are the statements every turn runs; "r:" ones use the read pool.
 var hot = map[string]string{
-	"auditInsert": `INSERT INTO audit (tenant, seq, at, kind, actor, turn, data, prev, hash) VALUES (?,?,?,?,?,?,?,?,?)`,
-	"auditHead":   `SELECT seq, hash FROM audit_head WHERE tenant = ?`,
-	"headUpsert":  `INSERT INTO audit_head (tenant, seq, hash) VALUES (?,?,?) ON CONFLICT(tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
-	"factInsert":  `INSERT INTO facts (session, turn, step, tool, args, args_hash, ok, output, error, at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-	"r:recent":    `SELECT id, turn, step, tool, args, args_hash, ok, output, error, at FROM facts WHERE session = ? ORDER BY id DESC LIMIT ?`,
-	"r:stateGet":  `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? AND key = ?`,
-	"r:stateList": `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? ORDER BY key`,
-	"r:stateVer":  `SELECT ext, version, n FROM ext_version WHERE tenant = ? ORDER BY ext`,
+	"auditInsert":  `INSERT INTO audit (tenant, seq, at, kind, actor, turn, data, prev, hash) VALUES (?,?,?,?,?,?,?,?,?)`,
+	"auditHead":    `SELECT seq, hash FROM audit_head WHERE tenant = ?`,
+	"headUpsert":   `INSERT INTO audit_head (tenant, seq, hash) VALUES (?,?,?) ON CONFLICT(tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+	"factInsert":   `INSERT INTO facts (session, turn, step, tool, args, args_hash, ok, output, error, at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+	"r:recent":     `SELECT id, turn, step, tool, args, args_hash, ok, output, error, at FROM facts WHERE session = ? ORDER BY id DESC LIMIT ?`,
+	"r:factsSince": `SELECT id, turn, step, tool, args, args_hash, ok, output, error, at FROM facts WHERE session = ? AND id > ? ORDER BY id DESC LIMIT ?`,
+	"r:stateGet":   `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? AND key = ?`,
+	"r:stateList":  `SELECT value FROM ext_state WHERE ext = ? AND tenant = ? AND coll = ? ORDER BY key`,
+	"r:stateVer":   `SELECT ext, version, n FROM ext_version WHERE tenant = ? ORDER BY ext`,
 }

@@ -39,6 +39,7 @@ type Store struct {
 	broken atomic.Pointer[error]
 	log    *slog.Logger
 	audit  chan *appendReq
+	batch  atomic.Pointer[func(int)] // sees each group commit's size (stats.go)
 	done   chan struct{}
 	closed chan struct{}
 }
@@ -67,7 +68,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	if _, err := w.ExecContext(ctx, schema); err != nil {
+	if _, err := w.ExecContext(ctx, schema+approvalsSchema); err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("create schema in %s: %w", path, err)

@@ -56,6 +56,7 @@ var parts = []struct {
 }{
 	{"Audit", auditChecks},
 	{"Ledger", ledgerChecks},
+	{"LedgerSince", ledgerSinceChecks}, // ledgersince.go
 	{"Proposals", proposalChecks},
 	{"Executions", executionChecks},
 	{"Chains", chainChecks},
@@ -67,6 +68,10 @@ var parts = []struct {
 	{"ExtState", extStateChecks},
 	{"Dedupe", dedupeChecks},
 	{"Usage", usageChecks},
+	{"Alerts", alertChecks},       // alerts.go
+	{"Dialogue", dialogueChecks},  // dialogue.go
+	{"Approvals", approvalChecks}, // approvals.go
+	{"Grants", grantChecks},       // grants.go
 }
 
 // racers is how many goroutines contend in the "exactly one" checks.

@@ -96,7 +96,18 @@ func measure(ctx context.Context, o *options, serve ServeFunc, stderr io.Writer)
 		}
 		rep.Idle = r
 	}
-	if o.hasTarget() && o.idle == 0 {
+	if o.soak {
+		progress("soak: %d sessions × %d turns on %d actors, mix %s", o.sessions, o.turnsPerSes, o.concurrency, o.mix)
+		r, err := runSoak(ctx, o, serve, stderr)
+		if err != nil && r == nil {
+			return nil, err
+		}
+		if err != nil { // interrupted: report the tenths read so far
+			rep.Notes = append(rep.Notes, err.Error())
+		}
+		rep.Soak = r
+	}
+	if o.hasTarget() && o.idle == 0 && !o.soak {
 		progress("load: %d actors, mix %s, %s", o.concurrency, o.mix, limitText(o))
 		r, notes, err := runGatewayLoad(ctx, o, serve, stderr)
 		if err != nil {
@@ -120,6 +131,6 @@ func measure(ctx context.Context, o *options, serve ServeFunc, stderr io.Writer)
 			rep.Ratio = &ratio
 		}
 	}
-	rep.Targets = verdicts(rep)
+	rep.Targets = append(verdicts(rep), soakVerdicts(rep.Soak)...)
 	return rep, nil
 }

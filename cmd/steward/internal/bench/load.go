@@ -94,15 +94,7 @@ func merge(actors []*actor, elapsed time.Duration) *loadResult {
 		for c, n := range s.ops {
 			r.Ops[c] += n
 		}
-		for c, n := range s.expected {
-			r.Errors.Expected[c] += n
-		}
-		for c, n := range s.unexpected {
-			r.Errors.Unexpected[c] += n
-		}
-		if a.dead != nil {
-			r.Errors.Unexpected["bench:actor_stopped"]++ // its socket could not be reopened
-		}
+		r.Errors.add(a)
 		r.Turns += s.turns
 		r.Lost += s.lost
 		r.Misrouted += s.misrouted

@@ -45,6 +45,9 @@ type options struct {
 	idleSettle  time.Duration
 	state       int
 	memprofile  string
+	soak        bool // soak.go
+	sessions    int
+	turnsPerSes int
 
 	mixR, mixW, mixD float64 // parsed --mix, fractions summing to 1
 }
@@ -70,8 +73,11 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the actors' random choices")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long a turn may take before its reply counts as lost")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile to FILE at the memory reading (--idle --in-process, or the end of an embedded load)")
-	fs.IntVar(&o.state, "state", 0, "the stored-state scenario: each bench tenant holds this many more tasks (per-turn cost must not grow with them)")
+	fs.IntVar(&o.state, "state", 0, "the stored-state scenario: the first bench tenant (actor 1's) holds this many more tasks; its reads are timed as class read_stateful (per-turn cost must not grow with them)")
 	fs.DurationVar(&o.idleSettle, "idle-settle", 2*time.Second, "with --idle: how long the sessions sit idle before the memory reading")
+	fs.BoolVar(&o.soak, "soak", false, "with --embedded: the soak, --sessions sessions of --turns-per-session turns on --concurrency actors, memory and latency at each tenth (instead of the load run)")
+	fs.IntVar(&o.sessions, "sessions", 1000, "with --soak: how many sessions (each a new socket)")
+	fs.IntVar(&o.turnsPerSes, "turns-per-session", 100, "with --soak: the turns of each session")
 	fs.BoolVar(&o.inProcess, "in-process", false, "with --idle --embedded: keep the gateway in this process (RSS then includes the client's sockets; goroutines and Go heap are reported)")
 	return fs
 }
@@ -96,6 +102,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.turns < 0 || o.idle < 0 || o.startup < 0 || o.startup > 100 || o.duration < 0 {
 		return nil, errors.New("--turns, --idle, --duration and --startup (≤ 100) must not be negative")
+	}
+	if o.soak && (o.sessions < 1 || o.turnsPerSes < 1 || o.idle > 0 || o.turns > 0) {
+		return nil, errors.New("--soak needs --sessions and --turns-per-session of at least 1, and goes without --idle and --turns")
 	}
 	if o.timeout <= 0 {
 		return nil, errors.New("--timeout must be positive")

@@ -86,7 +86,7 @@ func latText(l latencyStats) string {
 func printLoad(w io.Writer, name string, l *loadResult) {
 	fmt.Fprintf(w, "%s: %s, mix %s (%.1f/%.1f/%.1f %% read/write/destructive), %d actors, %.1f s\n", name, l.Target, l.Mix, l.MixPct[0], l.MixPct[1], l.MixPct[2], l.Concurrency, l.Seconds)
 	if l.State > 0 {
-		fmt.Fprintf(w, "  stored state: %d more tasks in each actor's tenant\n", l.State)
+		fmt.Fprintf(w, "  stored state: %d more tasks in bench-1 (actor 1's reads: class read_stateful)\n", l.State)
 	}
 	fmt.Fprintf(w, "  %-16s %d turns, %.1f turns/s; ops %s (%.1f ops/s)\n", "throughput", l.Turns, l.TurnsPerSec, countsText(intMap(l.Ops)), l.OpsPerSec)
 	fmt.Fprintf(w, "  %-16s %s\n", "latency", latText(l.Latency))
@@ -149,6 +149,9 @@ func printReport(w io.Writer, r *report) {
 		if i.Note != "" {
 			fmt.Fprintf(&b, "  note: %s\n", i.Note)
 		}
+	}
+	if r.Soak != nil {
+		printSoak(&b, r.Soak)
 	}
 	if r.Baseline != nil {
 		printLoad(&b, "baseline", r.Baseline)

@@ -7,6 +7,7 @@ type report struct {
 	Ratio    *float64        `json:"ratio_to_baseline,omitempty"`
 	Idle     *idleResult     `json:"idle,omitempty"`
 	Startup  *startupResult  `json:"startup,omitempty"`
+	Soak     *soakResult     `json:"soak,omitempty"`
 	Profile  string          `json:"cpuprofile,omitempty"`
 	Notes    []string        `json:"notes,omitempty"`
 	Targets  []targetVerdict `json:"targets,omitempty"`
@@ -54,7 +55,7 @@ type loadResult struct {
 	Mix         string                  `json:"mix"`
 	MixPct      [3]float64              `json:"mix_percent"` // read, write, destructive
 	Concurrency int                     `json:"concurrency"`
-	State       int                     `json:"stored_tasks_per_tenant,omitempty"`
+	State       int                     `json:"stored_tasks_in_first_tenant,omitempty"`
 	Seconds     float64                 `json:"seconds"`
 	Turns       int64                   `json:"turns"`
 	Ops         map[string]int64        `json:"ops"`

@@ -14,6 +14,9 @@ const (
 	clsWrite       = "write"
 	clsDestructive = "destructive"
 	clsLevel4      = "level4"
+	// clsReadStateful: actor 1's reads when its tenant holds --state
+	// more tasks.
+	clsReadStateful = "read_stateful"
 )
 
 // read requests the offline router understands (checked with `steward
@@ -38,8 +41,12 @@ func (a *actor) read() {
 	if a.sh.echo {
 		r.want = ""
 	}
-	a.countOp(clsRead)
-	ps, ok := a.say(clsRead, r.text)
+	cls := clsRead
+	if a.n == 1 && a.sh.o.state > 0 {
+		cls = clsReadStateful
+	}
+	a.countOp(cls)
+	ps, ok := a.say(cls, r.text)
 	if !ok || r.want == "" {
 		return
 	}
