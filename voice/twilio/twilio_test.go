@@ -120,6 +120,25 @@ func (r *rig) expect(t *testing.T, want string) string {
 	}
 }
 
+// expectAny waits for a prompt containing one of wants and returns the
+// index of the one it holds.
+func (r *rig) expectAny(t *testing.T, wants ...string) int {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case s := <-r.said:
+			for i, w := range wants {
+				if strings.Contains(s, w) {
+					return i
+				}
+			}
+		case <-deadline:
+			t.Fatalf("no prompt with any of %q", wants)
+		}
+	}
+}
+
 // played waits until the server's audio has played out and its mark is
 // back.
 func played(t *testing.T, c *twiliotest.Call) {
@@ -184,9 +203,19 @@ func TestOtherTargetReprompts(t *testing.T) {
 	r := newRig(t, "")
 	c := r.dial(t, bobPhone, "CA0000000000000000000000000000002")
 	r.menuToCard(t, c, "3", "Restart web one")
-	played(t, c)
-	r.speak(t, c, "web two")
-	r.expect(t, "You said web two, but this is about web one.")
+	// Under heavy load the endpointer may cut the words differently and
+	// the recognizer miss them ("unclear": the generic re-prompt); the
+	// caller says it again, as a person would. It must never confirm.
+	for try := 0; ; try++ {
+		played(t, c)
+		r.speak(t, c, "web two")
+		if r.expectAny(t, "You said web two, but this is about web one.", "Sorry, I didn't get that.") == 0 {
+			break
+		}
+		if try == 1 {
+			t.Fatal("the other target was not heard in two tries")
+		}
+	}
 	if n := r.count(t, "confirmed", "bob"); n != 0 {
 		t.Fatalf("a wrong target confirmed: %d", n)
 	}
