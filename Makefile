@@ -58,6 +58,8 @@ vet:
 
 test: deps fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	@# Allocation counts are exact only without the race detector.
+	$(GO) test -count=1 -run 'AllocationFree' ./kernel/internal/redact
 
 # Every fuzz target of the tree, as PACKAGE:FUNCTION (go test -fuzz takes
 # one target per run). internal/fuzzcheck's TestMakefileListsEveryTarget
