@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -116,15 +117,9 @@ func (c Config) WithDefaults() Config {
 	def(&c.Backoff, 30*time.Second)
 	def(&c.MaxBackoff, 10*time.Minute)
 	def(&c.Activity, 24*time.Hour)
-	if c.Concurrency == 0 {
-		c.Concurrency = 2
-	}
-	if c.History == 0 {
-		c.History = 120
-	}
-	if c.Actor == "" {
-		c.Actor = "system"
-	}
+	c.Concurrency = cmp.Or(c.Concurrency, 2)
+	c.History = cmp.Or(c.History, 120)
+	c.Actor = cmp.Or(c.Actor, "system")
 	if len(c.Roles) == 0 {
 		c.Roles = []string{"viewer"}
 	}
@@ -152,50 +147,26 @@ func (b Baseline) withDefaults() Baseline {
 	if b.Series == nil {
 		b.Series = []string{"cpu_percent", "memory_percent"}
 	}
-	if b.Alpha == 0 {
-		b.Alpha = 0.1
-	}
-	if b.Warmup == 0 {
-		b.Warmup = 10
-	}
-	if b.Sigmas == 0 {
-		b.Sigmas = 4
-	}
-	if b.MinDelta == 0 {
-		b.MinDelta = 15
-	}
+	b.Alpha = cmp.Or(b.Alpha, 0.1)
+	b.Warmup = cmp.Or(b.Warmup, 10)
+	b.Sigmas = cmp.Or(b.Sigmas, 4)
+	b.MinDelta = cmp.Or(b.MinDelta, 15)
 	return b
 }
 
 func (w Windows) withDefaults() Windows {
-	if w.Series == "" {
-		w.Series = "days_left"
-	}
-	if w.Warning == 0 {
-		w.Warning = 14
-	}
-	if w.Critical == 0 {
-		w.Critical = 3
-	}
+	w.Series = cmp.Or(w.Series, "days_left")
+	w.Warning = cmp.Or(w.Warning, 14)
+	w.Critical = cmp.Or(w.Critical, 3)
 	return w
 }
 
 func (d DiskFill) withDefaults() DiskFill {
-	if d.Series == "" {
-		d.Series = "disk_percent"
-	}
-	if d.Window == 0 {
-		d.Window = module.Duration(30 * time.Minute)
-	}
-	if d.Points == 0 {
-		d.Points = 4
-	}
-	if d.Warning == 0 {
-		d.Warning = module.Duration(72 * time.Hour)
-	}
-	if d.Critical == 0 {
-		d.Critical = module.Duration(6 * time.Hour)
-	}
+	d.Series = cmp.Or(d.Series, "disk_percent")
+	d.Window = cmp.Or(d.Window, module.Duration(30*time.Minute))
+	d.Points = cmp.Or(d.Points, 4)
+	d.Warning = cmp.Or(d.Warning, module.Duration(72*time.Hour))
+	d.Critical = cmp.Or(d.Critical, module.Duration(6*time.Hour))
 	return d
 }
 
