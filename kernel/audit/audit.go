@@ -122,7 +122,7 @@ func (l *Log) Entry(tenant session.TenantID, actor session.ActorID, turn session
 		raw = l.mask.JSON(d)
 	default:
 		var err error
-		if raw, err = l.mask.MarshalJSON(d); err != nil {
+		if raw, err = l.mask.EncodeJSON(d); err != nil {
 			return store.AuditEntry{}, fmt.Errorf("audit %s: marshal: %w", kind, err)
 		}
 	}

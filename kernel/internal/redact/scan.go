@@ -70,11 +70,11 @@ func isKey(s string, i int) bool {
 
 var encoders = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// MarshalJSON encodes v as the masker writes JSON (no HTML escaping) and
+// EncodeJSON encodes v as the masker writes JSON (no HTML escaping) and
 // masks it: one encode, then the byte scan, and the decode/re-encode
 // round trip only when the scan finds something to mask. The result is
 // the caller's to keep.
-func (m *Masker) MarshalJSON(v any) (json.RawMessage, error) {
+func (m *Masker) EncodeJSON(v any) (json.RawMessage, error) {
 	b := encoders.Get().(*bytes.Buffer)
 	defer func() {
 		if b.Cap() <= 64<<10 { // a rare huge record does not pin its buffer

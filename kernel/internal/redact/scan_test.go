@@ -51,9 +51,9 @@ func TestJSONScanMatchesFullMasking(t *testing.T) {
 }
 
 // MarshalJSON encodes once, without HTML escaping, and masks.
-func TestMarshalJSON(t *testing.T) {
+func TestEncodeJSON(t *testing.T) {
 	m := redact.New("hunter2-long-secret")
-	got, err := m.MarshalJSON(map[string]any{"a": "<b> & c", "to": "x@y.test", "pw": "hunter2-long-secret"})
+	got, err := m.EncodeJSON(map[string]any{"a": "<b> & c", "to": "x@y.test", "pw": "hunter2-long-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestMarshalJSON(t *testing.T) {
 	if string(got) != string(want) {
 		t.Errorf("got %s, want %s", got, want)
 	}
-	clean, _ := m.MarshalJSON(struct {
+	clean, _ := m.EncodeJSON(struct {
 		B string `json:"b"`
 		A int    `json:"a"`
 	}{"<web-1>", 2})
@@ -100,12 +100,12 @@ func BenchmarkJSONClean(b *testing.B) {
 	}
 }
 
-func BenchmarkMarshalJSON(b *testing.B) {
+func BenchmarkEncodeJSON(b *testing.B) {
 	m := redact.New("hunter2-long-secret")
 	v := map[string]any{"steps": []map[string]any{{"tool": "show_server", "args": map[string]string{"name": "web-1"}}}, "confidence": 0.93, "attempt": 1}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := m.MarshalJSON(v); err != nil {
+		if _, err := m.EncodeJSON(v); err != nil {
 			b.Fatal(err)
 		}
 	}
